@@ -1,0 +1,463 @@
+//! A lenient, selective serde model of `terraform show -json` (plan and state).
+//!
+//! Only the fields the checks need are named; every other key is skipped by serde
+//! without being materialised. Attribute objects (`before`, `after`, `values`, ...) are
+//! kept as borrowed [`RawValue`] slices of the input buffer and decoded into [`Attrs`]
+//! only for the handful of resource types kmsguard looks at (KMS keys and policies, IAM
+//! roles and users, the caller identity), so the bulk of a large plan is scanned once
+//! and never copied.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// The top level of a `show -json` document, plan or state.
+#[derive(Debug, Deserialize, Default)]
+pub struct RawDocument<'a> {
+    #[serde(borrow, default)]
+    pub format_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub terraform_version: Option<MaybeStr<'a>>,
+    #[serde(borrow, default)]
+    pub resource_changes: Option<Vec<ResourceChange<'a>>>,
+    #[serde(borrow, default)]
+    pub prior_state: Option<StateRepr<'a>>,
+    #[serde(borrow, default)]
+    pub planned_values: Option<Values<'a>>,
+    /// Present in a state document only.
+    #[serde(borrow, default)]
+    pub values: Option<Values<'a>>,
+    #[serde(borrow, default)]
+    pub configuration: Option<&'a RawValue>,
+    #[serde(default)]
+    pub errored: Option<Flag>,
+    // Keys that only look-alike documents have; used to refuse them with a useful message.
+    #[serde(default)]
+    pub output_changes: Option<IgnoredAny>,
+    #[serde(default)]
+    pub plan_format_version: Option<IgnoredAny>,
+    #[serde(default)]
+    pub provider_schemas: Option<IgnoredAny>,
+    #[serde(default)]
+    pub lineage: Option<IgnoredAny>,
+    #[serde(default)]
+    pub serial: Option<IgnoredAny>,
+}
+
+/// One entry of `resource_changes`.
+#[derive(Debug, Deserialize)]
+pub struct ResourceChange<'a> {
+    #[serde(borrow, default)]
+    pub address: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub module_address: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub mode: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "type", default)]
+    pub rtype: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub index: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub deposed: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub change: Option<Change<'a>>,
+}
+
+/// The `change` object of a resource change.
+#[derive(Debug, Deserialize, Default)]
+pub struct Change<'a> {
+    #[serde(borrow, default)]
+    pub actions: Vec<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub before: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub after: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub after_unknown: Option<&'a RawValue>,
+}
+
+/// `prior_state`: a state document embedded in a plan.
+#[derive(Debug, Deserialize, Default)]
+pub struct StateRepr<'a> {
+    #[serde(borrow, default)]
+    pub values: Option<Values<'a>>,
+}
+
+/// The values representation (`planned_values`, `prior_state.values`, state `values`).
+#[derive(Debug, Deserialize, Default)]
+pub struct Values<'a> {
+    #[serde(borrow, default)]
+    pub root_module: Option<Module<'a>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct Module<'a> {
+    #[serde(borrow, default)]
+    pub address: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub resources: Option<Vec<ValueResource<'a>>>,
+    #[serde(borrow, default)]
+    pub child_modules: Option<Vec<Module<'a>>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ValueResource<'a> {
+    #[serde(borrow, default)]
+    pub address: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub mode: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "type", default)]
+    pub rtype: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub index: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub values: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub deposed_key: Option<Cow<'a, str>>,
+}
+
+impl Module<'_> {
+    /// Visits every resource of this module and its children, depth first, without recursion
+    /// on the call stack (module trees come from untrusted input).
+    pub fn for_each_resource<'s>(&'s self, mut f: impl FnMut(&'s ValueResource<'s>)) {
+        let mut stack: Vec<&'s Module<'s>> = vec![self];
+        while let Some(m) = stack.pop() {
+            for r in m.resources.iter().flatten() {
+                f(r);
+            }
+            if let Some(children) = &m.child_modules {
+                stack.extend(children.iter().rev());
+            }
+        }
+    }
+}
+
+/// The attributes kmsguard reads from a resource's `before` / `after` / `values` object.
+/// Every field is optional and tolerant of a wrong JSON type (it then reads as absent).
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct Attrs<'a> {
+    #[serde(borrow, default)]
+    pub arn: MaybeStr<'a>,
+    #[serde(borrow, default)]
+    pub id: MaybeStr<'a>,
+    #[serde(borrow, default)]
+    pub key_id: MaybeStr<'a>,
+    #[serde(borrow, default)]
+    pub name: MaybeStr<'a>,
+    #[serde(borrow, default)]
+    pub path: MaybeStr<'a>,
+    #[serde(borrow, default)]
+    pub unique_id: MaybeStr<'a>,
+    #[serde(borrow, default)]
+    pub policy: MaybeStr<'a>,
+    #[serde(borrow, default)]
+    pub account_id: MaybeStr<'a>,
+    #[serde(borrow, default)]
+    pub primary_key_arn: MaybeStr<'a>,
+    #[serde(default)]
+    pub bypass_policy_lockout_safety_check: MaybeBool,
+    #[serde(default)]
+    pub tags: MaybeTags,
+    #[serde(default)]
+    pub tags_all: MaybeTags,
+}
+
+impl<'a> Attrs<'a> {
+    /// Decodes the attributes of one resource object. Anything that is not an object
+    /// (null, a wrong type, bad JSON) yields empty attributes.
+    pub fn from_raw(raw: Option<&'a RawValue>) -> Attrs<'a> {
+        raw.and_then(|r| serde_json::from_str::<Attrs<'a>>(r.get()).ok())
+            .unwrap_or_default()
+    }
+
+    /// The resource tags, preferring `tags_all` (which includes provider default tags).
+    pub fn tags(&self) -> Option<&BTreeMap<String, String>> {
+        self.tags_all.0.as_ref().or(self.tags.0.as_ref())
+    }
+}
+
+/// `after_unknown` flags for the attributes in [`Attrs`].
+#[derive(Debug, Deserialize, Default, Clone, Copy)]
+pub struct Unknowns {
+    #[serde(default)]
+    pub arn: Flag,
+    #[serde(default)]
+    pub key_id: Flag,
+    #[serde(default)]
+    pub id: Flag,
+    #[serde(default)]
+    pub policy: Flag,
+    #[serde(default)]
+    pub name: Flag,
+    #[serde(default)]
+    pub unique_id: Flag,
+}
+
+impl Unknowns {
+    pub fn from_raw(raw: Option<&RawValue>) -> Unknowns {
+        raw.and_then(|r| serde_json::from_str::<Unknowns>(r.get()).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// A string that may be absent, null, or of another JSON type (then `None`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct MaybeStr<'a>(pub Option<Cow<'a, str>>);
+
+impl<'a> MaybeStr<'a> {
+    pub fn as_deref(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+    /// A non-empty string value.
+    pub fn non_empty(&self) -> Option<&str> {
+        self.0.as_deref().filter(|s| !s.is_empty())
+    }
+}
+
+/// `true` only for a JSON `true`; anything else (absent, null, other types) is `false`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+/// A boolean that may be absent or of another type.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct MaybeBool(pub Option<bool>);
+
+/// A string-to-string map (resource tags); non-string values are skipped.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct MaybeTags(pub Option<BTreeMap<String, String>>);
+
+fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Implements the visitor methods that swallow a value of an unexpected type.
+macro_rules! ignore_other_types {
+    ($out:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+    };
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for MaybeStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = MaybeStr<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Owned(v))))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                drain_seq(seq)?;
+                Ok(MaybeStr(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                drain_map(map)?;
+                Ok(MaybeStr(None))
+            }
+            ignore_other_types!(MaybeStr(None));
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Flag(MaybeBool::deserialize(d)?.0 == Some(true)))
+    }
+}
+
+impl<'de> Deserialize<'de> for MaybeBool {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MaybeBool;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(MaybeBool(Some(v)))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(MaybeBool(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(MaybeBool(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(MaybeBool(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(MaybeBool(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(MaybeBool(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(MaybeBool(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                drain_seq(seq)?;
+                Ok(MaybeBool(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                drain_map(map)?;
+                Ok(MaybeBool(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for MaybeTags {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MaybeTags;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    if let Some(v) = map.next_value::<MaybeStr>()?.0 {
+                        out.insert(k, v.into_owned());
+                    }
+                }
+                Ok(MaybeTags(Some(out)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                drain_seq(seq)?;
+                Ok(MaybeTags(None))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(MaybeTags(None))
+            }
+            ignore_other_types!(MaybeTags(None));
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The static configuration (only what linking keys to policies needs).
+#[derive(Debug, Deserialize, Default)]
+pub struct Configuration<'a> {
+    #[serde(borrow, default)]
+    pub root_module: Option<ConfigModule<'a>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ConfigModule<'a> {
+    #[serde(borrow, default)]
+    pub resources: Vec<ConfigResource<'a>>,
+    #[serde(borrow, default)]
+    pub module_calls: BTreeMap<Cow<'a, str>, ModuleCall<'a>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ModuleCall<'a> {
+    #[serde(borrow, default)]
+    pub module: Option<ConfigModule<'a>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConfigResource<'a> {
+    #[serde(borrow, default)]
+    pub address: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub mode: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "type", default)]
+    pub rtype: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub expressions: Option<BTreeMap<Cow<'a, str>, &'a RawValue>>,
+}
+
+/// An expression in the configuration: a constant or the references it makes.
+#[derive(Debug, Deserialize, Default)]
+pub struct Expression<'a> {
+    #[serde(borrow, default)]
+    pub references: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    pub constant_value: Option<&'a RawValue>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attrs_tolerate_wrong_types() {
+        let raw: &RawValue =
+            serde_json::from_str(r#"{"arn":5,"name":["x"],"policy":{"a":1},"path":null,"tags":"x","bypass_policy_lockout_safety_check":"yes","unique_id":"AROA1"}"#)
+                .unwrap();
+        let a = Attrs::from_raw(Some(raw));
+        assert_eq!(a.arn.0, None);
+        assert_eq!(a.name.0, None);
+        assert_eq!(a.policy.0, None);
+        assert_eq!(a.path.0, None);
+        assert_eq!(a.tags.0, None);
+        assert_eq!(a.bypass_policy_lockout_safety_check.0, None);
+        assert_eq!(a.unique_id.as_deref(), Some("AROA1"));
+    }
+
+    #[test]
+    fn unknown_flags_are_true_only_for_true() {
+        let raw: &RawValue =
+            serde_json::from_str(r#"{"policy":true,"arn":false,"key_id":{"x":true},"id":[true]}"#)
+                .unwrap();
+        let u = Unknowns::from_raw(Some(raw));
+        assert!(u.policy.0);
+        assert!(!u.arn.0 && !u.key_id.0 && !u.id.0);
+    }
+
+    #[test]
+    fn tags_skip_non_strings() {
+        let raw: &RawValue =
+            serde_json::from_str(r#"{"tags_all":{"team":"sec","n":1,"nested":{"a":"b"}}}"#)
+                .unwrap();
+        let a = Attrs::from_raw(Some(raw));
+        let t = a.tags().unwrap();
+        assert_eq!(t.len(), 1);
+        assert_eq!(t["team"], "sec");
+    }
+}

@@ -1,0 +1,498 @@
+//! Condition operators with three-valued logic (semantics.md §3–§4).
+
+use super::glob::glob_match;
+
+/// A request-context value of a condition key, for one candidate caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CtxValue {
+    /// The key is present with these values (one for single-valued keys).
+    Values(Vec<String>),
+    /// The key is not in the request.
+    Absent,
+    /// The value is fixed for this caller but not known from the inputs.
+    Unknown(String),
+    /// The value depends on the request (MFA, source IP, time, ...): the caller can pick a
+    /// request that satisfies the condition or one that does not.
+    Free,
+}
+
+/// What a condition evaluates to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CondResult {
+    True,
+    False,
+    Unknown(String),
+    /// Depends on the request only (see [`CtxValue::Free`]).
+    Free,
+}
+
+/// Supplies condition-key values for one caller. Keys are given in lower case.
+pub trait Context {
+    fn lookup(&self, key_lc: &str) -> CtxValue;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOp {
+    None,
+    ForAnyValue,
+    ForAllValues,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Base {
+    StringEquals,
+    StringNotEquals,
+    StringEqualsIgnoreCase,
+    StringNotEqualsIgnoreCase,
+    StringLike,
+    StringNotLike,
+    ArnLike,
+    ArnNotLike,
+    Bool,
+    Null,
+    /// Numeric, date, IP address and binary operators: only meaningful on request keys.
+    Other,
+    /// Not an IAM condition operator.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    pub base: Base,
+    pub if_exists: bool,
+    pub set: SetOp,
+}
+
+impl Operator {
+    pub fn parse(name: &str) -> Operator {
+        let (set, rest) = if let Some(r) = strip_prefix_ci(name, "ForAnyValue:") {
+            (SetOp::ForAnyValue, r)
+        } else if let Some(r) = strip_prefix_ci(name, "ForAllValues:") {
+            (SetOp::ForAllValues, r)
+        } else {
+            (SetOp::None, name)
+        };
+        let (if_exists, base_name) = match rest.strip_suffix("IfExists") {
+            Some(b) if rest != "NullIfExists" => (true, b),
+            _ => (false, rest),
+        };
+        let base = match base_name {
+            "StringEquals" => Base::StringEquals,
+            "StringNotEquals" => Base::StringNotEquals,
+            "StringEqualsIgnoreCase" => Base::StringEqualsIgnoreCase,
+            "StringNotEqualsIgnoreCase" => Base::StringNotEqualsIgnoreCase,
+            "StringLike" => Base::StringLike,
+            "StringNotLike" => Base::StringNotLike,
+            "ArnEquals" | "ArnLike" => Base::ArnLike,
+            "ArnNotEquals" | "ArnNotLike" => Base::ArnNotLike,
+            "Bool" => Base::Bool,
+            "Null" => Base::Null,
+            "NumericEquals"
+            | "NumericNotEquals"
+            | "NumericLessThan"
+            | "NumericLessThanEquals"
+            | "NumericGreaterThan"
+            | "NumericGreaterThanEquals"
+            | "DateEquals"
+            | "DateNotEquals"
+            | "DateLessThan"
+            | "DateLessThanEquals"
+            | "DateGreaterThan"
+            | "DateGreaterThanEquals"
+            | "IpAddress"
+            | "NotIpAddress"
+            | "BinaryEquals" => Base::Other,
+            _ => Base::Unknown,
+        };
+        Operator {
+            base,
+            if_exists,
+            set,
+        }
+    }
+
+    /// Negated operators (`...Not...`): several values mean "none of them", and an absent
+    /// key makes them true.
+    pub fn negated(&self) -> bool {
+        matches!(
+            self.base,
+            Base::StringNotEquals
+                | Base::StringNotEqualsIgnoreCase
+                | Base::StringNotLike
+                | Base::ArnNotLike
+        )
+    }
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
+        .then(|| &s[prefix.len()..])
+}
+
+/// One `Operator: {Key: Values}` entry of a statement's `Condition`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// The operator as written.
+    pub operator: String,
+    pub op: Operator,
+    /// The key as written.
+    pub key: String,
+    pub key_lc: String,
+    pub values: Vec<String>,
+}
+
+/// ARN matching for `ArnLike`/`ArnEquals`: the six `:`-separated parts are matched one by
+/// one, so a `*` never crosses a `:` (unlike `StringLike`).
+pub fn arn_like(pattern: &str, value: &str) -> bool {
+    let p: Vec<&str> = pattern.splitn(6, ':').collect();
+    let v: Vec<&str> = value.splitn(6, ':').collect();
+    p.len() == 6 && v.len() == 6 && p.iter().zip(&v).all(|(p, v)| glob_match(p, v, false))
+}
+
+/// A pattern after policy-variable substitution.
+enum Pattern {
+    Text(String),
+    /// A variable whose key is absent: matches nothing.
+    Never,
+    Unknown(String),
+}
+
+fn substitute(pattern: &str, ctx: &dyn Context) -> Pattern {
+    if !pattern.contains("${") {
+        return Pattern::Text(pattern.to_owned());
+    }
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return Pattern::Text(out);
+        };
+        let var = &after[..end];
+        match var {
+            "*" => out.push('*'),
+            "?" => out.push('?'),
+            "$" => out.push('$'),
+            _ => match ctx.lookup(&var.to_ascii_lowercase()) {
+                CtxValue::Values(v) if v.len() == 1 => out.push_str(&v[0]),
+                CtxValue::Values(_) | CtxValue::Absent => return Pattern::Never,
+                CtxValue::Unknown(r) => return Pattern::Unknown(r),
+                CtxValue::Free => {
+                    return Pattern::Unknown(format!(
+                        "policy variable ${{{var}}} depends on the request"
+                    ));
+                }
+            },
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Pattern::Text(out)
+}
+
+/// Whether one value matches one pattern under the operator's positive form.
+fn matches_one(base: &Base, pattern: &str, value: &str) -> bool {
+    match base {
+        Base::StringEquals | Base::StringNotEquals => pattern == value,
+        Base::StringEqualsIgnoreCase | Base::StringNotEqualsIgnoreCase => {
+            pattern.to_lowercase() == value.to_lowercase()
+        }
+        Base::StringLike | Base::StringNotLike => glob_match(pattern, value, false),
+        Base::ArnLike | Base::ArnNotLike => arn_like(pattern, value),
+        Base::Bool => pattern.eq_ignore_ascii_case(value),
+        Base::Null | Base::Other | Base::Unknown => false,
+    }
+}
+
+impl Condition {
+    /// Evaluates this condition for the caller described by `ctx`.
+    pub fn eval(&self, ctx: &dyn Context) -> CondResult {
+        let op = &self.op;
+        if op.base == Base::Unknown {
+            return CondResult::Unknown(format!("unknown condition operator {}", self.operator));
+        }
+        let value = ctx.lookup(&self.key_lc);
+        if op.base == Base::Null {
+            let want_absent = self.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
+            return match value {
+                CtxValue::Absent => bool_result(want_absent),
+                CtxValue::Values(_) => bool_result(!want_absent),
+                CtxValue::Unknown(r) => CondResult::Unknown(r),
+                CtxValue::Free => CondResult::Free,
+            };
+        }
+        let values = match value {
+            CtxValue::Free => return CondResult::Free,
+            CtxValue::Unknown(r) => return CondResult::Unknown(r),
+            CtxValue::Absent => {
+                return bool_result(match op.set {
+                    SetOp::ForAllValues => true,
+                    SetOp::ForAnyValue => false,
+                    SetOp::None => op.if_exists || op.negated(),
+                });
+            }
+            CtxValue::Values(v) => v,
+        };
+        if op.base == Base::Other {
+            return CondResult::Unknown(format!(
+                "{} on {} is not evaluated",
+                self.operator, self.key
+            ));
+        }
+        let mut patterns = Vec::with_capacity(self.values.len());
+        for p in &self.values {
+            match substitute(p, ctx) {
+                Pattern::Text(t) => patterns.push(t),
+                Pattern::Never => {}
+                Pattern::Unknown(r) => return CondResult::Unknown(r),
+            }
+        }
+        let any_match = |v: &str| patterns.iter().any(|p| matches_one(&op.base, p, v));
+        let ok = |v: &String| {
+            if op.negated() {
+                !any_match(v)
+            } else {
+                any_match(v)
+            }
+        };
+        bool_result(match op.set {
+            SetOp::ForAllValues => values.iter().all(ok),
+            SetOp::ForAnyValue => values.iter().any(ok),
+            SetOp::None if op.negated() => values.iter().all(ok),
+            SetOp::None => values.iter().any(ok),
+        })
+    }
+
+    /// Whether this condition compares the caller's principal ARN.
+    pub fn is_principal_arn(&self) -> bool {
+        self.key_lc == "aws:principalarn"
+    }
+}
+
+fn bool_result(b: bool) -> CondResult {
+    if b {
+        CondResult::True
+    } else {
+        CondResult::False
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct Ctx(HashMap<&'static str, CtxValue>);
+    impl Context for Ctx {
+        fn lookup(&self, k: &str) -> CtxValue {
+            self.0.get(k).cloned().unwrap_or(CtxValue::Absent)
+        }
+    }
+    fn ctx() -> Ctx {
+        let mut m = HashMap::new();
+        m.insert(
+            "aws:principalarn",
+            CtxValue::Values(vec!["arn:aws:iam::111122223333:role/ops/Admin".into()]),
+        );
+        m.insert("aws:username", CtxValue::Values(vec!["alice".into()]));
+        m.insert(
+            "aws:principalorgid",
+            CtxValue::Unknown("org unknown".into()),
+        );
+        m.insert("aws:multifactorauthpresent", CtxValue::Free);
+        m.insert(
+            "aws:principaltag/team",
+            CtxValue::Values(vec!["sec".into()]),
+        );
+        m.insert(
+            "aws:tagkeys",
+            CtxValue::Values(vec!["a".into(), "b".into()]),
+        );
+        Ctx(m)
+    }
+    fn cond(op: &str, key: &str, values: &[&str]) -> Condition {
+        Condition {
+            operator: op.into(),
+            op: Operator::parse(op),
+            key: key.into(),
+            key_lc: key.to_ascii_lowercase(),
+            values: values.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+    fn ev(op: &str, key: &str, values: &[&str]) -> CondResult {
+        cond(op, key, values).eval(&ctx())
+    }
+    use CondResult::*;
+
+    #[test]
+    fn string_and_arn_wildcards_differ_on_colons() {
+        // StringLike: `*` crosses `:`.
+        assert_eq!(
+            ev("StringLike", "aws:PrincipalArn", &["arn:aws:iam::*Admin"]),
+            True
+        );
+        // ArnLike: each of the six parts on its own, `*` does not cross `:`.
+        assert_eq!(
+            ev("ArnLike", "aws:PrincipalArn", &["arn:aws:iam::*Admin"]),
+            False
+        );
+        assert_eq!(
+            ev("ArnLike", "aws:PrincipalArn", &["arn:aws:iam::*:role/*"]),
+            True
+        );
+        assert_eq!(
+            ev(
+                "ArnEquals",
+                "aws:PrincipalArn",
+                &["arn:aws:iam::111122223333:role/ops/*"]
+            ),
+            True
+        );
+        assert_eq!(
+            ev(
+                "StringEquals",
+                "aws:PrincipalArn",
+                &["arn:aws:iam::111122223333:role/ops/*"]
+            ),
+            False
+        );
+    }
+
+    #[test]
+    fn key_names_case_insensitive_values_case_sensitive() {
+        assert_eq!(ev("StringEquals", "AWS:USERNAME", &["alice"]), True);
+        assert_eq!(ev("StringEquals", "aws:username", &["Alice"]), False);
+        assert_eq!(
+            ev("StringEqualsIgnoreCase", "aws:username", &["ALICE"]),
+            True
+        );
+        assert_eq!(
+            ev("StringNotEqualsIgnoreCase", "aws:username", &["ALICE"]),
+            False
+        );
+    }
+
+    #[test]
+    fn several_values_or_and_negation_none() {
+        assert_eq!(ev("StringEquals", "aws:username", &["bob", "alice"]), True);
+        assert_eq!(
+            ev("StringNotEquals", "aws:username", &["bob", "alice"]),
+            False
+        );
+        assert_eq!(
+            ev("StringNotEquals", "aws:username", &["bob", "carol"]),
+            True
+        );
+        assert_eq!(
+            ev(
+                "ArnNotLike",
+                "aws:PrincipalArn",
+                &["arn:aws:iam::*:role/ops/*"]
+            ),
+            False
+        );
+    }
+
+    #[test]
+    fn absent_keys() {
+        assert_eq!(ev("StringEquals", "aws:sourcevpc2", &["x"]), False);
+        assert_eq!(ev("StringNotEquals", "aws:sourcevpc2", &["x"]), True);
+        assert_eq!(ev("StringEqualsIfExists", "aws:sourcevpc2", &["x"]), True);
+        assert_eq!(ev("Null", "aws:sourcevpc2", &["true"]), True);
+        assert_eq!(ev("Null", "aws:sourcevpc2", &["false"]), False);
+        assert_eq!(ev("Null", "aws:username", &["true"]), False);
+        assert_eq!(
+            ev("ForAllValues:StringEquals", "aws:sourcevpc2", &["x"]),
+            True
+        );
+        assert_eq!(
+            ev("ForAnyValue:StringEquals", "aws:sourcevpc2", &["x"]),
+            False
+        );
+    }
+
+    #[test]
+    fn set_operators() {
+        assert_eq!(
+            ev("ForAnyValue:StringEquals", "aws:TagKeys", &["b", "z"]),
+            True
+        );
+        assert_eq!(
+            ev("ForAllValues:StringEquals", "aws:TagKeys", &["b", "z"]),
+            False
+        );
+        assert_eq!(
+            ev("ForAllValues:StringEquals", "aws:TagKeys", &["a", "b"]),
+            True
+        );
+        assert_eq!(
+            ev("ForAnyValue:StringNotEquals", "aws:TagKeys", &["a"]),
+            True
+        );
+        assert_eq!(
+            ev("ForAllValues:StringNotEquals", "aws:TagKeys", &["a"]),
+            False
+        );
+    }
+
+    #[test]
+    fn unknown_and_free() {
+        assert!(matches!(
+            ev("StringEquals", "aws:PrincipalOrgID", &["o-1"]),
+            Unknown(_)
+        ));
+        assert_eq!(ev("Bool", "aws:MultiFactorAuthPresent", &["true"]), Free);
+        assert!(matches!(
+            ev("StringFancy", "aws:username", &["x"]),
+            Unknown(_)
+        ));
+        assert!(matches!(
+            ev("NumericLessThan", "aws:username", &["3"]),
+            Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn policy_variables() {
+        assert_eq!(
+            ev(
+                "StringEquals",
+                "aws:PrincipalTag/team",
+                &["${aws:username}"]
+            ),
+            False
+        );
+        assert_eq!(
+            ev(
+                "StringLike",
+                "aws:PrincipalArn",
+                &["arn:aws:iam::*:role/ops/${aws:username}"]
+            ),
+            False
+        );
+        assert_eq!(ev("StringLike", "aws:username", &["${aws:username}"]), True);
+        assert_eq!(ev("StringLike", "aws:username", &["al${?}ce"]), True);
+        // A variable whose key is absent matches nothing.
+        assert_eq!(
+            ev("StringEquals", "aws:username", &["${aws:sourcevpc2}"]),
+            False
+        );
+        assert!(matches!(
+            ev("StringEquals", "aws:username", &["${aws:PrincipalOrgID}"]),
+            Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn operator_parsing() {
+        let o = Operator::parse("ForAnyValue:StringLikeIfExists");
+        assert_eq!(
+            (o.base, o.if_exists, o.set),
+            (Base::StringLike, true, SetOp::ForAnyValue)
+        );
+        assert_eq!(Operator::parse("ArnEquals").base, Base::ArnLike);
+        assert!(Operator::parse("ArnNotEquals").negated());
+    }
+}

@@ -1,0 +1,445 @@
+//! The key policy grammar (semantics.md §3): a JSON string → [`Policy`].
+//!
+//! Parsing is strict about structure (a wrong type is a [`PolicyError`] naming the path)
+//! and lenient about what AWS itself tolerates (a single statement object, strings or
+//! lists, extra keys).
+
+use serde_json::{Map, Value};
+
+use super::arn::{PrincipalArn, classify_principal, is_account_id, is_unique_id};
+use super::condition::{Condition, Operator};
+
+/// A parsed key policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub statements: Vec<Statement>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// Position in the policy (0-based).
+    pub index: usize,
+    pub sid: Option<String>,
+    pub effect: Effect,
+    pub principal: PrincipalSpec,
+    pub action: ActionSpec,
+    pub resource: ResourceSpec,
+    pub conditions: Vec<Condition>,
+}
+
+impl Statement {
+    /// `'Sid'` or `#N` for messages.
+    pub fn label(&self) -> String {
+        match &self.sid {
+            Some(s) if !s.is_empty() => format!("'{s}'"),
+            _ => format!("#{}", self.index + 1),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrincipalSpec {
+    Principal(Vec<PrincipalRef>),
+    NotPrincipal(Vec<PrincipalRef>),
+}
+
+impl PrincipalSpec {
+    pub fn refs(&self) -> &[PrincipalRef] {
+        match self {
+            PrincipalSpec::Principal(r) | PrincipalSpec::NotPrincipal(r) => r,
+        }
+    }
+}
+
+/// One entry of `Principal` / `NotPrincipal`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalRef {
+    /// `"*"` or `{"AWS": "*"}`: everyone.
+    Any,
+    /// `{"AWS": "A"}` or `arn:P:iam::A:root`: the account principal.
+    Account(String),
+    /// The key's own account, whatever it is (the provider's default key policy).
+    OwnAccount,
+    /// An IAM user ARN.
+    User(String),
+    /// An IAM role ARN.
+    Role(String),
+    /// `arn:P:sts::A:assumed-role/Role/Session`.
+    AssumedRole {
+        arn: String,
+        account: String,
+        role: String,
+    },
+    /// A bare unique ID (`AROA…`, `AIDA…`): an already-orphaned principal.
+    UniqueId(String),
+    /// `{"Service": ...}`: a service acting as itself, never an operator.
+    Service(String),
+    /// `{"Federated": ...}`, `{"CanonicalUser": ...}`, other ARNs: never a manager here.
+    Other(String),
+}
+
+impl PrincipalRef {
+    pub fn from_aws(s: &str) -> PrincipalRef {
+        if s == "*" {
+            return PrincipalRef::Any;
+        }
+        if is_account_id(s) {
+            return PrincipalRef::Account(s.to_owned());
+        }
+        if is_unique_id(s) {
+            return PrincipalRef::UniqueId(s.to_owned());
+        }
+        match classify_principal(s) {
+            PrincipalArn::Root { account } => PrincipalRef::Account(account.to_owned()),
+            PrincipalArn::User { .. } => PrincipalRef::User(s.to_owned()),
+            PrincipalArn::Role { .. } => PrincipalRef::Role(s.to_owned()),
+            PrincipalArn::AssumedRole { account, role } => PrincipalRef::AssumedRole {
+                arn: s.to_owned(),
+                account: account.to_owned(),
+                role: role.to_owned(),
+            },
+            PrincipalArn::Other => PrincipalRef::Other(s.to_owned()),
+        }
+    }
+
+    /// The text of this reference as the policy wrote it (approximately).
+    pub fn text(&self) -> String {
+        match self {
+            PrincipalRef::Any => "*".into(),
+            PrincipalRef::Account(a) => a.clone(),
+            PrincipalRef::OwnAccount => "the key's own account".into(),
+            PrincipalRef::User(s)
+            | PrincipalRef::Role(s)
+            | PrincipalRef::UniqueId(s)
+            | PrincipalRef::Service(s)
+            | PrincipalRef::Other(s) => s.clone(),
+            PrincipalRef::AssumedRole { arn, .. } => arn.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionSpec {
+    Action(Vec<String>),
+    NotAction(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResourceSpec {
+    Resource(Vec<String>),
+    NotResource(Vec<String>),
+    /// Neither element: KMS would reject the policy; evaluated as `"*"`.
+    Missing,
+}
+
+/// Why a policy string is not a usable key policy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct PolicyError {
+    pub message: String,
+}
+
+fn err<T>(message: impl Into<String>) -> Result<T, PolicyError> {
+    Err(PolicyError {
+        message: message.into(),
+    })
+}
+
+/// The largest policy text parsed. KMS itself caps key policies at 32 KiB; this bound only
+/// keeps hostile input from costing unbounded work.
+pub const MAX_POLICY_BYTES: usize = 4 * 1024 * 1024;
+
+impl Policy {
+    /// Parses a key policy from its JSON text.
+    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        if text.len() > MAX_POLICY_BYTES {
+            return err(format!(
+                "the policy is {} bytes long; KMS accepts at most 32768",
+                text.len()
+            ));
+        }
+        let v: Value = serde_json::from_str(text).map_err(|e| PolicyError {
+            message: format!("the policy is not valid JSON: {e}"),
+        })?;
+        Policy::from_value(&v)
+    }
+
+    pub fn from_value(v: &Value) -> Result<Policy, PolicyError> {
+        let Some(obj) = v.as_object() else {
+            return err("the policy is not a JSON object");
+        };
+        let Some(st) = get_ci(obj, "Statement") else {
+            return err("the policy has no Statement");
+        };
+        let list: Vec<&Value> = match st {
+            Value::Array(a) => a.iter().collect(),
+            Value::Object(_) => vec![st],
+            _ => return err("Statement must be an object or a list of objects"),
+        };
+        let statements = list
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| parse_statement(i, s))
+            .collect::<Result<_, _>>()?;
+        Ok(Policy { statements })
+    }
+}
+
+/// Looks up a policy element. Element names are matched exactly first, then without
+/// regard to case (IAM documents them case-sensitively, but real policies vary).
+fn get_ci<'v>(obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    obj.get(key).or_else(|| {
+        obj.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
+}
+
+fn parse_statement(index: usize, v: &Value) -> Result<Statement, PolicyError> {
+    let at = |what: &str| format!("Statement[{index}]{what}");
+    let Some(obj) = v.as_object() else {
+        return err(format!("{} is not an object", at("")));
+    };
+    let sid = match get_ci(obj, "Sid") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return err(format!("{} must be a string", at(".Sid"))),
+    };
+    let effect = match get_ci(obj, "Effect").and_then(Value::as_str) {
+        Some("Allow") => Effect::Allow,
+        Some("Deny") => Effect::Deny,
+        Some(other) => {
+            return err(format!(
+                "{} is {other:?}; it must be \"Allow\" or \"Deny\"",
+                at(".Effect")
+            ));
+        }
+        None => return err(format!("{} is missing or not a string", at(".Effect"))),
+    };
+    let principal = match (get_ci(obj, "Principal"), get_ci(obj, "NotPrincipal")) {
+        (Some(p), None) => PrincipalSpec::Principal(parse_principals(p, &at(".Principal"))?),
+        (None, Some(p)) => PrincipalSpec::NotPrincipal(parse_principals(p, &at(".NotPrincipal"))?),
+        (Some(_), Some(_)) => {
+            return err(format!("{} has both Principal and NotPrincipal", at("")));
+        }
+        (None, None) => {
+            return err(format!(
+                "{} has no Principal; every key policy statement needs one",
+                at("")
+            ));
+        }
+    };
+    let action = match (get_ci(obj, "Action"), get_ci(obj, "NotAction")) {
+        (Some(a), None) => ActionSpec::Action(string_list(a, &at(".Action"))?),
+        (None, Some(a)) => ActionSpec::NotAction(string_list(a, &at(".NotAction"))?),
+        (Some(_), Some(_)) => return err(format!("{} has both Action and NotAction", at(""))),
+        (None, None) => return err(format!("{} has no Action", at(""))),
+    };
+    let resource = match (get_ci(obj, "Resource"), get_ci(obj, "NotResource")) {
+        (Some(r), None) => ResourceSpec::Resource(string_list(r, &at(".Resource"))?),
+        (None, Some(r)) => ResourceSpec::NotResource(string_list(r, &at(".NotResource"))?),
+        (Some(_), Some(_)) => return err(format!("{} has both Resource and NotResource", at(""))),
+        (None, None) => ResourceSpec::Missing,
+    };
+    let conditions = match get_ci(obj, "Condition") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(c) => parse_conditions(c, &at(".Condition"))?,
+    };
+    Ok(Statement {
+        index,
+        sid,
+        effect,
+        principal,
+        action,
+        resource,
+        conditions,
+    })
+}
+
+fn string_list(v: &Value, at: &str) -> Result<Vec<String>, PolicyError> {
+    match v {
+        Value::String(s) => Ok(vec![s.clone()]),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| match x {
+                Value::String(s) => Ok(s.clone()),
+                _ => err(format!("{at}[{i}] must be a string")),
+            })
+            .collect(),
+        _ => err(format!("{at} must be a string or a list of strings")),
+    }
+}
+
+fn parse_principals(v: &Value, at: &str) -> Result<Vec<PrincipalRef>, PolicyError> {
+    match v {
+        Value::String(s) if s == "*" => Ok(vec![PrincipalRef::Any]),
+        Value::String(s) => err(format!(
+            "{at} is the string {s:?}; only \"*\" may be written without {{\"AWS\": ...}}"
+        )),
+        Value::Object(m) => {
+            let mut out = Vec::new();
+            for (k, val) in m {
+                let items = string_list(val, &format!("{at}.{k}"))?;
+                for s in items {
+                    out.push(match k.to_ascii_lowercase().as_str() {
+                        "aws" => PrincipalRef::from_aws(&s),
+                        "service" => PrincipalRef::Service(s),
+                        "federated" | "canonicaluser" => PrincipalRef::Other(s),
+                        _ => {
+                            return err(format!(
+                                "{at} has an unknown principal type {k:?} (expected AWS, Service, Federated or CanonicalUser)"
+                            ))
+                        }
+                    });
+                }
+            }
+            Ok(out)
+        }
+        _ => err(format!("{at} must be \"*\" or an object")),
+    }
+}
+
+fn parse_conditions(v: &Value, at: &str) -> Result<Vec<Condition>, PolicyError> {
+    let Some(ops) = v.as_object() else {
+        return err(format!("{at} must be an object"));
+    };
+    let mut out = Vec::new();
+    for (op_name, keys) in ops {
+        let op = Operator::parse(op_name);
+        let Some(keys) = keys.as_object() else {
+            return err(format!(
+                "{at}.{op_name} must be an object of condition keys"
+            ));
+        };
+        for (key, values) in keys {
+            let values = condition_values(values).ok_or_else(|| PolicyError {
+                message: format!(
+                    "{at}.{op_name}.{key} must be a string, number, boolean or a list of them"
+                ),
+            })?;
+            out.push(Condition {
+                operator: op_name.clone(),
+                op: op.clone(),
+                key: key.clone(),
+                key_lc: key.to_ascii_lowercase(),
+                values,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn condition_values(v: &Value) -> Option<Vec<String>> {
+    fn scalar(v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+    match v {
+        Value::Array(a) => a.iter().map(scalar).collect(),
+        other => scalar(other).map(|s| vec![s]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_statement_object_and_string_forms() {
+        let p = Policy::parse(
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"kms:*","Resource":"*"}}"#,
+        )
+        .unwrap();
+        assert_eq!(p.statements.len(), 1);
+        assert_eq!(
+            p.statements[0].principal,
+            PrincipalSpec::Principal(vec![PrincipalRef::Account("111122223333".into())])
+        );
+    }
+
+    #[test]
+    fn principal_kinds() {
+        let p = Policy::parse(
+            r#"{"Statement":[{"Sid":"a b","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::1:root","arn:aws:iam::1:role/p/r","arn:aws:iam::1:user/u","AROAABCDEFGHIJKLMNOP","arn:aws:sts::1:assumed-role/r/s","*"],"Service":"logs.amazonaws.com","Federated":"cognito"},"NotAction":["kms:Encrypt"]}]}"#,
+        )
+        .unwrap();
+        let s = &p.statements[0];
+        assert_eq!(s.label(), "'a b'");
+        assert_eq!(s.resource, ResourceSpec::Missing);
+        let refs = s.principal.refs();
+        assert!(matches!(&refs[0], PrincipalRef::Account(a) if a == "1"));
+        assert!(matches!(&refs[1], PrincipalRef::Role(_)));
+        assert!(matches!(&refs[2], PrincipalRef::User(_)));
+        assert!(matches!(&refs[3], PrincipalRef::UniqueId(_)));
+        assert!(matches!(&refs[4], PrincipalRef::AssumedRole { role, .. } if role == "r"));
+        assert!(matches!(&refs[5], PrincipalRef::Any));
+        assert!(refs.iter().any(|r| matches!(r, PrincipalRef::Service(_))));
+        assert!(refs.iter().any(|r| matches!(r, PrincipalRef::Other(_))));
+    }
+
+    #[test]
+    fn invalid_policies_name_the_path() {
+        let cases = [
+            ("not json", "not valid JSON"),
+            ("[]", "not a JSON object"),
+            ("{}", "no Statement"),
+            (r#"{"Statement":"x"}"#, "Statement must be"),
+            (r#"{"Statement":[1]}"#, "Statement[0] is not an object"),
+            (
+                r#"{"Statement":[{"Effect":"Maybe","Principal":"*","Action":"*"}]}"#,
+                "Statement[0].Effect",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"*"}]}"#,
+                "no Principal",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":"arn:x","Action":"*"}]}"#,
+                "Statement[0].Principal",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":[1]}]}"#,
+                "Statement[0].Action[0]",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":"*"}]}"#,
+                "no Action",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"StringEquals":{"k":{"a":1}}}}]}"#,
+                "Condition.StringEquals.k",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":{"Robot":"x"},"Action":"*"}]}"#,
+                "unknown principal type",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = Policy::parse(text).unwrap_err();
+            assert!(e.message.contains(want), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn condition_values_are_stringified() {
+        let p = Policy::parse(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":true},"NumericLessThan":{"aws:MultiFactorAuthAge":3600}}}]}"#,
+        )
+        .unwrap();
+        let c = &p.statements[0].conditions;
+        assert_eq!(c[0].values, vec!["true"]);
+        assert_eq!(c[1].values, vec!["3600"]);
+        assert_eq!(c[0].key_lc, "aws:multifactorauthpresent");
+    }
+}

@@ -1,0 +1,479 @@
+//! Three-valued evaluation of one key policy for one candidate caller (semantics.md §5).
+//!
+//! Pure: no plan types. The caller says which principal-element ARNs and unique IDs still
+//! bind to it (that is where deletion and replacement enter), the evaluator does the rest.
+
+use std::collections::BTreeMap;
+
+use super::condition::{CondResult, Context, CtxValue};
+use super::document::{
+    ActionSpec, Effect, Policy, PrincipalRef, PrincipalSpec, ResourceSpec, Statement,
+};
+use super::glob::glob_match;
+
+/// Kleene three-valued truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tri {
+    True,
+    False,
+    Unknown,
+}
+
+impl Tri {
+    pub fn and(self, o: Tri) -> Tri {
+        match (self, o) {
+            (Tri::False, _) | (_, Tri::False) => Tri::False,
+            (Tri::True, Tri::True) => Tri::True,
+            _ => Tri::Unknown,
+        }
+    }
+    pub fn or(self, o: Tri) -> Tri {
+        match (self, o) {
+            (Tri::True, _) | (_, Tri::True) => Tri::True,
+            (Tri::False, Tri::False) => Tri::False,
+            _ => Tri::Unknown,
+        }
+    }
+    pub fn not(self) -> Tri {
+        match self {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+        }
+    }
+    pub fn from_bool(b: bool) -> Tri {
+        if b { Tri::True } else { Tri::False }
+    }
+}
+
+/// What kind of principal a candidate caller is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallerKind {
+    Root,
+    User,
+    Role,
+}
+
+/// A candidate caller of `kms:PutKeyPolicy`.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub kind: CallerKind,
+    /// The value of `aws:PrincipalArn` (for a role: the role ARN with its path).
+    pub arn: &'a str,
+    pub account: Option<&'a str>,
+    /// User or role name.
+    pub name: Option<&'a str>,
+    pub unique_id: Option<&'a str>,
+    pub tags: Option<&'a BTreeMap<String, String>>,
+    /// Lower-cased principal ARNs that a `Principal` element naming them binds to this
+    /// caller (empty for a principal recreated by the plan: its unique ID is new).
+    pub bound_arns: &'a [String],
+    /// Unique IDs that bind to this caller.
+    pub bound_ids: &'a [String],
+}
+
+/// The key and the action asked about.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub action: &'a str,
+    pub key_arn: Option<&'a str>,
+    pub key_account: Option<&'a str>,
+    pub key_tags: Option<&'a BTreeMap<String, String>>,
+}
+
+/// How an Allow statement reached the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// The caller's ARN (or unique ID) is named in `Principal`.
+    Principal,
+    /// The account principal, used by the root user directly.
+    Account,
+    /// The account principal, delegated through the caller's IAM policies.
+    Delegation,
+    /// `Principal: "*"` (usually narrowed by a condition).
+    Wildcard,
+}
+
+/// The outcome of one statement for one caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementOutcome {
+    pub index: usize,
+    pub principal: Option<Via>,
+    pub action: bool,
+    pub resource: Tri,
+    pub condition: Tri,
+    pub applies: Tri,
+    /// Why `applies` is unknown, where it is.
+    pub unknown_reason: Option<String>,
+}
+
+/// The decision for one caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub can: Tri,
+    pub allowed: Tri,
+    pub denied: Tri,
+    /// The first Allow statement that applies for sure, and how.
+    pub allow: Option<(usize, Via)>,
+    /// The first Deny statement that applies (for sure, else possibly).
+    pub deny: Option<usize>,
+    pub unknown_reasons: Vec<String>,
+    pub statements: Vec<StatementOutcome>,
+}
+
+/// The action that makes a key manageable.
+pub const PUT_KEY_POLICY: &str = "kms:PutKeyPolicy";
+
+/// Decides whether `caller` may perform `target.action` on the key under `policy`.
+pub fn decide(policy: &Policy, target: &Target, caller: &Caller) -> Decision {
+    let ctx = CallerContext { caller, target };
+    let mut allowed = Tri::False;
+    let mut denied = Tri::False;
+    let mut allow = None;
+    let (mut deny_sure, mut deny_maybe) = (None, None);
+    let mut unknown_reasons = Vec::new();
+    let mut statements = Vec::with_capacity(policy.statements.len());
+    for st in &policy.statements {
+        let o = statement_outcome(st, target, caller, &ctx);
+        match (st.effect, o.applies) {
+            (Effect::Allow, applies) => {
+                if applies == Tri::True && allow.is_none() {
+                    allow = o.principal.map(|v| (st.index, v));
+                }
+                allowed = allowed.or(applies);
+            }
+            (Effect::Deny, applies) => {
+                match applies {
+                    Tri::True => deny_sure = deny_sure.or(Some(st.index)),
+                    Tri::Unknown => deny_maybe = deny_maybe.or(Some(st.index)),
+                    Tri::False => {}
+                }
+                denied = denied.or(applies);
+            }
+        }
+        if let Some(r) = &o.unknown_reason {
+            unknown_reasons.push(format!("statement {}: {r}", st.label()));
+        }
+        statements.push(o);
+    }
+    let deny = deny_sure.or(deny_maybe);
+    Decision {
+        can: allowed.and(denied.not()),
+        allowed,
+        denied,
+        allow,
+        deny,
+        unknown_reasons,
+        statements,
+    }
+}
+
+fn statement_outcome(
+    st: &Statement,
+    target: &Target,
+    caller: &Caller,
+    ctx: &CallerContext,
+) -> StatementOutcome {
+    let principal = match &st.principal {
+        PrincipalSpec::Principal(refs) => refs
+            .iter()
+            .filter_map(|r| principal_match(r, st.effect, target, caller))
+            .min_by_key(|v| via_rank(*v)),
+        PrincipalSpec::NotPrincipal(refs) => {
+            (!not_principal_covers(refs, target, caller)).then_some(Via::Wildcard)
+        }
+    };
+    let action = action_matches(&st.action, target.action);
+    let (resource, resource_reason) = resource_matches(&st.resource, target.key_arn);
+    let mut condition = Tri::True;
+    let mut cond_reason = None;
+    if principal.is_some() && action {
+        for c in &st.conditions {
+            let r = match c.eval(ctx) {
+                CondResult::True => Tri::True,
+                CondResult::False => Tri::False,
+                // A request-dependent key: the caller can choose a request that meets an
+                // Allow's condition and one that avoids a Deny's.
+                CondResult::Free => Tri::from_bool(st.effect == Effect::Allow),
+                CondResult::Unknown(reason) => {
+                    cond_reason.get_or_insert(format!("{} {}: {reason}", c.operator, c.key));
+                    Tri::Unknown
+                }
+            };
+            condition = condition.and(r);
+            if condition == Tri::False {
+                break;
+            }
+        }
+    }
+    let applies = Tri::from_bool(principal.is_some() && action)
+        .and(resource)
+        .and(condition);
+    let unknown_reason = (applies == Tri::Unknown)
+        .then(|| cond_reason.or(resource_reason))
+        .flatten();
+    StatementOutcome {
+        index: st.index,
+        principal,
+        action,
+        resource,
+        condition,
+        applies,
+        unknown_reason,
+    }
+}
+
+fn via_rank(v: Via) -> u8 {
+    match v {
+        Via::Principal => 0,
+        Via::Account => 1,
+        Via::Wildcard => 2,
+        Via::Delegation => 3,
+    }
+}
+
+/// The caller's account, or the key's when the caller's is not known.
+fn effective_account<'a>(target: &Target<'a>, caller: &Caller<'a>) -> Option<&'a str> {
+    caller.account.or(target.key_account)
+}
+
+fn account_matches(account: &str, target: &Target, caller: &Caller) -> bool {
+    effective_account(target, caller).is_none_or(|a| a == account)
+}
+
+fn principal_match(
+    r: &PrincipalRef,
+    effect: Effect,
+    target: &Target,
+    caller: &Caller,
+) -> Option<Via> {
+    let account_via = || match caller.kind {
+        CallerKind::Root => Via::Account,
+        // A Deny naming the account applies to every identity in it.
+        _ if effect == Effect::Deny => Via::Account,
+        _ => Via::Delegation,
+    };
+    match r {
+        PrincipalRef::Any => Some(Via::Wildcard),
+        PrincipalRef::Account(a) => account_matches(a, target, caller).then(account_via),
+        PrincipalRef::OwnAccount => {
+            let own = match (caller.account, target.key_account) {
+                (Some(c), Some(k)) => c == k,
+                _ => true,
+            };
+            own.then(account_via)
+        }
+        PrincipalRef::User(arn) | PrincipalRef::Role(arn) => {
+            let lc = arn.to_ascii_lowercase();
+            caller.bound_arns.contains(&lc).then_some(Via::Principal)
+        }
+        PrincipalRef::AssumedRole { account, role, .. } => {
+            let suffix = format!("/{}", role.to_ascii_lowercase());
+            (caller.kind == CallerKind::Role
+                && account_matches(account, target, caller)
+                && caller.bound_arns.iter().any(|b| b.ends_with(&suffix)))
+            .then_some(Via::Principal)
+        }
+        PrincipalRef::UniqueId(id) => caller.bound_ids.contains(id).then_some(Via::Principal),
+        PrincipalRef::Service(_) | PrincipalRef::Other(_) => None,
+    }
+}
+
+/// Whether a `NotPrincipal` list exempts the caller. IAM evaluates every identity in the
+/// request: a user or role is exempt only when both it and its account are listed.
+fn not_principal_covers(refs: &[PrincipalRef], target: &Target, caller: &Caller) -> bool {
+    if refs.iter().any(|r| matches!(r, PrincipalRef::Any)) {
+        return true;
+    }
+    let account_listed = refs.iter().any(|r| match r {
+        PrincipalRef::Account(a) => account_matches(a, target, caller),
+        PrincipalRef::OwnAccount => true,
+        _ => false,
+    });
+    match caller.kind {
+        CallerKind::Root => account_listed,
+        _ => {
+            account_listed
+                && refs.iter().any(|r| {
+                    matches!(
+                        r,
+                        PrincipalRef::User(_)
+                            | PrincipalRef::Role(_)
+                            | PrincipalRef::AssumedRole { .. }
+                            | PrincipalRef::UniqueId(_)
+                    ) && principal_match(r, Effect::Allow, target, caller).is_some()
+                })
+        }
+    }
+}
+
+fn action_matches(spec: &ActionSpec, action: &str) -> bool {
+    match spec {
+        ActionSpec::Action(list) => list.iter().any(|p| glob_match(p, action, true)),
+        ActionSpec::NotAction(list) => !list.iter().any(|p| glob_match(p, action, true)),
+    }
+}
+
+fn resource_matches(spec: &ResourceSpec, key_arn: Option<&str>) -> (Tri, Option<String>) {
+    let any = |list: &[String]| -> (Tri, Option<String>) {
+        if list.iter().any(|r| r == "*") {
+            return (Tri::True, None);
+        }
+        match key_arn {
+            Some(arn) => (
+                Tri::from_bool(list.iter().any(|r| glob_match(r, arn, false))),
+                None,
+            ),
+            None => (
+                Tri::Unknown,
+                Some(
+                    "Resource names a specific ARN and the key's ARN is not known until apply"
+                        .into(),
+                ),
+            ),
+        }
+    };
+    match spec {
+        ResourceSpec::Missing => (Tri::True, None),
+        ResourceSpec::Resource(list) => any(list),
+        ResourceSpec::NotResource(list) => {
+            let (t, r) = any(list);
+            (t.not(), r)
+        }
+    }
+}
+
+/// Request-dependent condition keys: a caller can make requests with or without them.
+const REQUEST_KEYS: &[&str] = &[
+    "aws:multifactorauthpresent",
+    "aws:multifactorauthage",
+    "aws:securetransport",
+    "aws:sourceip",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourcevpcarn",
+    "aws:vpcsourceip",
+    "aws:currenttime",
+    "aws:epochtime",
+    "aws:requestedregion",
+    "aws:tokenissuetime",
+    "aws:useragent",
+    "aws:referer",
+    "aws:calledvia",
+    "aws:calledviafirst",
+    "aws:calledvialast",
+    "aws:viaawsservice",
+    "aws:tagkeys",
+    "aws:sourceidentity",
+    "aws:federatedprovider",
+    "aws:ec2instancesourcevpc",
+    "aws:ec2instancesourceprivateipv4",
+    "kms:viaservice",
+    "kms:bypasspolicylockoutsafetycheck",
+];
+
+/// Keys that a direct call to PutKeyPolicy by an IAM identity never carries.
+const ABSENT_KEYS: &[&str] = &[
+    "aws:principalservicename",
+    "aws:principalservicenameslist",
+    "aws:sourcearn",
+    "aws:sourceaccount",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:sourceowner",
+    "kms:grantisforawsresource",
+    "kms:granteeprincipal",
+    "kms:retiringprincipal",
+    "kms:grantoperations",
+    "kms:encryptioncontextkeys",
+    "kms:requestalias",
+    "kms:encryptionalgorithm",
+    "kms:signingalgorithm",
+    "kms:messagetype",
+    "kms:wrappingalgorithm",
+    "kms:macalgorithm",
+    "kms:replicaregion",
+    "kms:primaryregion",
+    "kms:recipientattestation:imagesha384",
+    "kms:recipientattestation:pcr",
+];
+
+struct CallerContext<'a, 'b> {
+    caller: &'b Caller<'a>,
+    target: &'b Target<'a>,
+}
+
+fn one(s: &str) -> CtxValue {
+    CtxValue::Values(vec![s.to_owned()])
+}
+
+fn tag_value(tags: Option<&BTreeMap<String, String>>, tag: &str, what: &str) -> CtxValue {
+    match tags {
+        Some(t) => t
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(tag))
+            .map_or(CtxValue::Absent, |(_, v)| one(v)),
+        None => CtxValue::Unknown(format!("the {what}'s tags are not known from the inputs")),
+    }
+}
+
+impl Context for CallerContext<'_, '_> {
+    fn lookup(&self, key: &str) -> CtxValue {
+        let c = self.caller;
+        let account = effective_account(self.target, c);
+        match key {
+            "aws:principalarn" => one(c.arn),
+            "aws:principalaccount" | "kms:calleraccount" => match account {
+                Some(a) => one(a),
+                None => CtxValue::Unknown("the account is not known from the inputs".into()),
+            },
+            "aws:username" => match (c.kind, c.name) {
+                (CallerKind::User, Some(n)) => one(n),
+                (CallerKind::User, None) => {
+                    CtxValue::Unknown("the user's name is not known".into())
+                }
+                _ => CtxValue::Absent,
+            },
+            "aws:userid" => match (c.kind, c.unique_id, account) {
+                (CallerKind::User, Some(id), _) => one(id),
+                (CallerKind::Root, _, Some(a)) => one(a),
+                (CallerKind::Role, _, _) => CtxValue::Unknown(
+                    "a role session's aws:userid includes its session name".into(),
+                ),
+                _ => CtxValue::Unknown("the caller's unique ID is not known until apply".into()),
+            },
+            "aws:principaltype" => one(match c.kind {
+                CallerKind::Root => "Account",
+                CallerKind::User => "User",
+                CallerKind::Role => "AssumedRole",
+            }),
+            "aws:principalisawsservice" => one("false"),
+            "aws:rolesessionname" => match c.kind {
+                CallerKind::Role => CtxValue::Free,
+                _ => CtxValue::Absent,
+            },
+            "aws:principalorgid" | "aws:principalorgpaths" => {
+                CtxValue::Unknown(format!("{key} is not in the plan"))
+            }
+            k if k.starts_with("aws:principaltag/") => match c.kind {
+                CallerKind::Root => CtxValue::Absent,
+                _ => tag_value(c.tags, &k["aws:principaltag/".len()..], "principal"),
+            },
+            k if k.starts_with("aws:resourcetag/") => {
+                tag_value(self.target.key_tags, &k["aws:resourcetag/".len()..], "key")
+            }
+            k if k.starts_with("aws:requesttag/") || k.starts_with("kms:encryptioncontext:") => {
+                CtxValue::Free
+            }
+            k if REQUEST_KEYS.contains(&k) => CtxValue::Free,
+            k if ABSENT_KEYS.contains(&k) => CtxValue::Absent,
+            k => CtxValue::Unknown(format!("condition key {k} is not modelled")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
