@@ -4,8 +4,14 @@
 //! The data flows one way through the modules:
 //! [`plan`] (JSON → documents) → [`inventory`] (keys, principals, lifecycle) →
 //! [`analysis`] (policy evaluation, verdicts) → [`rules`] (findings) → [`report`]
-//! (text, JSON, query).
+//! (text, JSON, query). [`run`] wires them together for the command line.
 
+pub mod analysis;
+pub mod cli;
 pub mod error;
+pub mod inventory;
 pub mod plan;
 pub mod policy;
+pub mod report;
+pub mod rules;
+pub mod run;

@@ -35,7 +35,7 @@ impl Tri {
             _ => Tri::Unknown,
         }
     }
-    pub fn not(self) -> Tri {
+    pub fn negate(self) -> Tri {
         match self {
             Tri::True => Tri::False,
             Tri::False => Tri::True,
@@ -161,7 +161,7 @@ pub fn decide(policy: &Policy, target: &Target, caller: &Caller) -> Decision {
     }
     let deny = deny_sure.or(deny_maybe);
     Decision {
-        can: allowed.and(denied.not()),
+        can: allowed.and(denied.negate()),
         allowed,
         denied,
         allow,
@@ -310,7 +310,8 @@ fn not_principal_covers(refs: &[PrincipalRef], target: &Target, caller: &Caller)
     }
 }
 
-fn action_matches(spec: &ActionSpec, action: &str) -> bool {
+/// Whether an `Action`/`NotAction` element covers `action`.
+pub fn action_matches(spec: &ActionSpec, action: &str) -> bool {
     match spec {
         ActionSpec::Action(list) => list.iter().any(|p| glob_match(p, action, true)),
         ActionSpec::NotAction(list) => !list.iter().any(|p| glob_match(p, action, true)),
@@ -341,7 +342,7 @@ fn resource_matches(spec: &ResourceSpec, key_arn: Option<&str>) -> (Tri, Option<
         ResourceSpec::Resource(list) => any(list),
         ResourceSpec::NotResource(list) => {
             let (t, r) = any(list);
-            (t.not(), r)
+            (t.negate(), r)
         }
     }
 }
@@ -455,9 +456,9 @@ impl Context for CallerContext<'_, '_> {
                 CallerKind::Role => CtxValue::Free,
                 _ => CtxValue::Absent,
             },
-            "aws:principalorgid" | "aws:principalorgpaths" => {
-                CtxValue::Unknown(format!("{key} is not in the plan"))
-            }
+            "aws:principalorgid" | "aws:principalorgpaths" => CtxValue::Unknown(
+                "the principal's AWS Organizations membership is not in the inputs".into(),
+            ),
             k if k.starts_with("aws:principaltag/") => match c.kind {
                 CallerKind::Root => CtxValue::Absent,
                 _ => tag_value(c.tags, &k["aws:principaltag/".len()..], "principal"),

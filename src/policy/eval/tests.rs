@@ -483,5 +483,5 @@ fn tri_logic() {
     assert_eq!(False.and(Unknown), False);
     assert_eq!(True.or(Unknown), True);
     assert_eq!(False.or(Unknown), Unknown);
-    assert_eq!(Unknown.not(), Unknown);
+    assert_eq!(Unknown.negate(), Unknown);
 }

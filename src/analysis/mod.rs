@@ -1,0 +1,259 @@
+//! Step 3 of the pipeline: the verdict of every key before and after the apply.
+//!
+//! For each key and phase this module assembles the candidate callers (the account root,
+//! the principals the policy names or matches, principals assumed to exist, and the ones an
+//! administrator could create), asks the pure evaluator in [`crate::policy::eval`] about
+//! each, and turns the answers into a [`Verdict`] with the evidence the rules need to
+//! explain it. It never prints.
+
+mod candidates;
+
+use serde::Serialize;
+
+use crate::inventory::{Inventory, Key, Lifecycle, PolicyText, PrincipalKind};
+use crate::policy::document::{Effect, Policy};
+use crate::policy::eval::{CallerKind, Via};
+
+pub use candidates::{Phase, UNKNOWN_ACCOUNT};
+
+/// The five verdicts of semantics.md §2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Manageable,
+    Recoverable,
+    LockedOut,
+    Unknown,
+    Deleted,
+}
+
+impl Verdict {
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Manageable => "manageable",
+            Verdict::Recoverable => "recoverable",
+            Verdict::LockedOut => "locked_out",
+            Verdict::Unknown => "unknown",
+            Verdict::Deleted => "deleted",
+        }
+    }
+
+    /// Nobody can manage the key (with or without AWS Support's help).
+    pub fn unmanageable(self) -> bool {
+        matches!(self, Verdict::Recoverable | Verdict::LockedOut)
+    }
+}
+
+/// How the policy of a key was obtained in one phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicySource {
+    /// The policy JSON is in the plan or state.
+    Literal,
+    /// The provider's or KMS's default key policy applies.
+    Default,
+    /// Not known at plan time.
+    Unresolved,
+    /// The key does not exist in this phase.
+    None,
+}
+
+/// A principal that can call `kms:PutKeyPolicy` on the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Manager {
+    pub arn: String,
+    pub kind: CallerKind,
+    /// How the policy reaches it.
+    pub via: Via,
+    /// The statement that allows it (`'Sid'` or `#N`).
+    pub statement: String,
+    /// The Terraform address that manages or reads the principal, if an input has one.
+    pub address: Option<String>,
+    /// No input manages this principal: it is assumed to exist.
+    pub assumed: bool,
+}
+
+/// A principal that a policy names (in `Principal` or in an `aws:PrincipalArn` condition) but
+/// that does not exist, or no longer binds, in this phase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeadRef {
+    /// The ARN, pattern or unique ID as the policy writes it.
+    pub reference: String,
+    /// Named in `Principal`/`NotPrincipal` (dies with the principal) rather than matched
+    /// by a condition (survives recreation).
+    pub in_principal: bool,
+    /// Named in `NotPrincipal` (an exemption), not `Principal`.
+    pub not_principal: bool,
+    pub effect: Effect,
+    pub statement: String,
+    /// The principal's address and what the plan does to it; `None` for a bare unique ID
+    /// (a principal deleted before this plan).
+    pub address: Option<String>,
+    pub lifecycle: Option<Lifecycle>,
+    pub kind: Option<PrincipalKind>,
+    /// The statement grants `kms:PutKeyPolicy` (an admin reference).
+    pub grants_admin: bool,
+}
+
+/// How an account administrator could regain control without AWS Support.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recovery {
+    /// The ARN to (re)create.
+    pub arn: String,
+    pub kind: CallerKind,
+    pub statement: String,
+    pub via: Via,
+    /// What the ARN was: the deleted principal's address, or the pattern it matches.
+    pub origin: String,
+}
+
+/// A key's state in one phase.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseResult {
+    pub verdict: Verdict,
+    pub policy_source: PolicySource,
+    pub managers: Vec<Manager>,
+    /// Why the verdict is `unknown`.
+    pub unknown: Vec<String>,
+    pub recovery: Option<Recovery>,
+    pub dead_refs: Vec<DeadRef>,
+    /// Principal ARNs the policy names that no input manages (assumed to exist).
+    pub assumed: Vec<String>,
+    /// The policy text does not parse as a key policy.
+    pub policy_error: Option<String>,
+    /// The account root is allowed by the policy but denied by this statement.
+    pub root_denied_by: Option<String>,
+    /// The policy names principals in other accounts with management actions.
+    pub cross_account: Vec<String>,
+    /// How the policy was obtained, in words (for `default`, `unresolved`).
+    pub policy_note: Option<String>,
+    /// The `aws_kms_key_policy` whose policy this is.
+    pub policy_via: Option<String>,
+    /// How many Allow statements cover `kms:PutKeyPolicy` at all.
+    pub admin_grants: usize,
+    /// The key's account was not in the inputs and was taken from the policy (or is unknown).
+    pub account_assumed: Option<String>,
+}
+
+impl PhaseResult {
+    fn simple(verdict: Verdict, source: PolicySource, note: Option<String>) -> PhaseResult {
+        PhaseResult {
+            verdict,
+            policy_source: source,
+            managers: Vec::new(),
+            unknown: Vec::new(),
+            recovery: None,
+            dead_refs: Vec::new(),
+            assumed: Vec::new(),
+            policy_error: None,
+            root_denied_by: None,
+            cross_account: Vec::new(),
+            policy_note: note,
+            policy_via: None,
+            admin_grants: 0,
+            account_assumed: None,
+        }
+    }
+}
+
+/// The analysis of one key.
+#[derive(Debug, Clone)]
+pub struct KeyAnalysis {
+    /// Index into [`Inventory::keys`].
+    pub key: usize,
+    /// `None` for a key the plan creates.
+    pub before: Option<PhaseResult>,
+    pub after: PhaseResult,
+    /// The policy text is written by this apply (so KMS's caller check runs on it).
+    pub policy_written: bool,
+}
+
+/// Analyses every key of the inventory.
+pub fn analyse(inv: &Inventory) -> Vec<KeyAnalysis> {
+    inv.keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| analyse_key(inv, i, k))
+        .collect()
+}
+
+fn analyse_key(inv: &Inventory, idx: usize, key: &Key) -> KeyAnalysis {
+    let before = match &key.policy_before {
+        PolicyText::Absent => None,
+        t => Some(phase(inv, key, t, Phase::Before)),
+    };
+    let after = match &key.policy_after {
+        PolicyText::Absent => PhaseResult::simple(Verdict::Deleted, PolicySource::None, None),
+        t => phase(inv, key, t, Phase::After),
+    };
+    let policy_written = match (&key.policy_before, &key.policy_after) {
+        (PolicyText::Known { text: a, .. }, PolicyText::Known { text: b, .. }) => a != b,
+        (_, PolicyText::Absent) => false,
+        _ => true,
+    } || matches!(key.lifecycle, Lifecycle::Created | Lifecycle::Replaced);
+    KeyAnalysis {
+        key: idx,
+        before,
+        after,
+        policy_written,
+    }
+}
+
+fn default_policy() -> Policy {
+    use crate::policy::document::{
+        ActionSpec, PrincipalRef, PrincipalSpec, ResourceSpec, Statement,
+    };
+    Policy {
+        statements: vec![Statement {
+            index: 0,
+            sid: Some("Enable IAM User Permissions".into()),
+            effect: Effect::Allow,
+            principal: PrincipalSpec::Principal(vec![PrincipalRef::OwnAccount]),
+            action: ActionSpec::Action(vec!["kms:*".into()]),
+            resource: ResourceSpec::Resource(vec!["*".into()]),
+            conditions: Vec::new(),
+        }],
+    }
+}
+
+fn phase(inv: &Inventory, key: &Key, text: &PolicyText, phase: Phase) -> PhaseResult {
+    let (policy, source, note, via) = match text {
+        PolicyText::Known { text, via } => match Policy::parse(text) {
+            Ok(p) => (p, PolicySource::Literal, None, via.clone()),
+            Err(e) => {
+                let mut r = PhaseResult::simple(Verdict::Unknown, PolicySource::Literal, None);
+                r.unknown
+                    .push(format!("the policy is not a valid key policy: {e}"));
+                r.policy_error = Some(e.message);
+                r.policy_via = via.clone();
+                return r;
+            }
+        },
+        PolicyText::Default { reason } => (
+            default_policy(),
+            PolicySource::Default,
+            Some(reason.clone()),
+            None,
+        ),
+        PolicyText::Unknown { reason } => {
+            let mut r = PhaseResult::simple(
+                Verdict::Unknown,
+                PolicySource::Unresolved,
+                Some(reason.clone()),
+            );
+            r.unknown.push(reason.clone());
+            return r;
+        }
+        PolicyText::Absent => {
+            return PhaseResult::simple(Verdict::Deleted, PolicySource::None, None);
+        }
+    };
+    let mut r = candidates::evaluate(inv, key, &policy, phase);
+    r.policy_source = source;
+    r.policy_note = note;
+    r.policy_via = via;
+    r
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,367 @@
+//! Collecting keys, key policies and principals from each document.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::value::RawValue;
+
+use super::link::{self, ConfigIndex};
+use super::{Identity, Input, Inventory, Lifecycle, Principal, PrincipalKind};
+use crate::plan::DocKind;
+use crate::plan::model::{Attrs, Unknowns, ValueResource};
+use crate::policy::arn::{Arn, iam_arn};
+
+/// The resource types that carry a key policy of their own.
+pub const KEY_TYPES: &[&str] = &[
+    "aws_kms_key",
+    "aws_kms_replica_key",
+    "aws_kms_external_key",
+    "aws_kms_replica_external_key",
+];
+pub const KEY_POLICY_TYPE: &str = "aws_kms_key_policy";
+
+/// A resource instance of interest, before keys and policies are joined.
+#[derive(Debug, Clone)]
+pub(super) struct Draft<'a> {
+    pub source: usize,
+    pub address: String,
+    pub rtype: String,
+    pub module_address: String,
+    pub name: String,
+    /// The instance key as JSON text (`0`, `"a"`), if any.
+    pub index: Option<String>,
+    pub lifecycle: Lifecycle,
+    pub before: Attrs<'a>,
+    pub after: Attrs<'a>,
+    pub unknown: Unknowns,
+}
+
+#[derive(Default)]
+pub(super) struct Collected<'a> {
+    pub keys: Vec<Draft<'a>>,
+    pub policies: Vec<Draft<'a>>,
+    pub principals: Vec<Principal>,
+    pub caller_account: Option<String>,
+    pub notes: Vec<String>,
+}
+
+/// Builds the inventory of all inputs.
+pub fn build<'a>(inputs: &[Input<'a>]) -> Inventory<'a> {
+    let mut inv = Inventory {
+        sources: inputs.iter().map(|i| i.source.clone()).collect(),
+        ..Inventory::default()
+    };
+    let mut collected: Vec<Collected<'a>> = inputs
+        .iter()
+        .enumerate()
+        .map(|(src, input)| collect(src, input))
+        .collect();
+
+    // Accounts and partitions: from the caller identity, else the ARNs the input shows.
+    for c in &collected {
+        let mut votes: HashMap<(String, String), usize> = HashMap::new();
+        let arns = c
+            .principals
+            .iter()
+            .filter_map(|p| p.any_arn().map(str::to_owned))
+            .chain(c.keys.iter().chain(&c.policies).flat_map(|d| {
+                [
+                    d.before.arn.as_deref(),
+                    d.after.arn.as_deref(),
+                    d.after.key_id.as_deref(),
+                ]
+                .into_iter()
+                .flatten()
+                .map(str::to_owned)
+            }));
+        for arn in arns {
+            if let Some(a) = Arn::parse(&arn) {
+                if !a.account.is_empty() {
+                    *votes
+                        .entry((a.partition.to_owned(), a.account.to_owned()))
+                        .or_default() += 1;
+                }
+            }
+        }
+        let best = votes
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
+        let partition = best.as_ref().map(|((p, _), _)| p.clone());
+        let account = c.caller_account.clone().or(best.map(|((_, a), _)| a));
+        inv.source_accounts.push(account);
+        inv.source_partitions.push(partition);
+    }
+    let single = |v: &[Option<String>]| {
+        let set: HashSet<&String> = v.iter().flatten().collect();
+        (set.len() == 1).then(|| (*set.iter().next().unwrap()).clone())
+    };
+    let global_account = single(&inv.source_accounts);
+    let global_partition = single(&inv.source_partitions);
+
+    for (src, c) in collected.iter_mut().enumerate() {
+        let account = inv.source_accounts[src].clone().or(global_account.clone());
+        let partition = inv.source_partitions[src]
+            .clone()
+            .or(global_partition.clone())
+            .unwrap_or_else(|| "aws".to_owned());
+        for p in &mut c.principals {
+            complete_arn(p, &partition, account.as_deref());
+        }
+        inv.notes.extend(c.notes.drain(..).map(|n| (src, n)));
+    }
+    for c in &mut collected {
+        inv.principals.append(&mut c.principals);
+    }
+    inv.index();
+
+    let configs: Vec<ConfigIndex> = inputs.iter().map(|i| ConfigIndex::new(&i.doc)).collect();
+    let (keys, notes) = link::join(collected, &configs);
+    inv.notes.extend(notes);
+    for mut k in keys {
+        if k.account.is_none() {
+            k.account = inv.source_accounts[k.source]
+                .clone()
+                .or(global_account.clone());
+            k.account_inferred = k.account.is_some();
+        }
+        if k.partition.is_none() {
+            k.partition = inv.source_partitions[k.source]
+                .clone()
+                .or(global_partition.clone());
+        }
+        inv.keys.push(k);
+    }
+    inv
+}
+
+/// A role or user the plan creates has no ARN until apply; build it from name and path.
+fn complete_arn(p: &mut Principal, partition: &str, account: Option<&str>) {
+    let Some(account) = account else { return };
+    if let Some(id) = &mut p.after {
+        if id.arn.is_none() {
+            if let Some(name) = id.name.clone() {
+                id.arn = Some(iam_arn(
+                    partition,
+                    account,
+                    p.kind.word(),
+                    id.path.as_deref(),
+                    &name,
+                ));
+            }
+        }
+    }
+}
+
+fn index_text(raw: Option<&RawValue>) -> Option<String> {
+    raw.map(|r| r.get().to_owned()).filter(|s| s != "null")
+}
+
+fn collect<'a>(src: usize, input: &Input<'a>) -> Collected<'a> {
+    let doc = &input.doc;
+    let mut c = Collected::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut deposed = 0usize;
+
+    for rc in doc.raw.resource_changes.iter().flatten() {
+        let (Some(rtype), Some(address)) = (rc.rtype.as_deref(), rc.address.as_deref()) else {
+            continue;
+        };
+        if rc.deposed.is_some() {
+            if is_relevant(rtype) {
+                deposed += 1;
+            }
+            continue;
+        }
+        let is_data = rc.mode.as_deref() == Some("data");
+        let change = rc.change.as_ref();
+        let lifecycle = if is_data {
+            Lifecycle::Kept
+        } else {
+            Lifecycle::from_actions(change.map(|c| c.actions.as_slice()).unwrap_or(&[]))
+        };
+        let before = change.and_then(|c| c.before);
+        let after = change.and_then(|c| c.after);
+        let unknown = change.and_then(|c| c.after_unknown);
+        if is_relevant(rtype) {
+            seen.insert(address.to_owned());
+        }
+        add(
+            &mut c,
+            Seen {
+                src,
+                address,
+                rtype,
+                is_data,
+                module_address: rc.module_address.as_deref().unwrap_or(""),
+                name: rc.name.as_deref().unwrap_or(""),
+                index: index_text(rc.index),
+                lifecycle,
+            },
+            before,
+            after,
+            unknown,
+        );
+    }
+
+    let mut from_values = |c: &mut Collected<'a>, r: &ValueResource<'a>, module: &str| {
+        let (Some(rtype), Some(address)) = (r.rtype.as_deref(), r.address.as_deref()) else {
+            return;
+        };
+        if r.deposed_key.is_some() || !is_relevant(rtype) || !seen.insert(address.to_owned()) {
+            return;
+        }
+        add(
+            c,
+            Seen {
+                src,
+                address,
+                rtype,
+                is_data: r.mode.as_deref() == Some("data"),
+                module_address: module,
+                name: r.name.as_deref().unwrap_or(""),
+                index: index_text(r.index),
+                lifecycle: Lifecycle::Kept,
+            },
+            r.values,
+            r.values,
+            None,
+        );
+    };
+    let value_trees = [
+        doc.raw.prior_state.as_ref().and_then(|s| s.values.as_ref()),
+        doc.raw.values.as_ref(),
+        doc.raw.planned_values.as_ref(),
+    ];
+    for values in value_trees.into_iter().flatten() {
+        if let Some(root) = &values.root_module {
+            let mut stack = vec![root];
+            while let Some(m) = stack.pop() {
+                let module = m.address.as_deref().unwrap_or("");
+                for r in m.resources.iter().flatten() {
+                    from_values(&mut c, r, module);
+                }
+                stack.extend(m.child_modules.iter().flatten().rev());
+            }
+        }
+    }
+    if deposed > 0 {
+        c.notes.push(format!(
+            "{deposed} deposed object(s) of KMS or IAM resources are destroyed by this plan; deposed objects are left over from an earlier create_before_destroy and are not checked"
+        ));
+    }
+    if doc.kind == DocKind::State {
+        // Nothing changes in a state document: keys and principals are all kept.
+        debug_assert!(c.keys.iter().all(|k| k.lifecycle == Lifecycle::Kept));
+    }
+    c
+}
+
+fn is_relevant(rtype: &str) -> bool {
+    KEY_TYPES.contains(&rtype)
+        || rtype == KEY_POLICY_TYPE
+        || rtype == "aws_iam_role"
+        || rtype == "aws_iam_user"
+        || rtype == "aws_caller_identity"
+}
+
+struct Seen<'s> {
+    src: usize,
+    address: &'s str,
+    rtype: &'s str,
+    is_data: bool,
+    module_address: &'s str,
+    name: &'s str,
+    index: Option<String>,
+    lifecycle: Lifecycle,
+}
+
+fn add<'a>(
+    c: &mut Collected<'a>,
+    s: Seen<'_>,
+    before: Option<&'a RawValue>,
+    after: Option<&'a RawValue>,
+    unknown: Option<&'a RawValue>,
+) {
+    match (s.rtype, s.is_data) {
+        ("aws_caller_identity", true) => {
+            let a = Attrs::from_raw(after.or(before));
+            if let Some(acct) = a.account_id.non_empty() {
+                c.caller_account.get_or_insert_with(|| acct.to_owned());
+            }
+        }
+        ("aws_iam_role" | "aws_iam_user", is_data) => {
+            let kind = if s.rtype == "aws_iam_role" {
+                PrincipalKind::Role
+            } else {
+                PrincipalKind::User
+            };
+            let identity = |raw: Option<&'a RawValue>| {
+                raw.map(|r| {
+                    let a = Attrs::from_raw(Some(r));
+                    Identity {
+                        arn: a.arn.non_empty().map(str::to_owned),
+                        name: a.name.non_empty().map(str::to_owned),
+                        path: a.path.non_empty().map(str::to_owned),
+                        unique_id: a.unique_id.non_empty().map(str::to_owned),
+                        tags: a.tags().cloned(),
+                    }
+                })
+                .filter(|i| i.arn.is_some() || i.name.is_some())
+            };
+            let mut before_id = identity(before);
+            let after_id = identity(after);
+            if !s.lifecycle.exists_before() {
+                before_id = None;
+            }
+            let after_id = if s.lifecycle.exists_after() {
+                after_id
+            } else {
+                None
+            };
+            if before_id.is_none() && after_id.is_none() {
+                return;
+            }
+            c.principals.push(Principal {
+                source: s.src,
+                address: s.address.to_owned(),
+                kind,
+                managed: !is_data,
+                lifecycle: s.lifecycle,
+                before: before_id,
+                after: after_id,
+            });
+        }
+        (t, false) if KEY_TYPES.contains(&t) || t == KEY_POLICY_TYPE => {
+            let d = Draft {
+                source: s.src,
+                address: s.address.to_owned(),
+                rtype: t.to_owned(),
+                module_address: s.module_address.to_owned(),
+                name: s.name.to_owned(),
+                index: s.index,
+                lifecycle: s.lifecycle,
+                before: if s.lifecycle.exists_before() {
+                    Attrs::from_raw(before)
+                } else {
+                    Attrs::default()
+                },
+                after: if s.lifecycle.exists_after() {
+                    Attrs::from_raw(after)
+                } else {
+                    Attrs::default()
+                },
+                unknown: Unknowns::from_raw(unknown),
+            };
+            if t == KEY_POLICY_TYPE {
+                c.policies.push(d);
+            } else {
+                c.keys.push(d);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The policy text an attribute set shows, if any.
+pub(super) fn policy_of<'a>(a: &Attrs<'a>) -> Option<std::borrow::Cow<'a, str>> {
+    a.policy.0.clone().filter(|p| !p.trim().is_empty())
+}

@@ -1,0 +1,423 @@
+//! Joining `aws_kms_key_policy` resources to their keys, and working out the policy that
+//! governs each key before and after the apply.
+
+use std::collections::{HashMap, HashSet};
+
+use super::build::{Collected, Draft, KEY_POLICY_TYPE, KEY_TYPES, policy_of};
+use super::{Key, Lifecycle, PolicyText};
+use crate::plan::Document;
+use crate::plan::address::module_calls;
+use crate::plan::model::{Configuration, Expression};
+use crate::policy::arn::Arn;
+
+/// What the static configuration says about one resource block.
+#[derive(Debug, Default)]
+pub(super) struct ConfigEntry {
+    /// The attribute names set in the block.
+    pub attrs: HashSet<String>,
+    /// `key_id`'s references (for `aws_kms_key_policy`).
+    pub key_id_refs: Vec<String>,
+}
+
+/// The configuration of one input, indexed by (module call path, `type.name`).
+#[derive(Debug, Default)]
+pub(super) struct ConfigIndex {
+    pub present: bool,
+    entries: HashMap<(Vec<String>, String), ConfigEntry>,
+}
+
+impl ConfigIndex {
+    pub fn new(doc: &Document<'_>) -> ConfigIndex {
+        let Some(raw) = doc.raw.configuration else {
+            return ConfigIndex::default();
+        };
+        let Ok(cfg) = serde_json::from_str::<Configuration>(raw.get()) else {
+            return ConfigIndex::default();
+        };
+        let mut idx = ConfigIndex {
+            present: true,
+            entries: HashMap::new(),
+        };
+        let Some(root) = &cfg.root_module else {
+            return idx;
+        };
+        let mut stack = vec![(Vec::<String>::new(), root)];
+        while let Some((path, m)) = stack.pop() {
+            for r in &m.resources {
+                if r.mode.as_deref() == Some("data") {
+                    continue;
+                }
+                let (Some(t), Some(n)) = (r.rtype.as_deref(), r.name.as_deref()) else {
+                    continue;
+                };
+                if !KEY_TYPES.contains(&t) && t != KEY_POLICY_TYPE {
+                    continue;
+                }
+                let mut e = ConfigEntry::default();
+                for (attr, expr) in r.expressions.iter().flatten() {
+                    e.attrs.insert(attr.to_string());
+                    if attr == "key_id" {
+                        if let Ok(x) = serde_json::from_str::<Expression>(expr.get()) {
+                            e.key_id_refs = x
+                                .references
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|s| s.into_owned())
+                                .collect();
+                        }
+                    }
+                }
+                idx.entries.insert((path.clone(), format!("{t}.{n}")), e);
+            }
+            for (call, mc) in &m.module_calls {
+                if let Some(child) = &mc.module {
+                    let mut p = path.clone();
+                    p.push(call.to_string());
+                    stack.push((p, child));
+                }
+            }
+        }
+        idx
+    }
+
+    fn lookup(&self, module_address: &str, rtype: &str, name: &str) -> Option<&ConfigEntry> {
+        let path: Vec<String> = module_calls(module_address)?
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        self.entries.get(&(path, format!("{rtype}.{name}")))
+    }
+}
+
+/// Joins policy resources to keys and builds the keys.
+pub(super) fn join<'a>(
+    collected: Vec<Collected<'a>>,
+    configs: &[ConfigIndex],
+) -> (Vec<Key<'a>>, Vec<(usize, String)>) {
+    let mut notes = Vec::new();
+    let mut keys: Vec<Draft<'a>> = Vec::new();
+    let mut policies: Vec<Draft<'a>> = Vec::new();
+    for c in collected {
+        keys.extend(c.keys);
+        policies.extend(c.policies);
+    }
+    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        for a in [&k.before, &k.after] {
+            for id in [a.id.non_empty(), a.key_id.non_empty(), a.arn.non_empty()]
+                .into_iter()
+                .flatten()
+            {
+                let v = by_id.entry(id).or_default();
+                if !v.contains(&i) {
+                    v.push(i);
+                }
+            }
+        }
+    }
+
+    let mut attached: Vec<Option<usize>> = vec![None; keys.len()];
+    let mut standalone = Vec::new();
+    for (pi, p) in policies.iter().enumerate() {
+        let target = find_key_by_id(p, &keys, &by_id)
+            .or_else(|| find_key_by_config(p, &keys, &configs[p.source]));
+        match target {
+            Some(k) => {
+                if let Some(prev) = attached[k] {
+                    notes.push((
+                        p.source,
+                        format!(
+                            "{} and {} both set the policy of {}; the first one found is used",
+                            policies[prev].address, p.address, keys[k].address
+                        ),
+                    ));
+                } else {
+                    attached[k] = Some(pi);
+                }
+            }
+            None => standalone.push(pi),
+        }
+    }
+
+    let mut out = Vec::with_capacity(keys.len() + standalone.len());
+    for (ki, k) in keys.iter().enumerate() {
+        let p = attached[ki].map(|pi| &policies[pi]);
+        out.push(make_key(k, p, &configs[k.source]));
+    }
+    for pi in standalone {
+        out.push(make_standalone(&policies[pi]));
+    }
+    (out, notes)
+}
+
+fn find_key_by_id(p: &Draft, keys: &[Draft], by_id: &HashMap<&str, Vec<usize>>) -> Option<usize> {
+    let ids = [p.after.key_id.non_empty(), p.before.key_id.non_empty()];
+    for id in ids.into_iter().flatten() {
+        if let Some(found) = by_id.get(id) {
+            // Prefer a key from the same input.
+            return found
+                .iter()
+                .copied()
+                .find(|&k| keys[k].source == p.source)
+                .or_else(|| found.first().copied());
+        }
+    }
+    None
+}
+
+/// Follows `key_id = aws_kms_key.NAME.id` in the configuration to the key instance in the
+/// same module instance.
+fn find_key_by_config(p: &Draft, keys: &[Draft], config: &ConfigIndex) -> Option<usize> {
+    let entry = config.lookup(&p.module_address, KEY_POLICY_TYPE, &p.name)?;
+    for r in &entry.key_id_refs {
+        let Some((rtype, rest)) = r.split_once('.') else {
+            continue;
+        };
+        if !KEY_TYPES.contains(&rtype) {
+            continue;
+        }
+        let name_end = rest.find(['.', '[']).unwrap_or(rest.len());
+        let name = &rest[..name_end];
+        let ref_index = rest[name_end..]
+            .strip_prefix('[')
+            .and_then(|s| s.rfind(']').map(|e| s[..e].to_owned()))
+            .filter(|s| !s.starts_with("each.") && !s.starts_with("count."));
+        let same: Vec<usize> = keys
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| {
+                k.source == p.source
+                    && k.module_address == p.module_address
+                    && k.rtype == rtype
+                    && k.name == name
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let pick = match (&ref_index, same.len()) {
+            (_, 0) => None,
+            (Some(ix), _) => same
+                .iter()
+                .copied()
+                .find(|&k| keys[k].index.as_deref() == Some(ix.as_str())),
+            (None, 1) => Some(same[0]),
+            (None, _) => same
+                .iter()
+                .copied()
+                .find(|&k| keys[k].index.is_some() && keys[k].index == p.index),
+        };
+        if pick.is_some() {
+            return pick;
+        }
+    }
+    None
+}
+
+fn arn_parts(arn: Option<&str>) -> (Option<String>, Option<String>) {
+    match arn.and_then(Arn::parse) {
+        Some(a) if !a.account.is_empty() => {
+            (Some(a.account.to_owned()), Some(a.partition.to_owned()))
+        }
+        _ => (None, None),
+    }
+}
+
+fn make_key<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>, config: &ConfigIndex) -> Key<'a> {
+    let keeps_arn = matches!(
+        k.lifecycle,
+        Lifecycle::Kept | Lifecycle::Updated | Lifecycle::Forgotten
+    );
+    let arn_before = k.before.arn.non_empty().map(str::to_owned);
+    let arn_after = k
+        .after
+        .arn
+        .non_empty()
+        .map(str::to_owned)
+        .or_else(|| if keeps_arn { arn_before.clone() } else { None });
+    let (account, partition) = arn_parts(arn_after.as_deref().or(arn_before.as_deref()));
+    let mut ids = Vec::new();
+    for a in [&k.before, &k.after] {
+        for id in [a.id.non_empty(), a.key_id.non_empty(), a.arn.non_empty()]
+            .into_iter()
+            .flatten()
+        {
+            if !ids.iter().any(|x| x == id) {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    let mut bypass = Vec::new();
+    if k.lifecycle.exists_after() && k.after.bypass_policy_lockout_safety_check.0 == Some(true) {
+        bypass.push(k.address.clone());
+    }
+    if let Some(p) = p {
+        if p.lifecycle.exists_after() && p.after.bypass_policy_lockout_safety_check.0 == Some(true)
+        {
+            bypass.push(p.address.clone());
+        }
+    }
+    Key {
+        source: k.source,
+        address: k.address.clone(),
+        rtype: k.rtype.clone(),
+        lifecycle: k.lifecycle,
+        arn_before,
+        arn_after,
+        account,
+        account_inferred: false,
+        partition,
+        tags: k.after.tags().or(k.before.tags()).cloned(),
+        policy_before: key_before(k, p),
+        policy_after: key_after(k, p, config),
+        policy_resource: p.map(|p| p.address.clone()),
+        bypass,
+        ids,
+        module_address: k.module_address.clone(),
+        name: k.name.clone(),
+        index: k.index.clone(),
+    }
+}
+
+fn key_before<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>) -> PolicyText<'a> {
+    if !k.lifecycle.exists_before() {
+        return PolicyText::Absent;
+    }
+    if let Some(p) = p.filter(|p| p.lifecycle.exists_before()) {
+        if let Some(t) = policy_of(&p.before) {
+            return PolicyText::Known {
+                text: t,
+                via: Some(p.address.clone()),
+            };
+        }
+    }
+    match policy_of(&k.before) {
+        Some(t) => PolicyText::Known { text: t, via: None },
+        None => PolicyText::Unknown {
+            reason: "the key's current policy is not in the input".into(),
+        },
+    }
+}
+
+fn from_policy_resource<'a>(p: &Draft<'a>) -> PolicyText<'a> {
+    if p.lifecycle.exists_after() {
+        return match policy_of(&p.after) {
+            Some(t) => PolicyText::Known {
+                text: t,
+                via: Some(p.address.clone()),
+            },
+            None => PolicyText::Unknown {
+                reason: format!("the policy of {} is known only after apply", p.address),
+            },
+        };
+    }
+    if p.before.bypass_policy_lockout_safety_check.0 == Some(true) {
+        // Destroyed with bypass set: the provider leaves the policy as it is.
+        return match policy_of(&p.before) {
+            Some(t) => PolicyText::Known {
+                text: t,
+                via: Some(p.address.clone()),
+            },
+            None => PolicyText::Unknown {
+                reason: format!(
+                    "{} is destroyed with the bypass flag, leaving a policy the input does not show",
+                    p.address
+                ),
+            },
+        };
+    }
+    PolicyText::Default {
+        reason: format!(
+            "{} is destroyed, and the provider then restores the default key policy",
+            p.address
+        ),
+    }
+}
+
+fn key_after<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>, config: &ConfigIndex) -> PolicyText<'a> {
+    if !k.lifecycle.exists_after() {
+        return PolicyText::Absent;
+    }
+    if let Some(p) = p {
+        return from_policy_resource(p);
+    }
+    if let Some(t) = policy_of(&k.after) {
+        return PolicyText::Known { text: t, via: None };
+    }
+    if matches!(k.lifecycle, Lifecycle::Kept | Lifecycle::Forgotten) {
+        if let Some(t) = policy_of(&k.before) {
+            return PolicyText::Known { text: t, via: None };
+        }
+    }
+    if k.unknown.policy.0 {
+        return match config.lookup(&k.module_address, &k.rtype, &k.name) {
+            Some(e) if !e.attrs.contains("policy") => PolicyText::Default {
+                reason: "the configuration sets no policy, so KMS applies its default key policy".into(),
+            },
+            Some(_) => PolicyText::Unknown {
+                reason: "the policy is known only after apply: it is built from values the apply computes".into(),
+            },
+            None if config.present => PolicyText::Unknown {
+                reason: "the policy is known only after apply, and the key's block was not found in the configuration".into(),
+            },
+            None => PolicyText::Unknown {
+                reason: "the policy is known only after apply, and the input has no configuration to tell whether one is set".into(),
+            },
+        };
+    }
+    PolicyText::Unknown {
+        reason: "the input shows no policy for the key".into(),
+    }
+}
+
+/// A key known only through an `aws_kms_key_policy` whose key is in no input.
+fn make_standalone<'a>(p: &Draft<'a>) -> Key<'a> {
+    let key_id = p
+        .after
+        .key_id
+        .non_empty()
+        .or(p.before.key_id.non_empty())
+        .map(str::to_owned);
+    let arn = key_id.clone().filter(|k| k.starts_with("arn:"));
+    let (account, partition) = arn_parts(arn.as_deref());
+    let before = if p.lifecycle.exists_before() {
+        match policy_of(&p.before) {
+            Some(t) => PolicyText::Known {
+                text: t,
+                via: Some(p.address.clone()),
+            },
+            None => PolicyText::Unknown {
+                reason: "the key's policy before this plan is not in the input".into(),
+            },
+        }
+    } else {
+        PolicyText::Unknown {
+            reason: format!(
+                "{} is created by this plan and the key it governs is in no input, so its earlier policy is not known",
+                p.address
+            ),
+        }
+    };
+    let mut bypass = Vec::new();
+    if p.lifecycle.exists_after() && p.after.bypass_policy_lockout_safety_check.0 == Some(true) {
+        bypass.push(p.address.clone());
+    }
+    Key {
+        source: p.source,
+        address: p.address.clone(),
+        rtype: p.rtype.clone(),
+        lifecycle: Lifecycle::Kept,
+        arn_before: arn.clone(),
+        arn_after: arn,
+        account,
+        account_inferred: false,
+        partition,
+        tags: None,
+        policy_before: before,
+        policy_after: from_policy_resource(p),
+        policy_resource: Some(p.address.clone()),
+        bypass,
+        ids: key_id.into_iter().collect(),
+        module_address: p.module_address.clone(),
+        name: p.name.clone(),
+        index: p.index.clone(),
+    }
+}

@@ -1,0 +1,334 @@
+//! Step 2 of the pipeline: documents → the facts the checks need.
+//!
+//! From every input it collects the KMS keys (with their effective policy before and after
+//! the apply), the IAM roles and users (with their lifecycle in the plan), and the
+//! account each document belongs to. Several inputs are merged into one inventory, so a key
+//! in one workspace is checked against IAM changes in every other.
+
+mod build;
+mod link;
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::plan::Document;
+
+pub use build::build;
+
+/// One input as the user named it, with its parsed document.
+pub struct Input<'a> {
+    pub source: String,
+    pub doc: Document<'a>,
+}
+
+/// What the plan does to a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lifecycle {
+    /// No change (`no-op`, or only in the prior state / a state document).
+    Kept,
+    /// Dropped from Terraform state without destroying the object (`forget`).
+    Forgotten,
+    /// Updated in place: the object and its unique ID stay.
+    Updated,
+    /// Created by the plan.
+    Created,
+    /// Destroyed and created again (either order): a new object with a new unique ID.
+    Replaced,
+    /// Destroyed.
+    Deleted,
+}
+
+impl Lifecycle {
+    /// Reads `change.actions`, tolerating unknown future action names.
+    pub fn from_actions<S: AsRef<str>>(actions: &[S]) -> Lifecycle {
+        let has = |a: &str| actions.iter().any(|x| x.as_ref() == a);
+        match (has("delete"), has("create"), has("forget")) {
+            (true, true, _) => Lifecycle::Replaced,
+            (true, false, _) => Lifecycle::Deleted,
+            // `create`+`forget`: the old object stays in AWS (forgotten), a new one is made.
+            (false, true, true) => Lifecycle::Forgotten,
+            (false, true, false) => Lifecycle::Created,
+            (false, false, true) => Lifecycle::Forgotten,
+            _ if has("update") => Lifecycle::Updated,
+            _ => Lifecycle::Kept,
+        }
+    }
+
+    pub fn exists_before(self) -> bool {
+        self != Lifecycle::Created
+    }
+
+    pub fn exists_after(self) -> bool {
+        self != Lifecycle::Deleted
+    }
+
+    /// The past participle used in messages: "is deleted", "is replaced".
+    pub fn word(self) -> &'static str {
+        match self {
+            Lifecycle::Kept => "kept",
+            Lifecycle::Forgotten => "forgotten (left in AWS)",
+            Lifecycle::Updated => "updated in place",
+            Lifecycle::Created => "created",
+            Lifecycle::Replaced => "replaced",
+            Lifecycle::Deleted => "deleted",
+        }
+    }
+
+    /// How strongly this lifecycle speaks about the object when two inputs disagree:
+    /// a destroying change wins over a document that still shows the object.
+    fn precedence(self) -> u8 {
+        match self {
+            Lifecycle::Kept => 0,
+            Lifecycle::Forgotten => 1,
+            Lifecycle::Updated => 2,
+            Lifecycle::Created => 3,
+            Lifecycle::Replaced => 4,
+            Lifecycle::Deleted => 5,
+        }
+    }
+}
+
+/// Where the policy that governs a key comes from, in one phase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyText<'a> {
+    /// The policy JSON as the plan or state shows it.
+    Known {
+        text: Cow<'a, str>,
+        via: Option<String>,
+    },
+    /// The provider's default key policy (the account principal with `kms:*`): a key
+    /// created without a `policy`, or an `aws_kms_key_policy` destroyed without bypass.
+    Default { reason: String },
+    /// Not known at plan time.
+    Unknown { reason: String },
+    /// The key does not exist in this phase.
+    Absent,
+}
+
+/// A KMS key (or a key known only through an `aws_kms_key_policy`).
+#[derive(Debug, Clone)]
+pub struct Key<'a> {
+    pub source: usize,
+    pub address: String,
+    pub rtype: String,
+    pub lifecycle: Lifecycle,
+    pub arn_before: Option<String>,
+    pub arn_after: Option<String>,
+    pub account: Option<String>,
+    /// The account was inferred from other resources, not read from the key's ARN.
+    pub account_inferred: bool,
+    pub partition: Option<String>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub policy_before: PolicyText<'a>,
+    pub policy_after: PolicyText<'a>,
+    /// The `aws_kms_key_policy` resource that governs this key, if any.
+    pub policy_resource: Option<String>,
+    /// Addresses whose `bypass_policy_lockout_safety_check` is true after the apply.
+    pub bypass: Vec<String>,
+    /// IDs and ARNs by which other resources (`aws_kms_key_policy.key_id`) refer to it.
+    pub ids: Vec<String>,
+    pub module_address: String,
+    pub name: String,
+    pub index: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    Role,
+    User,
+}
+
+impl PrincipalKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            PrincipalKind::Role => "role",
+            PrincipalKind::User => "user",
+        }
+    }
+}
+
+/// An IAM identity as one phase sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub arn: Option<String>,
+    pub name: Option<String>,
+    pub path: Option<String>,
+    pub unique_id: Option<String>,
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// An IAM role or user that an input knows about.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub source: usize,
+    pub address: String,
+    pub kind: PrincipalKind,
+    /// A managed resource (false for a `data` source: it exists, the plan does not own it).
+    pub managed: bool,
+    pub lifecycle: Lifecycle,
+    pub before: Option<Identity>,
+    pub after: Option<Identity>,
+}
+
+impl Principal {
+    /// The identity in a phase, if the principal exists then.
+    pub fn identity(&self, after: bool) -> Option<&Identity> {
+        if after {
+            if !self.lifecycle.exists_after() {
+                return None;
+            }
+            self.after.as_ref().or(self.before.as_ref())
+        } else {
+            if !self.lifecycle.exists_before() {
+                return None;
+            }
+            self.before.as_ref().or(self.after.as_ref())
+        }
+    }
+
+    /// The ARN the principal had before the plan, or will have after it.
+    pub fn any_arn(&self) -> Option<&str> {
+        self.before
+            .as_ref()
+            .and_then(|i| i.arn.as_deref())
+            .or_else(|| self.after.as_ref().and_then(|i| i.arn.as_deref()))
+    }
+
+    /// Service-linked roles act for a service; no operator can use them (semantics.md §1.7).
+    pub fn service_linked(&self) -> bool {
+        self.kind == PrincipalKind::Role
+            && [&self.before, &self.after].iter().any(|i| {
+                i.as_ref().is_some_and(|i| {
+                    i.path
+                        .as_deref()
+                        .is_some_and(|p| p.starts_with("/aws-service-role/"))
+                        || i.arn
+                            .as_deref()
+                            .is_some_and(|a| a.contains(":role/aws-service-role/"))
+                })
+            })
+    }
+}
+
+/// What every input contributes, merged.
+#[derive(Debug, Default)]
+pub struct Inventory<'a> {
+    pub sources: Vec<String>,
+    pub keys: Vec<Key<'a>>,
+    pub principals: Vec<Principal>,
+    /// Per input: its AWS account (from the caller identity or its ARNs) and partition.
+    pub source_accounts: Vec<Option<String>>,
+    pub source_partitions: Vec<Option<String>>,
+    /// Notes about how inputs were read.
+    pub notes: Vec<(usize, String)>,
+    by_arn_ci: HashMap<String, Vec<usize>>,
+    by_arn: BTreeMap<String, Vec<usize>>,
+    by_unique_id: HashMap<String, Vec<usize>>,
+}
+
+impl Inventory<'_> {
+    /// Builds the principal indexes; called once after all principals are in.
+    fn index(&mut self) {
+        for (i, p) in self.principals.iter().enumerate() {
+            let ids = [&p.before, &p.after];
+            for id in ids.into_iter().flatten() {
+                if let Some(arn) = &id.arn {
+                    push_unique(
+                        self.by_arn_ci.entry(arn.to_ascii_lowercase()).or_default(),
+                        i,
+                    );
+                    push_unique(self.by_arn.entry(arn.clone()).or_default(), i);
+                }
+                if let Some(u) = &id.unique_id {
+                    push_unique(self.by_unique_id.entry(u.clone()).or_default(), i);
+                }
+            }
+        }
+    }
+
+    /// The principal with this ARN (IAM names are case-insensitive). Where inputs disagree
+    /// about it, the one whose change destroys it wins.
+    pub fn principal_by_arn(&self, arn: &str) -> Option<usize> {
+        self.strongest(self.by_arn_ci.get(&arn.to_ascii_lowercase())?)
+    }
+
+    pub fn principal_by_unique_id(&self, id: &str) -> Option<usize> {
+        self.strongest(self.by_unique_id.get(id)?)
+    }
+
+    fn strongest(&self, ids: &[usize]) -> Option<usize> {
+        ids.iter().copied().max_by_key(|&i| {
+            (
+                self.principals[i].lifecycle.precedence(),
+                self.principals[i].managed,
+            )
+        })
+    }
+
+    /// Principals with an ARN (before or after the plan) that `matches` accepts, found by
+    /// scanning only the ARNs that start with the pattern's literal prefix.
+    pub fn principals_matching(&self, pattern: &str, matches: impl Fn(&str) -> bool) -> Vec<usize> {
+        let prefix_end = pattern.find(['*', '?', '$']).unwrap_or(pattern.len());
+        let prefix = &pattern[..prefix_end];
+        let mut out = Vec::new();
+        for (arn, ids) in self.by_arn.range(prefix.to_owned()..) {
+            if !arn.starts_with(prefix) {
+                break;
+            }
+            if matches(arn) {
+                for &i in ids {
+                    push_unique(&mut out, i);
+                }
+            }
+        }
+        out
+    }
+
+    /// Roles with this name in an account (for `assumed-role` session ARNs, which carry
+    /// the role name without its path).
+    pub fn roles_named(&self, account: &str, role: &str) -> Vec<usize> {
+        use crate::policy::arn::{PrincipalArn, classify_principal};
+        let mut out = Vec::new();
+        for (arn, ids) in &self.by_arn {
+            if matches!(classify_principal(arn),
+                PrincipalArn::Role { account: a, name } if a == account && name.eq_ignore_ascii_case(role))
+            {
+                for &i in ids {
+                    push_unique(&mut out, i);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn push_unique(v: &mut Vec<usize>, i: usize) {
+    if !v.contains(&i) {
+        v.push(i);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifecycle_from_actions() {
+        let l = |a: &[&str]| Lifecycle::from_actions(a);
+        assert_eq!(l(&["no-op"]), Lifecycle::Kept);
+        assert_eq!(l(&["create"]), Lifecycle::Created);
+        assert_eq!(l(&["update"]), Lifecycle::Updated);
+        assert_eq!(l(&["delete"]), Lifecycle::Deleted);
+        assert_eq!(l(&["delete", "create"]), Lifecycle::Replaced);
+        assert_eq!(l(&["create", "delete"]), Lifecycle::Replaced);
+        assert_eq!(l(&["forget"]), Lifecycle::Forgotten);
+        assert_eq!(l(&["create", "forget"]), Lifecycle::Forgotten);
+        assert_eq!(l(&["forget", "create"]), Lifecycle::Forgotten);
+        assert_eq!(l(&["read"]), Lifecycle::Kept);
+        assert_eq!(l(&["some-future-action"]), Lifecycle::Kept);
+    }
+}

@@ -1,0 +1,143 @@
+//! Step 5 of the pipeline: findings → text, JSON or a JMESPath query result.
+//!
+//! Renderers only format what the earlier steps decided; the exit code is computed here
+//! from the findings and the input errors, once, for every format.
+
+pub mod json;
+pub mod text;
+
+use crate::analysis::{KeyAnalysis, Verdict};
+use crate::error::SourcedError;
+use crate::inventory::Inventory;
+use crate::plan::DocKind;
+use crate::rules::{Finding, Severity};
+
+/// The `--fail-on` threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+impl FailOn {
+    pub fn reached_by(self, s: Severity) -> bool {
+        match self {
+            FailOn::Error => s >= Severity::Error,
+            FailOn::Warning => s >= Severity::Warning,
+            FailOn::Never => false,
+        }
+    }
+    pub fn word(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Never => "never",
+        }
+    }
+}
+
+/// What one input was, for the report.
+#[derive(Debug, Clone)]
+pub struct InputInfo {
+    pub source: String,
+    pub kind: DocKind,
+    pub format_version: String,
+    pub notes: Vec<String>,
+}
+
+/// Everything a renderer may show.
+pub struct Report<'r, 'a> {
+    pub inventory: &'r Inventory<'a>,
+    pub inputs: &'r [InputInfo],
+    pub analyses: &'r [KeyAnalysis],
+    pub findings: &'r [Finding],
+    pub errors: &'r [SourcedError],
+    pub fail_on: FailOn,
+}
+
+/// The run's outcome, as the exit code says it (see docs/usage.md#exit-codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// No finding reaches `--fail-on`.
+    Pass,
+    /// A finding reaches `--fail-on`.
+    Fail,
+    /// An input could not be used (the others were still checked).
+    InputError,
+}
+
+impl Outcome {
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::InputError => "error",
+        }
+    }
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Pass => 0,
+            Outcome::Fail => 1,
+            Outcome::InputError => 2,
+        }
+    }
+}
+
+impl Report<'_, '_> {
+    pub fn outcome(&self) -> Outcome {
+        if !self.errors.is_empty() {
+            Outcome::InputError
+        } else if self
+            .findings
+            .iter()
+            .any(|f| self.fail_on.reached_by(f.severity))
+        {
+            Outcome::Fail
+        } else {
+            Outcome::Pass
+        }
+    }
+
+    pub fn count(&self, s: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == s).count()
+    }
+
+    /// How many keys end in each verdict after the apply.
+    pub fn verdict_counts(&self) -> Vec<(Verdict, usize)> {
+        [
+            Verdict::Manageable,
+            Verdict::Recoverable,
+            Verdict::LockedOut,
+            Verdict::Unknown,
+            Verdict::Deleted,
+        ]
+        .into_iter()
+        .map(|v| {
+            (
+                v,
+                self.analyses
+                    .iter()
+                    .filter(|a| a.after.verdict == v)
+                    .count(),
+            )
+        })
+        .collect()
+    }
+
+    /// Keys whose after-verdict this plan makes unmanageable.
+    pub fn introduced_lockouts(&self) -> usize {
+        self.analyses
+            .iter()
+            .filter(|a| {
+                a.after.verdict.unmanageable()
+                    && !a.before.as_ref().is_some_and(|b| b.verdict.unmanageable())
+            })
+            .count()
+    }
+
+    pub fn findings_for(&self, key: usize) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.key == key)
+    }
+}

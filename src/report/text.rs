@@ -1,0 +1,241 @@
+//! The human report: grouped by key, coloured by severity, readable in a CI log.
+//!
+//! Colour is decided once in `main` (`colored::control::set_override`); this module only
+//! styles.
+
+use std::io::{self, Write};
+
+use colored::{ColoredString, Colorize};
+
+use super::Report;
+use crate::analysis::{KeyAnalysis, Manager, Verdict};
+use crate::error::display_source;
+use crate::policy::eval::{CallerKind, Via};
+use crate::rules::{Finding, Severity};
+
+/// Keys without findings are listed one per line up to this many; beyond it only counted.
+pub const MAX_OK_LINES: usize = 50;
+const MAX_MANAGERS_SHOWN: usize = 5;
+
+fn verdict(v: Verdict) -> ColoredString {
+    let w = v.word();
+    match v {
+        Verdict::Manageable => w.green(),
+        Verdict::Recoverable => w.yellow().bold(),
+        Verdict::LockedOut => w.red().bold(),
+        Verdict::Unknown => w.magenta(),
+        Verdict::Deleted => w.dimmed(),
+    }
+}
+
+fn severity(s: Severity) -> ColoredString {
+    match s {
+        Severity::Error => s.word().red().bold(),
+        Severity::Warning => s.word().yellow().bold(),
+    }
+}
+
+fn change(a: &KeyAnalysis) -> String {
+    match &a.before {
+        Some(b) => format!("{} → {}", verdict(b.verdict), verdict(a.after.verdict)),
+        None => format!("{} → {}", "(created)".dimmed(), verdict(a.after.verdict)),
+    }
+}
+
+fn manager(m: &Manager) -> String {
+    let mut s = match (m.kind, m.via) {
+        (CallerKind::Root, _) => format!(
+            "account root {} (and the IAM principals it delegates to)",
+            m.arn
+        ),
+        (_, Via::Delegation) => format!(
+            "{} (through the account principal; rests on its IAM permissions)",
+            m.arn
+        ),
+        (_, Via::Wildcard) => format!("{} (matched by statement {})", m.arn, m.statement),
+        _ => m.arn.clone(),
+    };
+    if let Some(a) = &m.address {
+        s.push_str(&format!(" [{a}]"));
+    }
+    if m.assumed {
+        s.push_str(" — no input manages it; assumed to exist");
+    }
+    s
+}
+
+fn managers(list: &[Manager]) -> String {
+    if list.is_empty() {
+        return "nobody".red().bold().to_string();
+    }
+    let mut parts: Vec<String> = list.iter().take(MAX_MANAGERS_SHOWN).map(manager).collect();
+    if list.len() > MAX_MANAGERS_SHOWN {
+        parts.push(format!("and {} more", list.len() - MAX_MANAGERS_SHOWN));
+    }
+    parts.join("; ")
+}
+
+fn finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+    writeln!(
+        out,
+        "  {}[{}]: {}",
+        severity(f.severity),
+        f.rule.id().bold(),
+        f.message
+    )?;
+    if let Some(r) = &f.remedy {
+        writeln!(out, "    {} {r}", "remedy:".cyan())?;
+    }
+    writeln!(
+        out,
+        "    {} {}",
+        "docs:".dimmed(),
+        f.rule.help_uri().dimmed()
+    )
+}
+
+/// Writes the text report.
+pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let inv = r.inventory;
+    let multi = inv.sources.len() > 1;
+    let mut ok = Vec::new();
+    for info in r.inputs {
+        for n in &info.notes {
+            writeln!(
+                out,
+                "{} {}: {n}",
+                "note:".cyan(),
+                display_source(&info.source)
+            )?;
+        }
+    }
+    for (src, n) in &inv.notes {
+        writeln!(
+            out,
+            "{} {}: {n}",
+            "note:".cyan(),
+            display_source(&inv.sources[*src])
+        )?;
+    }
+    for a in r.analyses {
+        let k = &inv.keys[a.key];
+        let fs: Vec<&Finding> = r.findings_for(a.key).collect();
+        if fs.is_empty() {
+            ok.push(a);
+            continue;
+        }
+        write!(out, "\n{}", k.address.bold())?;
+        if multi {
+            write!(
+                out,
+                "  {}",
+                format!("({})", display_source(&inv.sources[k.source])).dimmed()
+            )?;
+        }
+        writeln!(out)?;
+        let via = a
+            .after
+            .policy_via
+            .as_deref()
+            .map(|p| format!("  policy from {p}"))
+            .unwrap_or_default();
+        writeln!(out, "  verdict: {}{}", change(a), via.dimmed())?;
+        if a.after.verdict != Verdict::Deleted {
+            writeln!(
+                out,
+                "  can manage after the apply: {}",
+                managers(&a.after.managers)
+            )?;
+        }
+        for f in fs {
+            finding(out, f)?;
+        }
+    }
+    if !ok.is_empty() {
+        writeln!(out)?;
+        if ok.len() <= MAX_OK_LINES {
+            for a in &ok {
+                let k = &inv.keys[a.key];
+                let who = if a.after.verdict == Verdict::Manageable {
+                    format!("  ({})", managers(&a.after.managers))
+                        .dimmed()
+                        .to_string()
+                } else {
+                    String::new()
+                };
+                let src = if multi {
+                    format!(" ({})", display_source(&inv.sources[k.source]))
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    out,
+                    "{}  {}{}  {}{}",
+                    "ok".green(),
+                    k.address,
+                    src.dimmed(),
+                    change(a),
+                    who
+                )?;
+            }
+        } else {
+            writeln!(
+                out,
+                "{} {} more keys have no findings (use --format json to list them)",
+                "ok".green(),
+                ok.len()
+            )?;
+        }
+    }
+    if !r.errors.is_empty() {
+        writeln!(out)?;
+        for e in r.errors {
+            writeln!(out, "{}: {e}", "input error".red().bold())?;
+        }
+    }
+    summary(r, out)
+}
+
+fn summary(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let counts: Vec<String> = r
+        .verdict_counts()
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(v, n)| format!("{n} {}", verdict(v)))
+        .collect();
+    let verdicts = if counts.is_empty() {
+        "no KMS keys found".to_owned()
+    } else {
+        counts.join(", ")
+    };
+    let outcome = r.outcome();
+    let word = match outcome {
+        super::Outcome::Pass => "PASS".green().bold(),
+        super::Outcome::Fail => "FAIL".red().bold(),
+        super::Outcome::InputError => "INPUT ERROR".red().bold(),
+    };
+    let inputs = r.inputs.len() + r.errors.len();
+    writeln!(
+        out,
+        "\n{} key{} in {} input{}: {} · {} error{}, {} warning{} · {} (fail-on {})",
+        r.analyses.len(),
+        if r.analyses.len() == 1 { "" } else { "s" },
+        inputs,
+        if inputs == 1 { "" } else { "s" },
+        verdicts,
+        r.count(Severity::Error),
+        if r.count(Severity::Error) == 1 {
+            ""
+        } else {
+            "s"
+        },
+        r.count(Severity::Warning),
+        if r.count(Severity::Warning) == 1 {
+            ""
+        } else {
+            "s"
+        },
+        word,
+        r.fail_on.word()
+    )
+}

@@ -1,0 +1,171 @@
+//! Sentences shared by the rules: what the plan removed, and the statement to add.
+
+use super::KeyCtx;
+use crate::analysis::{DeadRef, PhaseResult};
+use crate::inventory::{Lifecycle, PrincipalKind};
+use crate::policy::document::Effect;
+use crate::policy::eval::{CallerKind, Via};
+
+fn kind_word(d: &DeadRef) -> &'static str {
+    d.kind.map_or("principal", PrincipalKind::word)
+}
+
+/// Why one dead reference no longer gives access.
+fn dead_ref_sentence(d: &DeadRef) -> Option<String> {
+    let Some(address) = &d.address else {
+        return (d.grants_admin && d.effect == Effect::Allow).then(|| {
+            format!(
+                "the policy names {}, the unique ID of a principal deleted before this plan",
+                d.reference
+            )
+        });
+    };
+    let lifecycle = d.lifecycle?;
+    match (d.effect, d.in_principal, lifecycle) {
+        (Effect::Allow, true, Lifecycle::Replaced) if d.grants_admin => Some(format!(
+            "{address} is replaced: the key policy binds the old {}'s unique ID, which the new {} does not have",
+            kind_word(d),
+            kind_word(d)
+        )),
+        (Effect::Allow, true, Lifecycle::Deleted) if d.grants_admin => Some(format!(
+            "{address} is deleted, and it is the {} that statement {} names",
+            kind_word(d),
+            d.statement
+        )),
+        (Effect::Allow, false, Lifecycle::Deleted) if d.grants_admin => Some(format!(
+            "{address} is deleted, and it is the {} that the aws:PrincipalArn condition of statement {} allows",
+            kind_word(d),
+            d.statement
+        )),
+        (Effect::Deny, true, Lifecycle::Replaced | Lifecycle::Deleted) if d.not_principal => {
+            Some(format!(
+                "{address} is {}: it was exempt from the Deny in statement {} through NotPrincipal, and a {} recreated with the same ARN would not be",
+                lifecycle.word(),
+                d.statement,
+                kind_word(d)
+            ))
+        }
+        (Effect::Deny, false, Lifecycle::Deleted) => Some(format!(
+            "{address} is deleted: it was the {} exempt from the Deny in statement {}",
+            kind_word(d),
+            d.statement
+        )),
+        _ => None,
+    }
+}
+
+/// Why a manager before the plan is not one after it, for a principal an input manages.
+fn lost_manager_sentence(ctx: &KeyCtx, m: &crate::analysis::Manager) -> Option<String> {
+    let addr = m.address.as_deref()?;
+    let p = ctx.inv.principals.iter().find(|p| p.address == addr)?;
+    let old = p.before.as_ref().and_then(|i| i.arn.as_deref())?;
+    let new = p.after.as_ref().and_then(|i| i.arn.as_deref())?;
+    (p.lifecycle == Lifecycle::Updated && !old.eq_ignore_ascii_case(new)).then(|| {
+        format!(
+            "{addr} is renamed in place from {old} to {new}, and the policy matches it by its old name (conditions compare names, not unique IDs)"
+        )
+    })
+}
+
+/// What the plan takes away, in sentences, for a key that is unmanageable after the apply.
+pub fn causes(ctx: &KeyCtx) -> Vec<String> {
+    let a = ctx.analysis;
+    let after = &a.after;
+    let mut out: Vec<String> = Vec::new();
+    let push = |s: String, out: &mut Vec<String>| {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    let mut explained: Vec<&str> = Vec::new();
+    for d in &after.dead_refs {
+        if let Some(s) = dead_ref_sentence(d) {
+            push(s, &mut out);
+            if let Some(addr) = &d.address {
+                explained.push(addr);
+            }
+        }
+    }
+    if let Some(before) = &a.before {
+        let lost: Vec<&crate::analysis::Manager> = before
+            .managers
+            .iter()
+            .filter(|m| !after.managers.iter().any(|n| n.arn == m.arn))
+            .filter(|m| !m.address.as_deref().is_some_and(|x| explained.contains(&x)))
+            .collect();
+        let root_lost = lost.iter().any(|m| m.kind == CallerKind::Root);
+        for m in lost {
+            // Identities reached only through the account principal go with the root.
+            if root_lost && m.via == Via::Delegation {
+                continue;
+            }
+            let who = match &m.address {
+                Some(addr) => format!("{addr} ({})", m.arn),
+                None if m.kind == CallerKind::Root => "the account root".to_owned(),
+                None => m.arn.clone(),
+            };
+            let s = lost_manager_sentence(ctx, m).unwrap_or_else(|| {
+                if a.policy_written {
+                    format!("the new policy no longer lets {who} call kms:PutKeyPolicy")
+                } else {
+                    format!("{who} can no longer call kms:PutKeyPolicy")
+                }
+            });
+            push(s, &mut out);
+        }
+    }
+    if let Some(stmt) = &after.root_denied_by {
+        let was_denied = a
+            .before
+            .as_ref()
+            .is_some_and(|b| b.root_denied_by.is_some());
+        if !was_denied {
+            push(
+                format!("the account root is denied by statement {stmt}"),
+                &mut out,
+            );
+        }
+    }
+    if !after.cross_account.is_empty() && out.is_empty() {
+        out.push(format!(
+            "the policy gives management only to other accounts ({}), and key management is never cross-account",
+            after.cross_account.join(", ")
+        ));
+    }
+    out
+}
+
+/// The account and partition to show in a suggested statement.
+pub fn account_and_partition(ctx: &KeyCtx) -> (String, String) {
+    (
+        ctx.key
+            .account
+            .clone()
+            .unwrap_or_else(|| "ACCOUNT_ID".into()),
+        ctx.key.partition.clone().unwrap_or_else(|| "aws".into()),
+    )
+}
+
+/// The statement from the seed article: management through `aws:PrincipalArn`, which
+/// survives role recreation, with the account root always included.
+pub fn recommended_statement(ctx: &KeyCtx, phase: &PhaseResult) -> String {
+    let (account, partition) = account_and_partition(ctx);
+    let mut arns = vec![format!("arn:{partition}:iam::{account}:root")];
+    for d in &phase.dead_refs {
+        if d.grants_admin
+            && d.effect == Effect::Allow
+            && d.reference.starts_with("arn:")
+            && !arns.contains(&d.reference)
+        {
+            arns.push(d.reference.clone());
+        }
+    }
+    let list = arns
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "{{\"Sid\": \"KeyAdministration\", \"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"*\"}}, \"Action\": \"kms:*\", \"Resource\": \"*\", \"Condition\": {{\"ArnLike\": {{\"aws:PrincipalArn\": [{list}]}}}}}}"
+    )
+}

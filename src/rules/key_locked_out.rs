@@ -1,0 +1,38 @@
+//! `key-locked-out`: the plan leaves the key `locked_out`.
+
+use super::explain::{causes, recommended_statement};
+use super::{Finding, KeyCtx, RuleId};
+use crate::analysis::Verdict;
+
+pub fn check(ctx: &KeyCtx) -> Option<Finding> {
+    let a = ctx.analysis;
+    if a.after.verdict != Verdict::LockedOut
+        || a.before
+            .as_ref()
+            .is_some_and(|b| b.verdict == Verdict::LockedOut)
+    {
+        return None;
+    }
+    let message = if a.after.admin_grants == 0 {
+        let mut m = "no statement of the policy allows kms:PutKeyPolicy, and without one not even the account root can manage the key".to_owned();
+        if a.policy_written && ctx.key.bypass.is_empty() {
+            m.push_str(". KMS's own safety check rejects such a policy unless bypass_policy_lockout_safety_check is set, so the apply may fail instead");
+        }
+        m
+    } else {
+        let causes = causes(ctx);
+        if causes.is_empty() {
+            "no principal that exists after the apply can call kms:PutKeyPolicy on this key, and none that the account could create would match the policy".to_owned()
+        } else {
+            format!(
+                "{}; no other principal can call kms:PutKeyPolicy",
+                causes.join("; ")
+            )
+        }
+    };
+    let remedy = format!(
+        "Do not apply this plan. Keep a management path that survives IAM changes: add this statement to the key policy, then plan again: {}. Once applied, only AWS Support can restore access.",
+        recommended_statement(ctx, &a.after)
+    );
+    Some(ctx.finding(RuleId::KeyLockedOut, message, Some(remedy)))
+}

@@ -1,0 +1,44 @@
+//! `key-recoverable-only`: nobody can manage the key after the apply, but an account
+//! administrator can get back in by (re)creating a principal.
+
+use super::explain::{causes, recommended_statement};
+use super::{Finding, KeyCtx, RuleId};
+use crate::analysis::Verdict;
+use crate::policy::eval::{CallerKind, Via};
+
+pub fn check(ctx: &KeyCtx) -> Option<Finding> {
+    let a = ctx.analysis;
+    if a.after.verdict != Verdict::Recoverable
+        || a.before.as_ref().is_some_and(|b| b.verdict.unmanageable())
+    {
+        return None;
+    }
+    let r = a.after.recovery.as_ref()?;
+    let kind = match r.kind {
+        CallerKind::User => "IAM user",
+        _ => "IAM role",
+    };
+    let how = if r.origin == "any new IAM role" {
+        format!("creating any new {kind} in the account")
+    } else {
+        format!("recreating the {kind} {} ({})", r.arn, r.origin)
+    };
+    let grant = match r.via {
+        Via::Delegation => " and giving it kms:PutKeyPolicy in an IAM policy (the key policy delegates to the account)".to_owned(),
+        _ => format!(" (statement {} would allow it)", r.statement),
+    };
+    let causes = causes(ctx);
+    let lead = if causes.is_empty() {
+        String::new()
+    } else {
+        format!("{}; ", causes.join("; "))
+    };
+    let message = format!(
+        "{lead}nobody can call kms:PutKeyPolicy after the apply. An account administrator can recover without AWS Support by {how}{grant}, then repairing the key policy"
+    );
+    let remedy = format!(
+        "Do not rely on recovery: add this statement to the key policy, then plan again: {}",
+        recommended_statement(ctx, &a.after)
+    );
+    Some(ctx.finding(RuleId::KeyRecoverableOnly, message, Some(remedy)))
+}

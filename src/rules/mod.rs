@@ -1,0 +1,192 @@
+//! Step 4 of the pipeline: verdicts → findings.
+//!
+//! Every rule has a stable kebab-case id, a default severity and a docs anchor
+//! (`docs/rules.md#<id>`), declared once in [`RuleId`]. Each rule lives in its own file and
+//! only interprets the analysis; none of them evaluates a policy or prints.
+
+mod already_locked_out;
+mod explain;
+mod key_locked_out;
+mod key_recoverable_only;
+mod lockout_check_bypassed;
+mod policy_invalid;
+mod policy_unknown;
+mod principal_orphaned;
+
+use serde::Serialize;
+
+use crate::analysis::KeyAnalysis;
+use crate::inventory::{Inventory, Key};
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn word(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// The closed set of rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleId {
+    KeyLockedOut,
+    KeyRecoverableOnly,
+    PolicyInvalid,
+    PrincipalOrphaned,
+    PolicyUnknown,
+    LockoutCheckBypassed,
+    AlreadyLockedOut,
+}
+
+/// Where the rules are documented, relative to the repository root.
+pub const DOCS_PATH: &str = "docs/rules.md";
+
+impl RuleId {
+    pub const ALL: [RuleId; 7] = [
+        RuleId::KeyLockedOut,
+        RuleId::KeyRecoverableOnly,
+        RuleId::PolicyInvalid,
+        RuleId::PrincipalOrphaned,
+        RuleId::PolicyUnknown,
+        RuleId::LockoutCheckBypassed,
+        RuleId::AlreadyLockedOut,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            RuleId::KeyLockedOut => "key-locked-out",
+            RuleId::KeyRecoverableOnly => "key-recoverable-only",
+            RuleId::PolicyInvalid => "policy-invalid",
+            RuleId::PrincipalOrphaned => "principal-orphaned",
+            RuleId::PolicyUnknown => "policy-unknown",
+            RuleId::LockoutCheckBypassed => "lockout-check-bypassed",
+            RuleId::AlreadyLockedOut => "already-locked-out",
+        }
+    }
+
+    pub fn severity(self) -> Severity {
+        match self {
+            RuleId::KeyLockedOut | RuleId::KeyRecoverableOnly | RuleId::PolicyInvalid => {
+                Severity::Error
+            }
+            _ => Severity::Warning,
+        }
+    }
+
+    /// One line: what the rule finds.
+    pub fn summary(self) -> &'static str {
+        match self {
+            RuleId::KeyLockedOut => {
+                "The plan leaves a KMS key that nobody can manage, and only AWS Support can restore access"
+            }
+            RuleId::KeyRecoverableOnly => {
+                "After the apply nobody can manage the key; an account administrator can recover it by recreating a principal"
+            }
+            RuleId::PolicyInvalid => "The key policy is not valid JSON or not a key policy",
+            RuleId::PrincipalOrphaned => {
+                "A deleted or replaced IAM role or user stays named in a key policy's Principal"
+            }
+            RuleId::PolicyUnknown => {
+                "Whether the key stays manageable cannot be decided at plan time"
+            }
+            RuleId::LockoutCheckBypassed => {
+                "bypass_policy_lockout_safety_check = true switches off KMS's own lockout check"
+            }
+            RuleId::AlreadyLockedOut => "The key was already unmanageable before this plan",
+        }
+    }
+
+    pub fn help_uri(self) -> String {
+        format!("{DOCS_PATH}#{}", self.id())
+    }
+}
+
+/// One finding about one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: RuleId,
+    pub severity: Severity,
+    /// Index into [`Inventory::keys`].
+    pub key: usize,
+    pub address: String,
+    pub source: String,
+    pub message: String,
+    pub remedy: Option<String>,
+}
+
+/// What a rule looks at: one key, its analysis and the inventory.
+pub struct KeyCtx<'r, 'a> {
+    pub inv: &'r Inventory<'a>,
+    pub key: &'r Key<'a>,
+    pub analysis: &'r KeyAnalysis,
+}
+
+impl KeyCtx<'_, '_> {
+    fn finding(&self, rule: RuleId, message: String, remedy: Option<String>) -> Finding {
+        Finding {
+            rule,
+            severity: rule.severity(),
+            key: self.analysis.key,
+            address: self.key.address.clone(),
+            source: self.inv.sources[self.key.source].clone(),
+            message,
+            remedy,
+        }
+    }
+}
+
+type Check = fn(&KeyCtx) -> Option<Finding>;
+
+/// Every rule, in the order findings are listed for a key.
+const CHECKS: [Check; 7] = [
+    policy_invalid::check,
+    key_locked_out::check,
+    key_recoverable_only::check,
+    already_locked_out::check,
+    principal_orphaned::check,
+    policy_unknown::check,
+    lockout_check_bypassed::check,
+];
+
+/// Runs every rule on every key.
+pub fn check(inv: &Inventory, analyses: &[KeyAnalysis]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for a in analyses {
+        let ctx = KeyCtx {
+            inv,
+            key: &inv.keys[a.key],
+            analysis: a,
+        };
+        out.extend(CHECKS.iter().filter_map(|c| c(&ctx)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique_kebab_case_and_match_serde() {
+        let ids: Vec<&str> = RuleId::ALL.iter().map(|r| r.id()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ids.len());
+        for r in RuleId::ALL {
+            assert!(r.id().bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
+            assert_eq!(serde_json::to_value(r).unwrap(), r.id());
+        }
+        insta::assert_snapshot!(ids.join("\n"));
+    }
+}

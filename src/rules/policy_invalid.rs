@@ -1,0 +1,15 @@
+//! `policy-invalid`: the policy text is not valid JSON or not a key policy.
+
+use super::{Finding, KeyCtx, RuleId};
+
+pub fn check(ctx: &KeyCtx) -> Option<Finding> {
+    let after = &ctx.analysis.after;
+    let error = after.policy_error.as_ref()?;
+    let whose = match &after.policy_via {
+        Some(p) => format!("the policy set by {p}"),
+        None => "the key policy".to_owned(),
+    };
+    let message = format!("{whose} is invalid: {error}");
+    let remedy = "Fix the policy document; KMS rejects a PutKeyPolicy or CreateKey call with an invalid policy (MalformedPolicyDocumentException).".to_owned();
+    Some(ctx.finding(RuleId::PolicyInvalid, message, Some(remedy)))
+}

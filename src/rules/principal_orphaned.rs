@@ -1,0 +1,44 @@
+//! `principal-orphaned`: a role or user the plan deletes or replaces stays named in the key
+//! policy's `Principal`, while others can still manage the key.
+
+use super::{Finding, KeyCtx, RuleId};
+use crate::analysis::Verdict;
+use crate::inventory::Lifecycle;
+
+pub fn check(ctx: &KeyCtx) -> Option<Finding> {
+    let after = &ctx.analysis.after;
+    if after.verdict != Verdict::Manageable {
+        return None;
+    }
+    let parts: Vec<String> = after
+        .dead_refs
+        .iter()
+        .filter(|d| {
+            d.in_principal && matches!(d.lifecycle, Some(Lifecycle::Deleted | Lifecycle::Replaced))
+        })
+        .filter_map(|d| {
+            let addr = d.address.as_ref()?;
+            Some(format!(
+                "{addr} is {} but statement {} still names it in {}",
+                d.lifecycle?.word(),
+                d.statement,
+                if d.not_principal {
+                    "NotPrincipal"
+                } else {
+                    "Principal"
+                }
+            ))
+        })
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let managers = after.managers.len();
+    let message = format!(
+        "{}; after the apply the policy holds a dead unique ID there (the key stays manageable by {managers} other principal{})",
+        parts.join("; "),
+        if managers == 1 { "" } else { "s" }
+    );
+    let remedy = "Refer to the role or user through an aws:PrincipalArn condition (Principal \"*\" with ArnLike aws:PrincipalArn), which matches a recreated principal again, or update the key policy in the same apply so it names the new principal.".to_owned();
+    Some(ctx.finding(RuleId::PrincipalOrphaned, message, Some(remedy)))
+}

@@ -1,0 +1,179 @@
+//! Drives the pipeline for `kmsguard check`: read inputs (in parallel), recognise them,
+//! build the inventory, analyse, check, render.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use crate::cli::{CheckArgs, Format};
+use crate::error::{InputError, SourcedError};
+use crate::inventory::{self, Input};
+use crate::plan::{self, Document};
+use crate::report::{self, InputInfo, Report};
+use crate::{analysis, rules};
+
+fn source_name(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn read_input(p: &Path) -> Result<Vec<u8>, InputError> {
+    if p.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .map_err(|e| InputError::Io(e.to_string()))?;
+        return Ok(buf);
+    }
+    if p.is_dir() {
+        return Err(InputError::Io(
+            "it is a directory; name the plan JSON file inside it".into(),
+        ));
+    }
+    std::fs::read(p).map_err(|e| InputError::Io(e.to_string()))
+}
+
+/// Runs `f` over `items` on up to one thread per core, keeping the order.
+fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    if items.len() <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(items.len());
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(|| c.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("input worker panicked"))
+            .collect()
+    })
+}
+
+/// Runs `check` and returns the exit code. Input errors go to `err`, one line each.
+pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let query = match &args.query {
+        Some(q) => match jmespath::compile(q) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                let _ = writeln!(
+                    err,
+                    "kmsguard: error: invalid --query expression: {}",
+                    one_line(&e.to_string())
+                );
+                return 2;
+            }
+        },
+        None => None,
+    };
+
+    // Standard input is read here, files in parallel.
+    let bytes: Vec<Result<Vec<u8>, InputError>> = parallel(&args.inputs, |p| {
+        if p.as_os_str() == "-" {
+            Err(InputError::Io(String::new()))
+        } else {
+            read_input(p)
+        }
+    });
+    let bytes: Vec<Result<Vec<u8>, InputError>> = args
+        .inputs
+        .iter()
+        .zip(bytes)
+        .map(|(p, b)| {
+            if p.as_os_str() == "-" {
+                read_input(p)
+            } else {
+                b
+            }
+        })
+        .collect();
+    let sources: Vec<String> = args.inputs.iter().map(|p| source_name(p)).collect();
+    let pairs: Vec<(&String, &Result<Vec<u8>, InputError>)> = sources.iter().zip(&bytes).collect();
+    let parsed: Vec<Result<Document, InputError>> = parallel(&pairs, |(name, b)| match b {
+        Ok(b) => plan::load(name, b),
+        Err(e) => Err(e.clone()),
+    });
+
+    let mut inputs = Vec::new();
+    let mut infos = Vec::new();
+    let mut errors = Vec::new();
+    for (source, doc) in sources.into_iter().zip(parsed) {
+        match doc {
+            Ok(doc) => {
+                infos.push(InputInfo {
+                    source: source.clone(),
+                    kind: doc.kind,
+                    format_version: doc.format_version.clone(),
+                    notes: doc.notes.clone(),
+                });
+                inputs.push(Input { source, doc });
+            }
+            Err(error) => errors.push(SourcedError { source, error }),
+        }
+    }
+    for e in &errors {
+        let _ = writeln!(err, "kmsguard: error: {}", one_line(&e.to_string()));
+    }
+
+    let inv = inventory::build(&inputs);
+    let analyses = analysis::analyse(&inv);
+    let findings = rules::check(&inv, &analyses);
+    let r = Report {
+        inventory: &inv,
+        inputs: &infos,
+        analyses: &analyses,
+        findings: &findings,
+        errors: &errors,
+        fail_on: args.fail_on,
+    };
+    let written = match (&query, args.format) {
+        (Some(q), _) => {
+            let data = report::json::to_value(&r);
+            match q.search(data) {
+                Ok(v) => serde_json::to_writer_pretty(&mut *out, &*v)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| writeln!(out)),
+                Err(e) => {
+                    let _ = writeln!(
+                        err,
+                        "kmsguard: error: --query failed: {}",
+                        one_line(&e.to_string())
+                    );
+                    return 2;
+                }
+            }
+        }
+        (None, Format::Json) => report::json::render(&r, out),
+        (None, Format::Text) => report::text::render(&r, out),
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(err, "kmsguard: error: cannot write the report: {e}");
+            return 2;
+        }
+    }
+    r.outcome().exit_code()
+}
+
+/// Messages from libraries can span lines; ours are one line each.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `kmsguard rules`: the rule table.
+pub fn list_rules(out: &mut dyn Write) -> std::io::Result<()> {
+    for r in rules::RuleId::ALL {
+        writeln!(
+            out,
+            "{:<24} {:<8} {}",
+            r.id(),
+            r.severity().word(),
+            r.summary()
+        )?;
+        writeln!(out, "{:<24} {:<8} {}", "", "", r.help_uri())?;
+    }
+    Ok(())
+}
