@@ -126,9 +126,9 @@ pub fn causes(ctx: &KeyCtx) -> Vec<String> {
             );
         }
     }
-    if !after.cross_account.is_empty() && out.is_empty() {
+    if !after.cross_account.is_empty() {
         out.push(format!(
-            "the policy gives management only to other accounts ({}), and key management is never cross-account",
+            "the policy gives kms:PutKeyPolicy to other accounts only ({}), and key management is never cross-account",
             after.cross_account.join(", ")
         ));
     }

@@ -19,13 +19,16 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
         _ => "IAM role",
     };
     let how = if r.origin == "any new IAM role" {
-        format!("creating any new {kind} in the account")
+        format!("create any new {kind} in the account")
     } else {
-        format!("recreating the {kind} {} ({})", r.arn, r.origin)
+        format!("recreate the {kind} {} ({})", r.arn, r.origin)
     };
     let grant = match r.via {
-        Via::Delegation => " and giving it kms:PutKeyPolicy in an IAM policy (the key policy delegates to the account)".to_owned(),
-        _ => format!(" (statement {} would allow it)", r.statement),
+        Via::Delegation => {
+            ", give it kms:PutKeyPolicy in an IAM policy (the key policy delegates to the account)"
+                .to_owned()
+        }
+        _ => String::new(),
     };
     let causes = causes(ctx);
     let lead = if causes.is_empty() {
@@ -34,7 +37,8 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
         format!("{}; ", causes.join("; "))
     };
     let message = format!(
-        "{lead}nobody can call kms:PutKeyPolicy after the apply. An account administrator can recover without AWS Support by {how}{grant}, then repairing the key policy"
+        "{lead}nobody can call kms:PutKeyPolicy after the apply. An account administrator can recover without AWS Support: {how}{grant}, and use it to repair the key policy (statement {} allows it)",
+        r.statement
     );
     let remedy = format!(
         "Do not rely on recovery: add this statement to the key policy, then plan again: {}",

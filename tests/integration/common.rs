@@ -1,0 +1,79 @@
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// Environment variables that would change the output.
+const SCRUBBED_ENV: &[&str] = &[
+    "NO_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+    "FORCE_COLOR",
+    "TERM",
+];
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The binary, run from the repository root so that report paths are stable.
+pub fn kmsguard() -> Command {
+    let mut cmd = Command::cargo_bin("kmsguard").expect("the binary is built");
+    cmd.current_dir(repo());
+    for v in SCRUBBED_ENV {
+        cmd.env_remove(v);
+    }
+    cmd
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(args: &[&str]) -> Run {
+    run_with(kmsguard().args(args))
+}
+
+pub fn run_with(cmd: &mut Command) -> Run {
+    let out = cmd.output().expect("the binary runs");
+    Run {
+        code: out
+            .status
+            .code()
+            .expect("the binary exits normally (no signal, no panic abort)"),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// `check --format json` parsed.
+pub fn json(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut full = vec!["check", "--format", "json"];
+    full.extend_from_slice(args);
+    let r = run(&full);
+    let v = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", r.stdout, r.stderr));
+    (r.code, v)
+}
+
+/// A folder of shared material beside the clone, from an environment variable that
+/// `.ci/run` sets, else `../shared/<rel>`. `None` (and a note) where it is absent.
+pub fn shared_dir(var: &str, rel: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("..").join("shared").join(rel));
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipped: {} is absent (set {var} to the folder)",
+            dir.display()
+        );
+        None
+    }
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
