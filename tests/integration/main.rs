@@ -1,5 +1,8 @@
 //! End-to-end tests of the `kmsguard` binary, in one test binary.
 
+// The tests say on stderr when they skip for want of shared material.
+#![allow(clippy::print_stderr)]
+
 mod common;
 
 mod bad_input;
