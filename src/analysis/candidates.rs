@@ -234,6 +234,10 @@ impl Builder<'_, '_> {
 
     /// A principal named by ARN in `Principal`/`NotPrincipal`.
     fn named(&mut self, arn: &str, kind: CallerKind, effect: Effect, stmt: &str, admin: bool) {
+        // A service-linked role acts for its service; no operator can use it.
+        if arn.contains(":role/aws-service-role/") {
+            return;
+        }
         if self.other_account(arn_account(arn)) {
             if admin && effect == Effect::Allow {
                 self.cross.push(arn.to_owned());

@@ -1,1 +1,134 @@
+//! Analysis over small in-memory documents: the joins between inputs and the lifecycle
+//! rules that the snapshot tests exercise only through whole plans.
 
+use super::*;
+use crate::inventory::{Input, build};
+use crate::plan;
+
+const ADMIN: &str = "arn:aws:iam::111122223333:role/kms-admin";
+
+fn key_change(actions: &str, policy: &str) -> String {
+    let p = serde_json::to_string(policy).unwrap();
+    format!(
+        r#"{{"address":"aws_kms_key.k","mode":"managed","type":"aws_kms_key","name":"k","change":{{"actions":{actions},
+        "before":{{"arn":"arn:aws:kms:us-east-1:111122223333:key/k1","id":"k1","policy":{p}}},
+        "after":{{"arn":"arn:aws:kms:us-east-1:111122223333:key/k1","id":"k1","policy":{p}}},"after_unknown":{{}}}}}}"#
+    )
+}
+
+fn role_change(actions: &str) -> String {
+    format!(
+        r#"{{"address":"aws_iam_role.admin","mode":"managed","type":"aws_iam_role","name":"admin","change":{{"actions":{actions},
+        "before":{{"arn":"{ADMIN}","name":"kms-admin","path":"/","unique_id":"AROAADMINXXXXXXXXXXX"}},
+        "after":null,"after_unknown":{{}}}}}}"#
+    )
+}
+
+fn plan_doc(changes: &[String]) -> String {
+    format!(
+        r#"{{"format_version":"1.2","resource_changes":[{}]}}"#,
+        changes.join(",")
+    )
+}
+
+fn state_doc_with_role() -> String {
+    format!(
+        r#"{{"format_version":"1.0","values":{{"root_module":{{"resources":[{{"address":"aws_iam_role.admin","mode":"managed","type":"aws_iam_role","name":"admin","values":{{"arn":"{ADMIN}","name":"kms-admin","path":"/","unique_id":"AROAADMINXXXXXXXXXXX"}}}}]}}}}}}"#
+    )
+}
+
+fn verdicts(docs: &[String]) -> Vec<(Option<Verdict>, Verdict)> {
+    let inputs: Vec<Input> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| Input {
+            source: format!("input{i}.json"),
+            doc: plan::load("x", d.as_bytes()).unwrap(),
+        })
+        .collect();
+    let inv = build(&inputs);
+    analyse(&inv)
+        .into_iter()
+        .map(|a| (a.before.map(|b| b.verdict), a.after.verdict))
+        .collect()
+}
+
+fn admin_policy() -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{ADMIN}"}},"Action":"kms:*","Resource":"*"}}]}}"#
+    )
+}
+
+#[test]
+fn a_deletion_in_another_input_wins_over_a_state_that_still_shows_the_role() {
+    let kms = plan_doc(&[key_change(r#"["no-op"]"#, &admin_policy())]);
+    let iam_plan = plan_doc(&[role_change(r#"["delete"]"#)]);
+    let iam_state = state_doc_with_role();
+    assert_eq!(
+        verdicts(&[kms.clone(), iam_state.clone()]),
+        [(Some(Verdict::Manageable), Verdict::Manageable)]
+    );
+    assert_eq!(
+        verdicts(&[kms, iam_state, iam_plan]),
+        [(Some(Verdict::Manageable), Verdict::LockedOut)]
+    );
+}
+
+#[test]
+fn a_forgotten_role_still_exists_in_aws() {
+    let kms = plan_doc(&[
+        key_change(r#"["no-op"]"#, &admin_policy()),
+        role_change(r#"["forget"]"#),
+    ]);
+    assert_eq!(
+        verdicts(&[kms]),
+        [(Some(Verdict::Manageable), Verdict::Manageable)]
+    );
+}
+
+#[test]
+fn a_deleted_key_has_no_after_verdict() {
+    let kms = plan_doc(&[
+        key_change(r#"["delete"]"#, &admin_policy()),
+        role_change(r#"["delete"]"#),
+    ]);
+    assert_eq!(
+        verdicts(&[kms]),
+        [(Some(Verdict::Manageable), Verdict::Deleted)]
+    );
+}
+
+#[test]
+fn a_service_linked_role_cannot_rescue_a_key() {
+    let slr =
+        "arn:aws:iam::111122223333:role/aws-service-role/logs.amazonaws.com/AWSServiceRoleForLogs";
+    let policy = format!(
+        r#"{{"Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{slr}"}},"Action":"kms:*","Resource":"*"}}]}}"#
+    );
+    let role = format!(
+        r#"{{"address":"aws_iam_service_linked_role.logs","mode":"managed","type":"aws_iam_role","name":"logs","change":{{"actions":["no-op"],
+        "before":{{"arn":"{slr}","name":"AWSServiceRoleForLogs","path":"/aws-service-role/logs.amazonaws.com/"}},
+        "after":{{"arn":"{slr}","name":"AWSServiceRoleForLogs","path":"/aws-service-role/logs.amazonaws.com/"}}}}}}"#
+    );
+    let kms = plan_doc(&[key_change(r#"["no-op"]"#, &policy), role]);
+    assert_eq!(
+        verdicts(&[kms]),
+        [(Some(Verdict::LockedOut), Verdict::LockedOut)]
+    );
+    // Also when no input manages it (it is not assumed to be an operator).
+    let kms = plan_doc(&[key_change(r#"["no-op"]"#, &policy)]);
+    assert_eq!(
+        verdicts(&[kms]),
+        [(Some(Verdict::LockedOut), Verdict::LockedOut)]
+    );
+}
+
+#[test]
+fn an_unknown_account_takes_the_policys_account_principal_as_its_own() {
+    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"999988887777"},"Action":"kms:*","Resource":"*"}]}"#;
+    let p = serde_json::to_string(policy).unwrap();
+    let key = format!(
+        r#"{{"address":"aws_kms_key.k","mode":"managed","type":"aws_kms_key","name":"k","change":{{"actions":["create"],"before":null,"after":{{"policy":{p}}},"after_unknown":{{"arn":true}}}}}}"#
+    );
+    assert_eq!(verdicts(&[plan_doc(&[key])]), [(None, Verdict::Manageable)]);
+}
