@@ -6,7 +6,8 @@ use kmsguard::cli::{Cli, ColorChoice, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut out = std::io::stdout().lock();
+    // Reports can be large: buffer them (stdout is line-buffered).
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut err = std::io::stderr().lock();
     match cli.command {
         Command::Check(args) => {

@@ -9,7 +9,7 @@ use crate::error::{InputError, SourcedError};
 use crate::inventory::{self, Input};
 use crate::plan::{self, Document};
 use crate::report::{self, InputInfo, Report};
-use crate::{analysis, rules};
+use crate::{analysis, par, rules};
 
 fn source_name(p: &Path) -> String {
     p.to_string_lossy().into_owned()
@@ -32,27 +32,6 @@ fn read_input(p: &Path) -> Result<Vec<u8>, InputError> {
     std::fs::read(p).map_err(|e| InputError::Io(e.to_string()))
 }
 
-/// Runs `f` over `items` on up to one thread per core, keeping the order.
-fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    if items.len() <= 1 {
-        return items.iter().map(&f).collect();
-    }
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(items.len());
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|c| s.spawn(|| c.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("input worker panicked"))
-            .collect()
-    })
-}
-
 /// Runs `check` and returns the exit code. Input errors go to `err`, one line each.
 pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let query = match &args.query {
@@ -71,7 +50,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     };
 
     // Standard input is read here, files in parallel.
-    let bytes: Vec<Result<Vec<u8>, InputError>> = parallel(&args.inputs, |p| {
+    let bytes: Vec<Result<Vec<u8>, InputError>> = par::map(&args.inputs, 2, |p| {
         if p.as_os_str() == "-" {
             Err(InputError::Io(String::new()))
         } else {
@@ -92,7 +71,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         .collect();
     let sources: Vec<String> = args.inputs.iter().map(|p| source_name(p)).collect();
     let pairs: Vec<(&String, &Result<Vec<u8>, InputError>)> = sources.iter().zip(&bytes).collect();
-    let parsed: Vec<Result<Document, InputError>> = parallel(&pairs, |(name, b)| match b {
+    let parsed: Vec<Result<Document, InputError>> = par::map(&pairs, 2, |(name, b)| match b {
         Ok(b) => plan::load(name, b),
         Err(e) => Err(e.clone()),
     });

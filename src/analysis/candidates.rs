@@ -322,6 +322,20 @@ impl Builder<'_, '_> {
     }
 }
 
+/// A positive condition on `aws:PrincipalArn` (without `IfExists`): only ARNs its patterns
+/// match can satisfy it.
+fn narrows_by_arn(c: &Condition) -> bool {
+    c.is_principal_arn()
+        && !c.op.if_exists
+        && c.op.set == crate::policy::condition::SetOp::None
+        && !c.op.negated()
+        && matches!(
+            c.op.base,
+            Base::StringEquals | Base::StringEqualsIgnoreCase | Base::StringLike | Base::ArnLike
+        )
+        && c.values.iter().all(|v| !v.contains("${"))
+}
+
 /// A concrete IAM user or role ARN in the key's account that `pattern` matches.
 fn instantiate(
     pattern: &str,
@@ -406,10 +420,13 @@ pub(super) fn evaluate(inv: &Inventory, key: &Key, policy: &Policy, phase: Phase
         let label = st.label();
         let pspec_not = matches!(st.principal, PrincipalSpec::NotPrincipal(_));
         b.not_principal = pspec_not;
+        // Only principals the ARN patterns match can pass a statement narrowed by a positive
+        // aws:PrincipalArn condition, and those are candidates already.
+        let narrowed = st.conditions.iter().any(narrows_by_arn);
         for r in st.principal.refs() {
             match r {
-                PrincipalRef::User(arn) => b.named(arn, CallerKind::User, st.effect, &label, admin),
-                PrincipalRef::Role(arn) => b.named(arn, CallerKind::Role, st.effect, &label, admin),
+                PrincipalRef::User(arn) => b.named(arn, CallerKind::User, st.effect, label, admin),
+                PrincipalRef::Role(arn) => b.named(arn, CallerKind::Role, st.effect, label, admin),
                 PrincipalRef::AssumedRole {
                     arn,
                     account: a,
@@ -427,12 +444,12 @@ pub(super) fn evaluate(inv: &Inventory, key: &Key, policy: &Policy, phase: Phase
                         b.assumed_cand(&role_arn, CallerKind::Role, true, arn);
                     }
                     for pi in hits {
-                        b.principal_ref(pi, arn, true, st.effect, &label, admin);
+                        b.principal_ref(pi, arn, true, st.effect, label, admin);
                     }
                 }
                 PrincipalRef::UniqueId(id) => match inv.principal_by_unique_id(id) {
-                    Some(pi) => b.principal_ref(pi, id, true, st.effect, &label, admin),
-                    None if after => b.dead_ref(id, true, st.effect, &label, None, admin),
+                    Some(pi) => b.principal_ref(pi, id, true, st.effect, label, admin),
+                    None if after => b.dead_ref(id, true, st.effect, label, None, admin),
                     None => {}
                 },
                 PrincipalRef::Account(a) => {
@@ -440,23 +457,23 @@ pub(super) fn evaluate(inv: &Inventory, key: &Key, policy: &Policy, phase: Phase
                         if admin && st.effect == Effect::Allow {
                             b.cross.push(a.clone());
                         }
-                    } else if st.effect == Effect::Allow && admin {
+                    } else if st.effect == Effect::Allow && admin && !narrowed {
                         delegates = true;
                     }
                 }
                 PrincipalRef::Any | PrincipalRef::OwnAccount => {
-                    if st.effect == Effect::Allow && admin {
+                    if st.effect == Effect::Allow && admin && !narrowed {
                         delegates = true;
                     }
                 }
                 PrincipalRef::Service(_) | PrincipalRef::Other(_) => {}
             }
         }
-        if pspec_not && st.effect == Effect::Allow && admin {
+        if pspec_not && st.effect == Effect::Allow && admin && !narrowed {
             delegates = true;
         }
         for c in st.conditions.iter().filter(|c| c.is_principal_arn()) {
-            b.condition_refs(c, st.effect, &label, admin);
+            b.condition_refs(c, st.effect, label, admin);
         }
     }
 
@@ -487,7 +504,7 @@ pub(super) fn evaluate(inv: &Inventory, key: &Key, policy: &Policy, phase: Phase
             let d = decide(policy, &target, &caller);
             if matches!(c.origin, Origin::Root) && d.allowed == Tri::True && d.denied != Tri::False
             {
-                result.root_denied_by = d.deny.map(|i| policy.statements[i].label());
+                result.root_denied_by = d.deny.map(|i| policy.statements[i].label().to_owned());
             }
             match d.can {
                 Tri::True => {
@@ -498,7 +515,7 @@ pub(super) fn evaluate(inv: &Inventory, key: &Key, policy: &Policy, phase: Phase
                         arn: c.arn.clone(),
                         kind: c.kind,
                         via,
-                        statement: policy.statements[stmt].label(),
+                        statement: policy.statements[stmt].label().to_owned(),
                         address: match c.origin {
                             Origin::Known(pi) => Some(inv.principals[pi].address.clone()),
                             _ => None,
@@ -522,16 +539,23 @@ pub(super) fn evaluate(inv: &Inventory, key: &Key, policy: &Policy, phase: Phase
 
     // Nobody named can manage: any IAM identity of the account may still do it through the
     // account principal (an administrator attaches the IAM permission).
+    // One such identity is enough to decide; the report lists the first found.
     if result.managers.is_empty() && delegates {
-        let rest: Vec<Cand> = (0..inv.principals.len())
-            .filter(|pi| !b.seen_known.contains(pi) && !inv.principals[*pi].service_linked())
-            .filter_map(|pi| b.known(pi))
-            .filter(|c| {
-                !b.other_account(c.account.clone())
-                    && !b.seen_arns.contains(&c.arn.to_ascii_lowercase())
-            })
-            .collect();
-        run(&rest, &mut result, &mut unknown);
+        for pi in 0..inv.principals.len() {
+            if b.seen_known.contains(&pi) || inv.principals[pi].service_linked() {
+                continue;
+            }
+            let Some(c) = b.known(pi) else { continue };
+            if b.other_account(c.account.clone())
+                || b.seen_arns.contains(&c.arn.to_ascii_lowercase())
+            {
+                continue;
+            }
+            run(std::slice::from_ref(&c), &mut result, &mut unknown);
+            if !result.managers.is_empty() {
+                break;
+            }
+        }
     }
 
     if !result.managers.is_empty() {

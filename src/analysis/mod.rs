@@ -170,21 +170,34 @@ pub struct KeyAnalysis {
 
 /// Analyses every key of the inventory.
 pub fn analyse(inv: &Inventory) -> Vec<KeyAnalysis> {
-    inv.keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| analyse_key(inv, i, k))
-        .collect()
+    let indexed: Vec<(usize, &Key)> = inv.keys.iter().enumerate().collect();
+    crate::par::map_keys(&indexed, |(i, k)| analyse_key(inv, *i, k))
 }
 
 fn analyse_key(inv: &Inventory, idx: usize, key: &Key) -> KeyAnalysis {
+    // Most keys keep their policy: parse the text once for both phases.
+    let parsed_before = match &key.policy_before {
+        PolicyText::Known { text, .. } => Some(Policy::parse(text)),
+        _ => None,
+    };
+    let parsed_after = match (&key.policy_before, &key.policy_after) {
+        (PolicyText::Known { text: a, .. }, PolicyText::Known { text: b, .. }) if a == b => None,
+        (_, PolicyText::Known { text, .. }) => Some(Policy::parse(text)),
+        _ => None,
+    };
     let before = match &key.policy_before {
         PolicyText::Absent => None,
-        t => Some(phase(inv, key, t, Phase::Before)),
+        t => Some(phase(inv, key, t, parsed_before.as_ref(), Phase::Before)),
     };
     let after = match &key.policy_after {
         PolicyText::Absent => PhaseResult::simple(Verdict::Deleted, PolicySource::None, None),
-        t => phase(inv, key, t, Phase::After),
+        t => phase(
+            inv,
+            key,
+            t,
+            parsed_after.as_ref().or(parsed_before.as_ref()),
+            Phase::After,
+        ),
     };
     let policy_written = match (&key.policy_before, &key.policy_after) {
         (PolicyText::Known { text: a, .. }, PolicyText::Known { text: b, .. }) => a != b,
@@ -205,6 +218,7 @@ fn default_policy() -> Policy {
     };
     Policy {
         statements: vec![Statement {
+            label: Statement::make_label(0, Some("Enable IAM User Permissions")),
             index: 0,
             sid: Some("Enable IAM User Permissions".into()),
             effect: Effect::Allow,
@@ -216,21 +230,32 @@ fn default_policy() -> Policy {
     }
 }
 
-fn phase(inv: &Inventory, key: &Key, text: &PolicyText, phase: Phase) -> PhaseResult {
+/// One phase of a key; `parsed` is the parse of `text` when it is a known policy.
+fn phase(
+    inv: &Inventory,
+    key: &Key,
+    text: &PolicyText,
+    parsed: Option<&Result<Policy, crate::policy::PolicyError>>,
+    phase: Phase,
+) -> PhaseResult {
+    let default;
     let (policy, source, note, via) = match text {
-        PolicyText::Known { text, via } => match Policy::parse(text) {
+        PolicyText::Known { via, .. } => match parsed.expect("known policies are parsed") {
             Ok(p) => (p, PolicySource::Literal, None, via.clone()),
             Err(e) => {
                 let mut r = PhaseResult::simple(Verdict::Unknown, PolicySource::Literal, None);
                 r.unknown
                     .push(format!("the policy is not a valid key policy: {e}"));
-                r.policy_error = Some(e.message);
+                r.policy_error = Some(e.message.clone());
                 r.policy_via = via.clone();
                 return r;
             }
         },
         PolicyText::Default { reason } => (
-            default_policy(),
+            {
+                default = default_policy();
+                &default
+            },
             PolicySource::Default,
             Some(reason.clone()),
             None,
@@ -248,7 +273,7 @@ fn phase(inv: &Inventory, key: &Key, text: &PolicyText, phase: Phase) -> PhaseRe
             return PhaseResult::simple(Verdict::Deleted, PolicySource::None, None);
         }
     };
-    let mut r = candidates::evaluate(inv, key, &policy, phase);
+    let mut r = candidates::evaluate(inv, key, policy, phase);
     r.policy_source = source;
     r.policy_note = note;
     r.policy_via = via;

@@ -4,10 +4,10 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::value::RawValue;
 
-use super::link::{self, ConfigIndex};
+use super::link::{self, Configs};
 use super::{Identity, Input, Inventory, Lifecycle, Principal, PrincipalKind};
 use crate::plan::DocKind;
-use crate::plan::model::{Attrs, Unknowns, ValueResource};
+use crate::plan::model::{Attrs, READ_TYPES, Unknowns, ValueResource};
 use crate::policy::arn::{Arn, iam_arn};
 
 /// The resource types that carry a key policy of their own.
@@ -113,7 +113,7 @@ pub fn build<'a>(inputs: &[Input<'a>]) -> Inventory<'a> {
     }
     inv.index();
 
-    let configs: Vec<ConfigIndex> = inputs.iter().map(|i| ConfigIndex::new(&i.doc)).collect();
+    let configs = Configs::new(inputs.iter().map(|i| &i.doc).collect());
     let (keys, notes) = link::join(collected, &configs);
     inv.notes.extend(notes);
     for mut k in keys {
@@ -256,11 +256,7 @@ fn collect<'a>(src: usize, input: &Input<'a>) -> Collected<'a> {
 }
 
 fn is_relevant(rtype: &str) -> bool {
-    KEY_TYPES.contains(&rtype)
-        || rtype == KEY_POLICY_TYPE
-        || rtype == "aws_iam_role"
-        || rtype == "aws_iam_user"
-        || rtype == "aws_caller_identity"
+    READ_TYPES.contains(&rtype)
 }
 
 struct Seen<'s> {

@@ -1,7 +1,10 @@
 //! Joining `aws_kms_key_policy` resources to their keys, and working out the policy that
 //! governs each key before and after the apply.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde_json::value::RawValue;
 
 use super::build::{Collected, Draft, KEY_POLICY_TYPE, KEY_TYPES, policy_of};
 use super::{Key, Lifecycle, PolicyText};
@@ -17,6 +20,25 @@ pub(super) struct ConfigEntry {
     pub attrs: HashSet<String>,
     /// `key_id`'s references (for `aws_kms_key_policy`).
     pub key_id_refs: Vec<String>,
+}
+
+/// The configurations of all inputs, each indexed the first time it is needed (most plans
+/// never need it: the configuration is only read for keys whose policy is unknown and for
+/// policy resources whose `key_id` is unknown).
+pub(super) struct Configs<'d, 'a> {
+    docs: Vec<&'d Document<'a>>,
+    cache: Vec<std::cell::OnceCell<ConfigIndex>>,
+}
+
+impl<'d, 'a> Configs<'d, 'a> {
+    pub fn new(docs: Vec<&'d Document<'a>>) -> Self {
+        let cache = docs.iter().map(|_| std::cell::OnceCell::new()).collect();
+        Configs { docs, cache }
+    }
+
+    fn get(&self, src: usize) -> &ConfigIndex {
+        self.cache[src].get_or_init(|| ConfigIndex::new(self.docs[src]))
+    }
 }
 
 /// The configuration of one input, indexed by (module call path, `type.name`).
@@ -54,7 +76,11 @@ impl ConfigIndex {
                     continue;
                 }
                 let mut e = ConfigEntry::default();
-                for (attr, expr) in r.expressions.iter().flatten() {
+                let exprs: BTreeMap<Cow<str>, &RawValue> = r
+                    .expressions
+                    .and_then(|x| serde_json::from_str(x.get()).ok())
+                    .unwrap_or_default();
+                for (attr, expr) in &exprs {
                     e.attrs.insert(attr.to_string());
                     if attr == "key_id" {
                         if let Ok(x) = serde_json::from_str::<Expression>(expr.get()) {
@@ -92,7 +118,7 @@ impl ConfigIndex {
 /// Joins policy resources to keys and builds the keys.
 pub(super) fn join<'a>(
     collected: Vec<Collected<'a>>,
-    configs: &[ConfigIndex],
+    configs: &Configs,
 ) -> (Vec<Key<'a>>, Vec<(usize, String)>) {
     let mut notes = Vec::new();
     let mut keys: Vec<Draft<'a>> = Vec::new();
@@ -120,7 +146,7 @@ pub(super) fn join<'a>(
     let mut standalone = Vec::new();
     for (pi, p) in policies.iter().enumerate() {
         let target = find_key_by_id(p, &keys, &by_id)
-            .or_else(|| find_key_by_config(p, &keys, &configs[p.source]));
+            .or_else(|| find_key_by_config(p, &keys, configs.get(p.source)));
         match target {
             Some(k) => {
                 if let Some(prev) = attached[k] {
@@ -142,7 +168,7 @@ pub(super) fn join<'a>(
     let mut out = Vec::with_capacity(keys.len() + standalone.len());
     for (ki, k) in keys.iter().enumerate() {
         let p = attached[ki].map(|pi| &policies[pi]);
-        out.push(make_key(k, p, &configs[k.source]));
+        out.push(make_key(k, p, configs, k.source));
     }
     for pi in standalone {
         out.push(make_standalone(&policies[pi]));
@@ -221,7 +247,7 @@ fn arn_parts(arn: Option<&str>) -> (Option<String>, Option<String>) {
     }
 }
 
-fn make_key<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>, config: &ConfigIndex) -> Key<'a> {
+fn make_key<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>, configs: &Configs, src: usize) -> Key<'a> {
     let keeps_arn = matches!(
         k.lifecycle,
         Lifecycle::Kept | Lifecycle::Updated | Lifecycle::Forgotten
@@ -267,7 +293,7 @@ fn make_key<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>, config: &ConfigIndex) -> K
         partition,
         tags: k.after.tags().or(k.before.tags()).cloned(),
         policy_before: key_before(k, p),
-        policy_after: key_after(k, p, config),
+        policy_after: key_after(k, p, || configs.get(src)),
         policy_resource: p.map(|p| p.address.clone()),
         bypass,
         ids,
@@ -332,7 +358,11 @@ fn from_policy_resource<'a>(p: &Draft<'a>) -> PolicyText<'a> {
     }
 }
 
-fn key_after<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>, config: &ConfigIndex) -> PolicyText<'a> {
+fn key_after<'a, 'c>(
+    k: &Draft<'a>,
+    p: Option<&Draft<'a>>,
+    config: impl FnOnce() -> &'c ConfigIndex,
+) -> PolicyText<'a> {
     if !k.lifecycle.exists_after() {
         return PolicyText::Absent;
     }
@@ -348,6 +378,7 @@ fn key_after<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>, config: &ConfigIndex) -> 
         }
     }
     if k.unknown.policy.0 {
+        let config = config();
         return match config.lookup(&k.module_address, &k.rtype, &k.name) {
             Some(e) if !e.attrs.contains("policy") => PolicyText::Default {
                 reason: "the configuration sets no policy, so KMS applies its default key policy".into(),

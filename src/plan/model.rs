@@ -48,25 +48,73 @@ pub struct RawDocument<'a> {
     pub serial: Option<IgnoredAny>,
 }
 
+/// The resource types whose attributes kmsguard reads. The `change` (in `resource_changes`)
+/// or `values` (in a values tree) of every other resource is skipped as it is scanned, not
+/// kept as a raw slice: a plan is mostly filler, and this is what keeps the parse near the
+/// cost of reading the JSON at all.
+pub const READ_TYPES: &[&str] = &[
+    "aws_kms_key",
+    "aws_kms_replica_key",
+    "aws_kms_external_key",
+    "aws_kms_replica_external_key",
+    "aws_kms_key_policy",
+    "aws_iam_role",
+    "aws_iam_user",
+    "aws_caller_identity",
+];
+
+/// Whether a resource's payload is needed: its type is read, or not known yet (a document
+/// that writes `type` after the payload is still read in full).
+fn wanted(rtype: &Option<Cow<'_, str>>) -> bool {
+    rtype.as_deref().is_none_or(|t| READ_TYPES.contains(&t))
+}
+
 /// One entry of `resource_changes`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default)]
 pub struct ResourceChange<'a> {
-    #[serde(borrow, default)]
     pub address: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub module_address: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub mode: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "type", default)]
     pub rtype: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub index: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     pub deposed: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    /// `None` for a resource type kmsguard does not read.
     pub change: Option<Change<'a>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for ResourceChange<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = ResourceChange<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a resource change object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut rc = ResourceChange::default();
+                while let Some(k) = map.next_key::<MaybeStr<'de>>()? {
+                    match k.as_deref() {
+                        Some("address") => rc.address = map.next_value::<MaybeStr<'a>>()?.0,
+                        Some("module_address") => {
+                            rc.module_address = map.next_value::<MaybeStr<'a>>()?.0
+                        }
+                        Some("mode") => rc.mode = map.next_value::<MaybeStr<'a>>()?.0,
+                        Some("type") => rc.rtype = map.next_value::<MaybeStr<'a>>()?.0,
+                        Some("name") => rc.name = map.next_value::<MaybeStr<'a>>()?.0,
+                        Some("deposed") => rc.deposed = map.next_value::<MaybeStr<'a>>()?.0,
+                        Some("index") => rc.index = map.next_value()?,
+                        Some("change") if wanted(&rc.rtype) => rc.change = map.next_value()?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(rc)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
 }
 
 /// The `change` object of a resource change.
@@ -106,37 +154,46 @@ pub struct Module<'a> {
     pub child_modules: Option<Vec<Module<'a>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default)]
 pub struct ValueResource<'a> {
-    #[serde(borrow, default)]
     pub address: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub mode: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "type", default)]
     pub rtype: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub index: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    /// `None` for a resource type kmsguard does not read.
     pub values: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     pub deposed_key: Option<Cow<'a, str>>,
 }
 
-impl Module<'_> {
-    /// Visits every resource of this module and its children, depth first, without recursion
-    /// on the call stack (module trees come from untrusted input).
-    pub fn for_each_resource<'s>(&'s self, mut f: impl FnMut(&'s ValueResource<'s>)) {
-        let mut stack: Vec<&'s Module<'s>> = vec![self];
-        while let Some(m) = stack.pop() {
-            for r in m.resources.iter().flatten() {
-                f(r);
+impl<'de: 'a, 'a> Deserialize<'de> for ValueResource<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = ValueResource<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a resource object")
             }
-            if let Some(children) = &m.child_modules {
-                stack.extend(children.iter().rev());
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut r = ValueResource::default();
+                while let Some(k) = map.next_key::<MaybeStr<'de>>()? {
+                    match k.as_deref() {
+                        Some("address") => r.address = map.next_value::<MaybeStr<'a>>()?.0,
+                        Some("mode") => r.mode = map.next_value::<MaybeStr<'a>>()?.0,
+                        Some("type") => r.rtype = map.next_value::<MaybeStr<'a>>()?.0,
+                        Some("name") => r.name = map.next_value::<MaybeStr<'a>>()?.0,
+                        Some("deposed_key") => r.deposed_key = map.next_value::<MaybeStr<'a>>()?.0,
+                        Some("index") => r.index = map.next_value()?,
+                        Some("values") if wanted(&r.rtype) => r.values = map.next_value()?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(r)
             }
         }
+        d.deserialize_map(V(std::marker::PhantomData))
     }
 }
 
@@ -408,8 +465,9 @@ pub struct ConfigResource<'a> {
     pub rtype: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub name: Option<Cow<'a, str>>,
+    /// The block's attribute expressions, decoded only for the resources that need them.
     #[serde(borrow, default)]
-    pub expressions: Option<BTreeMap<Cow<'a, str>, &'a RawValue>>,
+    pub expressions: Option<&'a RawValue>,
 }
 
 /// An expression in the configuration: a constant or the references it makes.

@@ -150,16 +150,16 @@ pub fn arn_like(pattern: &str, value: &str) -> bool {
 }
 
 /// A pattern after policy-variable substitution.
-enum Pattern {
-    Text(String),
+enum Pattern<'p> {
+    Text(std::borrow::Cow<'p, str>),
     /// A variable whose key is absent: matches nothing.
     Never,
     Unknown(String),
 }
 
-fn substitute(pattern: &str, ctx: &dyn Context) -> Pattern {
+fn substitute<'p>(pattern: &'p str, ctx: &dyn Context) -> Pattern<'p> {
     if !pattern.contains("${") {
-        return Pattern::Text(pattern.to_owned());
+        return Pattern::Text(std::borrow::Cow::Borrowed(pattern));
     }
     let mut out = String::with_capacity(pattern.len());
     let mut rest = pattern;
@@ -168,7 +168,7 @@ fn substitute(pattern: &str, ctx: &dyn Context) -> Pattern {
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else {
             out.push_str(&rest[start..]);
-            return Pattern::Text(out);
+            return Pattern::Text(out.into());
         };
         let var = &after[..end];
         match var {
@@ -189,7 +189,7 @@ fn substitute(pattern: &str, ctx: &dyn Context) -> Pattern {
         rest = &after[end + 1..];
     }
     out.push_str(rest);
-    Pattern::Text(out)
+    Pattern::Text(out.into())
 }
 
 /// Whether one value matches one pattern under the operator's positive form.

@@ -31,14 +31,21 @@ pub struct Statement {
     pub action: ActionSpec,
     pub resource: ResourceSpec,
     pub conditions: Vec<Condition>,
+    /// How messages name the statement (see [`Statement::make_label`]).
+    pub label: String,
 }
 
 impl Statement {
     /// `'Sid'` or `#N` for messages.
-    pub fn label(&self) -> String {
-        match &self.sid {
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// `'Sid'`, or `#N` (1-based) for a statement without one.
+    pub fn make_label(index: usize, sid: Option<&str>) -> String {
+        match sid {
             Some(s) if !s.is_empty() => format!("'{s}'"),
-            _ => format!("#{}", self.index + 1),
+            _ => format!("#{}", index + 1),
         }
     }
 }
@@ -252,6 +259,7 @@ fn parse_statement(index: usize, v: &Value) -> Result<Statement, PolicyError> {
         Some(c) => parse_conditions(c, &at(".Condition"))?,
     };
     Ok(Statement {
+        label: Statement::make_label(index, sid.as_deref()),
         index,
         sid,
         effect,

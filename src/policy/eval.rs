@@ -266,17 +266,18 @@ fn principal_match(
             };
             own.then(account_via)
         }
-        PrincipalRef::User(arn) | PrincipalRef::Role(arn) => {
-            let lc = arn.to_ascii_lowercase();
-            caller.bound_arns.contains(&lc).then_some(Via::Principal)
-        }
-        PrincipalRef::AssumedRole { account, role, .. } => {
-            let suffix = format!("/{}", role.to_ascii_lowercase());
-            (caller.kind == CallerKind::Role
-                && account_matches(account, target, caller)
-                && caller.bound_arns.iter().any(|b| b.ends_with(&suffix)))
-            .then_some(Via::Principal)
-        }
+        PrincipalRef::User(arn) | PrincipalRef::Role(arn) => caller
+            .bound_arns
+            .iter()
+            .any(|b| b.eq_ignore_ascii_case(arn))
+            .then_some(Via::Principal),
+        PrincipalRef::AssumedRole { account, role, .. } => (caller.kind == CallerKind::Role
+            && account_matches(account, target, caller)
+            && caller.bound_arns.iter().any(|b| {
+                b.rsplit_once('/')
+                    .is_some_and(|(_, name)| name.eq_ignore_ascii_case(role))
+            }))
+        .then_some(Via::Principal),
         PrincipalRef::UniqueId(id) => caller.bound_ids.contains(id).then_some(Via::Principal),
         PrincipalRef::Service(_) | PrincipalRef::Other(_) => None,
     }
