@@ -68,9 +68,19 @@ fn managers(list: &[Manager]) -> String {
     if list.is_empty() {
         return "nobody".red().bold().to_string();
     }
-    let mut parts: Vec<String> = list.iter().take(MAX_MANAGERS_SHOWN).map(manager).collect();
-    if list.len() > MAX_MANAGERS_SHOWN {
-        parts.push(format!("and {} more", list.len() - MAX_MANAGERS_SHOWN));
+    // With the root among them, identities reached through delegation go without saying.
+    let root = list.iter().any(|m| m.kind == CallerKind::Root);
+    let shown: Vec<&Manager> = list
+        .iter()
+        .filter(|m| !(root && m.via == Via::Delegation))
+        .collect();
+    let mut parts: Vec<String> = shown
+        .iter()
+        .take(MAX_MANAGERS_SHOWN)
+        .map(|m| manager(m))
+        .collect();
+    if shown.len() > MAX_MANAGERS_SHOWN {
+        parts.push(format!("and {} more", shown.len() - MAX_MANAGERS_SHOWN));
     }
     parts.join("; ")
 }

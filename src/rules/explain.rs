@@ -152,12 +152,17 @@ pub fn recommended_statement(ctx: &KeyCtx, phase: &PhaseResult) -> String {
     let (account, partition) = account_and_partition(ctx);
     let mut arns = vec![format!("arn:{partition}:iam::{account}:root")];
     for d in &phase.dead_refs {
-        if d.grants_admin
-            && d.effect == Effect::Allow
-            && d.reference.starts_with("arn:")
-            && !arns.contains(&d.reference)
-        {
-            arns.push(d.reference.clone());
+        if !(d.grants_admin && d.effect == Effect::Allow && d.reference.starts_with("arn:")) {
+            continue;
+        }
+        // A replaced principal may come back under another ARN (a new path): name that one.
+        let after_arn = d.address.as_ref().and_then(|addr| {
+            let p = ctx.inv.principals.iter().find(|p| &p.address == addr)?;
+            p.identity(true)?.arn.clone()
+        });
+        let arn = after_arn.unwrap_or_else(|| d.reference.clone());
+        if !arns.contains(&arn) {
+            arns.push(arn);
         }
     }
     let list = arns
