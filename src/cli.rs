@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::report::FailOn;
+use crate::report::{FailOn, Format};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,6 +28,13 @@ pub enum Command {
     Check(CheckArgs),
     /// List the rules with their ids, severities and documentation anchors.
     Rules,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
 }
 
 #[derive(Debug, clap::Args)]
@@ -36,9 +43,23 @@ pub struct CheckArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// Output format.
+    /// The format written to standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    /// Also write a report to a file, as FORMAT=PATH (e.g. `sarif=results.sarif`); may be
+    /// given several times. The plan is read once for all of them.
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
+    pub output: Vec<(Format, PathBuf)>,
+
+    /// Like --output, but appends to the file (for `$GITHUB_STEP_SUMMARY`, `$GITHUB_OUTPUT`).
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
+    pub append: Vec<(Format, PathBuf)>,
+
+    /// The Terraform root module: findings then point at the `.tf` line that declares each
+    /// key (local modules are followed). May be given several times.
+    #[arg(long, value_name = "DIR")]
+    pub config_dir: Vec<PathBuf>,
 
     /// A JMESPath expression applied to the JSON report; prints its result as JSON.
     #[arg(long, value_name = "EXPR")]
@@ -53,10 +74,25 @@ pub struct CheckArgs {
     pub color: ColorChoice,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
+/// Parses `FORMAT=PATH`.
+fn parse_output(s: &str) -> Result<(Format, PathBuf), String> {
+    let (format, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH, got {s:?}"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_owned()))
+            .collect();
+        format!(
+            "unknown format {format:?} (expected one of {})",
+            names.join(", ")
+        )
+    })?;
+    if path.is_empty() {
+        return Err("the PATH after = is empty".into());
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod cli;
 pub mod error;
 pub mod inventory;
+pub mod locate;
 pub mod par;
 pub mod plan;
 pub mod policy;

@@ -1,7 +1,9 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
+use std::io::Write;
+
+use clap::{CommandFactory, Parser};
 use kmsguard::cli::{Cli, ColorChoice, Command};
 
 fn main() -> ExitCode {
@@ -23,9 +25,24 @@ fn main() -> ExitCode {
             colored::control::set_override(color);
             ExitCode::from(kmsguard::run::check(&args, &mut out, &mut err))
         }
-        Command::Rules => match kmsguard::run::list_rules(&mut out) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(_) => ExitCode::from(2),
-        },
+        Command::Rules => done(kmsguard::run::list_rules(&mut out).and_then(|()| out.flush())),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "kmsguard", &mut out);
+            done(out.flush())
+        }
+        Command::Man => done(
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .and_then(|()| out.flush()),
+        ),
+    }
+}
+
+fn done(r: std::io::Result<()>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(2),
     }
 }

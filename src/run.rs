@@ -4,12 +4,12 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use crate::cli::{CheckArgs, Format};
+use crate::cli::CheckArgs;
 use crate::error::{InputError, SourcedError};
 use crate::inventory::{self, Input};
 use crate::plan::{self, Document};
-use crate::report::{self, InputInfo, Report};
-use crate::{analysis, par, rules};
+use crate::report::{self, Format, InputInfo, Report};
+use crate::{analysis, locate, par, rules};
 
 fn source_name(p: &Path) -> String {
     p.to_string_lossy().into_owned()
@@ -100,6 +100,10 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let inv = inventory::build(&inputs);
     let analyses = analysis::analyse(&inv);
     let findings = rules::check(&inv, &analyses);
+    let locations = locate::locate(&args.config_dir, &inputs, &inv);
+    for n in &locations.notes {
+        let _ = writeln!(err, "kmsguard: warning: {}", one_line(n));
+    }
     let r = Report {
         inventory: &inv,
         inputs: &infos,
@@ -107,9 +111,24 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         findings: &findings,
         errors: &errors,
         fail_on: args.fail_on,
+        locations: &locations,
     };
-    let written = match (&query, args.format) {
-        (Some(q), _) => {
+
+    // Files first, so that they exist even when standard output is closed early.
+    let files = args
+        .output
+        .iter()
+        .map(|o| (o, false))
+        .chain(args.append.iter().map(|o| (o, true)));
+    for ((format, path), append) in files {
+        if let Err(e) = write_file(&r, *format, path, append) {
+            let _ = writeln!(err, "kmsguard: error: cannot write {}: {e}", path.display());
+            return 2;
+        }
+    }
+
+    let written = match &query {
+        Some(q) => {
             let data = report::json::to_value(&r);
             match q.search(data) {
                 Ok(v) => serde_json::to_writer_pretty(&mut *out, &*v)
@@ -125,8 +144,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
                 }
             }
         }
-        (None, Format::Json) => report::json::render(&r, out),
-        (None, Format::Text) => report::text::render(&r, out),
+        None => args.format.render(&r, out),
     };
     if let Err(e) = written.and_then(|()| out.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
@@ -135,6 +153,27 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         }
     }
     r.outcome().exit_code()
+}
+
+/// Writes one report file. Text in a file is never coloured.
+fn write_file(r: &Report, format: Format, path: &Path, append: bool) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    if format == Format::Text {
+        let was = colored::control::SHOULD_COLORIZE.should_colorize();
+        colored::control::set_override(false);
+        let res = format.render(r, &mut buf);
+        colored::control::set_override(was);
+        res?;
+    } else {
+        format.render(r, &mut buf)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(path)?;
+    f.write_all(&buf)
 }
 
 /// Messages from libraries can span lines; ours are one line each.

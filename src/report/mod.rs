@@ -3,12 +3,16 @@
 //! Renderers only format what the earlier steps decided; the exit code is computed here
 //! from the findings and the input errors, once, for every format.
 
+pub mod github;
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use crate::analysis::{KeyAnalysis, Verdict};
 use crate::error::SourcedError;
 use crate::inventory::Inventory;
+use crate::locate::Locations;
 use crate::plan::DocKind;
 use crate::rules::{Finding, Severity};
 
@@ -55,6 +59,8 @@ pub struct Report<'r, 'a> {
     pub findings: &'r [Finding],
     pub errors: &'r [SourcedError],
     pub fail_on: FailOn,
+    /// Source locations of the keys (empty without `--config-dir`).
+    pub locations: &'r Locations,
 }
 
 /// The run's outcome, as the exit code says it (see docs/usage.md#exit-codes).
@@ -139,5 +145,45 @@ impl Report<'_, '_> {
 
     pub fn findings_for(&self, key: usize) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.key == key)
+    }
+
+    /// Keys worth a reviewer's eye: the verdict changes, is not `manageable`, or a rule fired.
+    pub fn keys_at_risk(&self) -> impl Iterator<Item = &KeyAnalysis> {
+        self.analyses.iter().filter(|a| {
+            let changed = a.before.as_ref().map(|b| b.verdict) != Some(a.after.verdict);
+            let deleted = a.after.verdict == Verdict::Deleted;
+            (!deleted && (changed || a.after.verdict != Verdict::Manageable))
+                || self.findings.iter().any(|f| f.key == a.key)
+        })
+    }
+}
+
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Grouped by key, coloured; for people and CI logs.
+    Text,
+    /// The versioned JSON report (docs/json-report.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// A pull-request comment or `$GITHUB_STEP_SUMMARY`.
+    Markdown,
+    /// GitHub Actions workflow commands: findings as annotations.
+    Github,
+    /// `name=value` lines for `$GITHUB_OUTPUT`: verdict, locked-out-count.
+    GithubOutput,
+}
+
+impl Format {
+    pub fn render(self, r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match self {
+            Format::Text => text::render(r, out),
+            Format::Json => json::render(r, out),
+            Format::Sarif => sarif::render(r, out),
+            Format::Markdown => markdown::render(r, out),
+            Format::Github => github::render(r, out),
+            Format::GithubOutput => github::render_outputs(r, out),
+        }
     }
 }

@@ -109,6 +109,55 @@ impl RuleId {
     pub fn help_uri(self) -> String {
         format!("{DOCS_PATH}#{}", self.id())
     }
+
+    /// The same anchor as an absolute URL in the project's repository (for SARIF).
+    pub fn help_url(self) -> String {
+        format!(
+            "{}/blob/main/{DOCS_PATH}#{}",
+            env!("CARGO_PKG_REPOSITORY"),
+            self.id()
+        )
+    }
+
+    /// A few sentences: what the rule finds and why it matters.
+    pub fn description(self) -> &'static str {
+        match self {
+            RuleId::KeyLockedOut => {
+                "After the apply no principal that exists can call kms:PutKeyPolicy on the key, and none the account could create would match its policy. A key policy binds the unique IDs of the principals it names, so deleting or replacing them (a new role gets a new ID) leaves the key unmanageable; only an AWS Support case restores access."
+            }
+            RuleId::KeyRecoverableOnly => {
+                "After the apply nobody can call kms:PutKeyPolicy on the key, but an account administrator can recover without AWS Support by creating a principal the policy matches (by ARN or name), or an IAM identity when the policy delegates to the account."
+            }
+            RuleId::PolicyInvalid => {
+                "The key policy is not valid JSON or not a key policy (no Statement, a bad Effect, a missing Principal, a wrong type). KMS rejects it with MalformedPolicyDocumentException."
+            }
+            RuleId::PrincipalOrphaned => {
+                "A role or user that the plan deletes or replaces is named in the key policy's Principal while others can still manage the key: after the apply the policy holds a dead unique ID, and the principal's access is silently gone."
+            }
+            RuleId::PolicyUnknown => {
+                "Whether anyone can manage the key after the apply cannot be decided at plan time: the policy is known only after apply, or a condition depends on facts the plan does not show."
+            }
+            RuleId::LockoutCheckBypassed => {
+                "bypass_policy_lockout_safety_check = true turns off KMS's own check that the caller of PutKeyPolicy can still manage the key afterwards."
+            }
+            RuleId::AlreadyLockedOut => {
+                "The key was already unmanageable (locked_out or recoverable) before this plan and stays so. It is not this plan's fault, but nobody can manage the key now."
+            }
+        }
+    }
+
+    /// GitHub code scanning's `security-severity` (0.0-10.0).
+    pub fn security_severity(self) -> &'static str {
+        match self {
+            RuleId::KeyLockedOut => "9.1",
+            RuleId::KeyRecoverableOnly => "7.5",
+            RuleId::PolicyInvalid => "6.5",
+            RuleId::AlreadyLockedOut => "6.0",
+            RuleId::LockoutCheckBypassed => "5.0",
+            RuleId::PrincipalOrphaned => "4.3",
+            RuleId::PolicyUnknown => "4.0",
+        }
+    }
 }
 
 /// One finding about one key.

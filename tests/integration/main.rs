@@ -5,7 +5,9 @@
 
 mod common;
 
+mod action;
 mod bad_input;
 mod cli;
 mod corpus;
+mod formats;
 mod reports;

@@ -1,0 +1,184 @@
+//! Markdown for a pull-request comment or `$GITHUB_STEP_SUMMARY`: a one-line verdict, a
+//! table of the keys at risk, the findings with their remedies, long details folded.
+
+use std::io::{self, Write};
+
+use super::{Outcome, Report};
+use crate::analysis::{KeyAnalysis, Manager, Verdict};
+use crate::error::display_source;
+use crate::policy::eval::{CallerKind, Via};
+use crate::rules::Severity;
+
+/// Table cells: no line breaks, no bare `|`.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+fn code(s: &str) -> String {
+    format!("`{}`", s.replace('`', "'"))
+}
+
+fn verdict(v: Verdict) -> String {
+    match v {
+        Verdict::LockedOut | Verdict::Recoverable => format!("**{}**", v.word()),
+        _ => v.word().to_owned(),
+    }
+}
+
+fn change(a: &KeyAnalysis) -> String {
+    match &a.before {
+        Some(b) => format!("{} → {}", b.verdict.word(), verdict(a.after.verdict)),
+        None => format!("(created) → {}", verdict(a.after.verdict)),
+    }
+}
+
+fn managers(list: &[Manager]) -> String {
+    if list.is_empty() {
+        return "nobody".into();
+    }
+    let root = list.iter().any(|m| m.kind == CallerKind::Root);
+    let shown: Vec<String> = list
+        .iter()
+        .filter(|m| !(root && m.via == Via::Delegation))
+        .map(|m| match m.kind {
+            CallerKind::Root => "account root".to_owned(),
+            _ => code(&m.arn),
+        })
+        .collect();
+    if shown.len() > 4 {
+        format!("{} and {} more", shown[..4].join(", "), shown.len() - 4)
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Writes the Markdown report.
+pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let inv = r.inventory;
+    let introduced = r.introduced_lockouts();
+    let headline = match r.outcome() {
+        Outcome::InputError => format!(
+            "❌ **kmsguard**: {} input(s) could not be read",
+            r.errors.len()
+        ),
+        Outcome::Fail if introduced > 0 => format!(
+            "❌ **kmsguard**: this plan leaves {introduced} KMS key{} with nobody able to manage {}",
+            if introduced == 1 { "" } else { "s" },
+            if introduced == 1 { "it" } else { "them" }
+        ),
+        Outcome::Fail => format!(
+            "❌ **kmsguard**: {} finding(s) at or above `{}`",
+            r.findings
+                .iter()
+                .filter(|f| r.fail_on.reached_by(f.severity))
+                .count(),
+            r.fail_on.word()
+        ),
+        Outcome::Pass => format!(
+            "✅ **kmsguard**: every KMS key stays manageable ({} checked)",
+            r.analyses.len()
+        ),
+    };
+    writeln!(out, "{headline}\n")?;
+
+    let at_risk: Vec<&KeyAnalysis> = r.keys_at_risk().collect();
+    if !at_risk.is_empty() {
+        writeln!(out, "| Key | Before → after | Can manage after the apply |")?;
+        writeln!(out, "| --- | --- | --- |")?;
+        for a in &at_risk {
+            let k = &inv.keys[a.key];
+            let mut name = code(&k.address);
+            if let Some(l) = r.locations.get(a.key) {
+                name.push_str(&format!(" ({}:{})", l.file, l.line));
+            }
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                cell(&name),
+                change(a),
+                cell(&managers(&a.after.managers))
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    if !r.findings.is_empty() {
+        writeln!(out, "### Findings\n")?;
+        for f in r.findings {
+            let icon = match f.severity {
+                Severity::Error => "🛑",
+                Severity::Warning => "⚠️",
+            };
+            writeln!(
+                out,
+                "- {icon} **{}** [`{}`]({}) {}: {}",
+                f.severity.word(),
+                f.rule.id(),
+                f.rule.help_url(),
+                code(&f.address),
+                f.message.replace('\n', " ")
+            )?;
+            if let Some(remedy) = &f.remedy {
+                writeln!(
+                    out,
+                    "  <details><summary>Remedy</summary>\n\n  {}\n\n  </details>",
+                    remedy.replace('\n', " ")
+                )?;
+            }
+        }
+        writeln!(out)?;
+    }
+
+    for e in r.errors {
+        writeln!(
+            out,
+            "- ❌ input error: {}: {}",
+            code(display_source(&e.source)),
+            e.error
+        )?;
+    }
+
+    let ok: Vec<&KeyAnalysis> = r
+        .analyses
+        .iter()
+        .filter(|a| !at_risk.iter().any(|x| x.key == a.key))
+        .collect();
+    if !ok.is_empty() {
+        let plural = if ok.len() == 1 { "" } else { "s" };
+        let label = if at_risk.is_empty() {
+            format!("{} key{plural} checked", ok.len())
+        } else {
+            format!("{} other key{plural}, without findings", ok.len())
+        };
+        writeln!(out, "<details><summary>{label}</summary>\n")?;
+        writeln!(out, "| Key | Before → after | Can manage after the apply |")?;
+        writeln!(out, "| --- | --- | --- |")?;
+        for a in ok.iter().take(500) {
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                cell(&code(&inv.keys[a.key].address)),
+                change(a),
+                cell(&managers(&a.after.managers))
+            )?;
+        }
+        if ok.len() > 500 {
+            writeln!(
+                out,
+                "\n{} more not listed; see the JSON report.",
+                ok.len() - 500
+            )?;
+        }
+        writeln!(out, "\n</details>\n")?;
+    }
+    writeln!(
+        out,
+        "<sub>{} key(s) in {} input(s) · {} error(s), {} warning(s) · fail-on `{}` · kmsguard {}</sub>",
+        r.analyses.len(),
+        r.inputs.len() + r.errors.len(),
+        r.count(Severity::Error),
+        r.count(Severity::Warning),
+        r.fail_on.word(),
+        env!("CARGO_PKG_VERSION")
+    )
+}

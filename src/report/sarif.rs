@@ -1,0 +1,316 @@
+//! SARIF 2.1.0 for GitHub code scanning: a minimal model written by hand.
+//!
+//! Every rule is in the tool driver (with `helpUri` and `security-severity`); each finding
+//! has a logical location (the resource address), a physical location (the `.tf` file and
+//! line with `--config-dir`, else the plan file), and a `partialFingerprints` entry built
+//! from the rule and the address, so it stays the same across runs.
+
+use serde::Serialize;
+
+use super::Report;
+use crate::error::display_source;
+use crate::rules::{RuleId, Severity};
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+#[derive(Serialize)]
+struct Sarif<'r> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'r>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'r> {
+    tool: Tool,
+    results: Vec<SarifResult<'r>>,
+    invocations: Vec<Invocation>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: &'static str,
+    name: String,
+    short_description: Text,
+    full_description: Text,
+    help_uri: String,
+    help: Help,
+    default_configuration: Configuration,
+    properties: RuleProperties,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    precision: &'static str,
+    tags: [&'static str; 3],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'r> {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location<'r>>,
+    partial_fingerprints: Fingerprints,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'r> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
+    logical_locations: Vec<LogicalLocation<'r>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'r> {
+    fully_qualified_name: &'r str,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "kmsguardFinding/v1")]
+    finding: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// `key-locked-out` → `KeyLockedOut`.
+fn pascal(id: &str) -> String {
+    id.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// FNV-1a, 64 bits: stable across runs, platforms and versions of this program.
+pub fn fingerprint(rule: RuleId, address: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in rule.id().bytes().chain([0u8]).chain(address.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+fn rules() -> Vec<Rule> {
+    RuleId::ALL
+        .iter()
+        .map(|&r| Rule {
+            id: r.id(),
+            name: pascal(r.id()),
+            short_description: Text {
+                text: r.summary().to_owned(),
+            },
+            full_description: Text {
+                text: r.description().to_owned(),
+            },
+            help_uri: r.help_url(),
+            help: Help {
+                text: format!("{} See {}", r.description(), r.help_url()),
+                markdown: format!("{}\n\n[Documentation]({})", r.description(), r.help_url()),
+            },
+            default_configuration: Configuration {
+                level: level(r.severity()),
+            },
+            properties: RuleProperties {
+                security_severity: r.security_severity(),
+                precision: "high",
+                tags: ["security", "kms", "terraform"],
+            },
+        })
+        .collect()
+}
+
+/// Writes the SARIF log.
+pub fn render(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let inv = r.inventory;
+    let results = r
+        .findings
+        .iter()
+        .map(|f| {
+            let physical = match r.locations.get(f.key) {
+                Some(l) => Some(PhysicalLocation {
+                    artifact_location: ArtifactLocation {
+                        uri: l.file.clone(),
+                    },
+                    region: Region { start_line: l.line },
+                }),
+                // Without the source, point at the plan file itself.
+                None if f.source != "-" => Some(PhysicalLocation {
+                    artifact_location: ArtifactLocation {
+                        uri: f.source.replace('\\', "/"),
+                    },
+                    region: Region { start_line: 1 },
+                }),
+                None => None,
+            };
+            let rule_index = RuleId::ALL
+                .iter()
+                .position(|x| *x == f.rule)
+                .expect("every rule is listed");
+            let mut text = format!("{}: {}", f.address, f.message);
+            if let Some(remedy) = &f.remedy {
+                text.push_str(&format!(" Remedy: {remedy}"));
+            }
+            SarifResult {
+                rule_id: f.rule.id(),
+                rule_index,
+                level: level(f.severity),
+                message: Text { text },
+                locations: vec![Location {
+                    physical_location: physical,
+                    logical_locations: vec![LogicalLocation {
+                        fully_qualified_name: &f.address,
+                        kind: "resource",
+                    }],
+                }],
+                partial_fingerprints: Fingerprints {
+                    finding: fingerprint(f.rule, &f.address),
+                },
+            }
+        })
+        .collect();
+    let notifications = r
+        .errors
+        .iter()
+        .map(|e| Notification {
+            level: "error",
+            message: Text {
+                text: format!("{}: {}", display_source(&e.source), e.error),
+            },
+        })
+        .chain(inv.notes.iter().map(|(src, n)| Notification {
+            level: "note",
+            message: Text {
+                text: format!("{}: {n}", display_source(&inv.sources[*src])),
+            },
+        }))
+        .collect();
+    let log = Sarif {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: env!("CARGO_PKG_NAME"),
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: env!("CARGO_PKG_REPOSITORY"),
+                    rules: rules(),
+                },
+            },
+            results,
+            invocations: vec![Invocation {
+                execution_successful: r.errors.is_empty(),
+                tool_execution_notifications: notifications,
+            }],
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_are_stable() {
+        // Pinned: a change here changes every alert's identity in code scanning.
+        assert_eq!(
+            fingerprint(RuleId::KeyLockedOut, "aws_kms_key.data"),
+            fingerprint(RuleId::KeyLockedOut, "aws_kms_key.data")
+        );
+        assert_ne!(
+            fingerprint(RuleId::KeyLockedOut, "aws_kms_key.data"),
+            fingerprint(RuleId::PolicyUnknown, "aws_kms_key.data")
+        );
+        insta::assert_snapshot!(fingerprint(RuleId::KeyLockedOut, "aws_kms_key.data"));
+    }
+
+    #[test]
+    fn rule_names_are_pascal_case() {
+        assert_eq!(pascal("key-locked-out"), "KeyLockedOut");
+    }
+}
