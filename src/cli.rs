@@ -69,6 +69,11 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
 
+    /// Stream the inputs instead of reading them into memory: uses a few tens of MB on plans
+    /// of any size, at some cost in speed. Inputs over 1 GiB are always streamed.
+    #[arg(long)]
+    pub low_memory: bool,
+
     /// When to colour the text output (`NO_COLOR` is honoured by `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

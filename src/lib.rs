@@ -9,6 +9,8 @@
 pub mod analysis;
 pub mod cli;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod inventory;
 pub mod locate;
 pub mod par;

@@ -191,6 +191,7 @@ pub fn locate(config_dirs: &[PathBuf], inputs: &[Input], inv: &Inventory) -> Loc
             i.doc
                 .raw
                 .configuration
+                .as_deref()
                 .and_then(|raw| serde_json::from_str(raw.get()).ok())
                 .unwrap_or_default()
         })

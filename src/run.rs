@@ -15,6 +15,36 @@ fn source_name(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// Inputs larger than this are streamed (as with `--low-memory`).
+pub const AUTO_LOW_MEMORY_BYTES: u64 = 1 << 30;
+
+/// What the first pass over an input produced.
+/// The bytes of an input held in memory, or why it could not be read.
+type Bytes = Result<Vec<u8>, InputError>;
+
+enum First {
+    Bytes(Bytes),
+    Streamed(Box<Result<Document<'static>, InputError>>),
+    /// Standard input, read after the parallel pass.
+    Later,
+}
+
+fn file_size(p: &Path) -> Option<u64> {
+    std::fs::metadata(p)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+}
+
+fn open_input(p: &Path) -> Result<std::fs::File, InputError> {
+    if p.is_dir() {
+        return Err(InputError::Io(
+            "it is a directory; name the plan JSON file inside it".into(),
+        ));
+    }
+    std::fs::File::open(p).map_err(|e| InputError::Io(e.to_string()))
+}
+
 fn read_input(p: &Path) -> Result<Vec<u8>, InputError> {
     if p.as_os_str() == "-" {
         let mut buf = Vec::new();
@@ -49,32 +79,47 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         None => None,
     };
 
-    // Standard input is read here, files in parallel.
-    let bytes: Vec<Result<Vec<u8>, InputError>> = par::map(&args.inputs, 2, |p| {
+    let sources: Vec<String> = args.inputs.iter().map(|p| source_name(p)).collect();
+    // First pass, in parallel: stream the inputs that are to be streamed, read the others.
+    // Standard input is read on this thread (it is not shared with the workers).
+    let first: Vec<First> = par::map(&args.inputs, 2, |p| {
         if p.as_os_str() == "-" {
-            Err(InputError::Io(String::new()))
+            First::Later
+        } else if args.low_memory || file_size(p).is_some_and(|n| n > AUTO_LOW_MEMORY_BYTES) {
+            First::Streamed(Box::new(
+                open_input(p).and_then(|f| plan::load_reader(&source_name(p), f)),
+            ))
         } else {
-            read_input(p)
+            First::Bytes(read_input(p))
         }
     });
-    let bytes: Vec<Result<Vec<u8>, InputError>> = args
-        .inputs
-        .iter()
-        .zip(bytes)
-        .map(|(p, b)| {
-            if p.as_os_str() == "-" {
-                read_input(p)
-            } else {
-                b
+    let mut bytes: Vec<Option<Bytes>> = Vec::new();
+    let mut streamed: Vec<Option<Result<Document<'static>, InputError>>> = Vec::new();
+    for (p, f) in args.inputs.iter().zip(first) {
+        let (b, s) = match f {
+            First::Later if args.low_memory => {
+                (None, Some(plan::load_reader("-", std::io::stdin().lock())))
             }
-        })
+            First::Later => (Some(read_input(p)), None),
+            First::Bytes(b) => (Some(b), None),
+            First::Streamed(d) => (None, Some(*d)),
+        };
+        bytes.push(b);
+        streamed.push(s);
+    }
+    // Second pass, in parallel: parse the inputs held in memory.
+    let pairs: Vec<(&String, &Option<Bytes>)> = sources.iter().zip(&bytes).collect();
+    let parsed: Vec<Option<Result<Document, InputError>>> =
+        par::map(&pairs, 2, |(name, b)| match b {
+            Some(Ok(b)) => Some(plan::load(name, b)),
+            Some(Err(e)) => Some(Err(e.clone())),
+            None => None,
+        });
+    let parsed: Vec<Result<Document, InputError>> = parsed
+        .into_iter()
+        .zip(streamed)
+        .map(|(p, s)| p.or(s).expect("every input is read or streamed"))
         .collect();
-    let sources: Vec<String> = args.inputs.iter().map(|p| source_name(p)).collect();
-    let pairs: Vec<(&String, &Result<Vec<u8>, InputError>)> = sources.iter().zip(&bytes).collect();
-    let parsed: Vec<Result<Document, InputError>> = par::map(&pairs, 2, |(name, b)| match b {
-        Ok(b) => plan::load(name, b),
-        Err(e) => Err(e.clone()),
-    });
 
     let mut inputs = Vec::new();
     let mut infos = Vec::new();

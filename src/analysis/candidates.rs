@@ -412,6 +412,8 @@ pub(super) fn evaluate(inv: &Inventory, key: &Key, policy: &Policy, phase: Phase
 
     let mut delegates = false;
     let mut admin_grants = 0;
+    // New users an aws:username condition would match (tried after the other recreations).
+    let mut by_username: Vec<(String, String)> = Vec::new();
     for st in &policy.statements {
         let admin = action_matches(&st.action, PUT_KEY_POLICY);
         if admin && st.effect == Effect::Allow {
@@ -474,6 +476,21 @@ pub(super) fn evaluate(inv: &Inventory, key: &Key, policy: &Policy, phase: Phase
         }
         for c in st.conditions.iter().filter(|c| c.is_principal_arn()) {
             b.condition_refs(c, st.effect, label, admin);
+        }
+        // A condition on the user name: a user with that name could be created.
+        if let Some(a) = &account {
+            for c in st.conditions.iter().filter(|c| c.key_lc == "aws:username") {
+                for v in c.values.iter().filter(|v| !v.contains("${")) {
+                    let name = v.replace(['*', '?'], "x");
+                    if !name.is_empty() && !name.contains(['/', ':']) {
+                        let arn = format!("arn:{partition}:iam::{a}:user/{name}");
+                        let origin = format!(
+                            "a user named {name:?}, as the aws:username condition of statement {label} asks"
+                        );
+                        by_username.push((arn, origin));
+                    }
+                }
+            }
         }
     }
 
@@ -564,6 +581,17 @@ pub(super) fn evaluate(inv: &Inventory, key: &Key, policy: &Policy, phase: Phase
         result.verdict = Verdict::Unknown;
         result.unknown = unknown;
     } else {
+        // Deleted or replaced principals can be created again under their old ARN.
+        for p in inv
+            .principals
+            .iter()
+            .filter(|p| matches!(p.lifecycle, Lifecycle::Deleted | Lifecycle::Replaced))
+        {
+            if let Some(old) = p.before.as_ref().and_then(|i| i.arn.as_deref()) {
+                let origin = format!("{}, {} by this plan", p.address, p.lifecycle.word());
+                b.hypothetical(old, kind_of(p.kind), origin);
+            }
+        }
         // Renamed in place: a new principal could take the old name (and ARN) again.
         for p in inv
             .principals
@@ -581,6 +609,9 @@ pub(super) fn evaluate(inv: &Inventory, key: &Key, policy: &Policy, phase: Phase
                     b.hypothetical(old, kind_of(p.kind), origin);
                 }
             }
+        }
+        for (arn, origin) in by_username {
+            b.hypothetical(&arn, CallerKind::User, origin);
         }
         if let Some(a) = &account {
             b.hypothetical(

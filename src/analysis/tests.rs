@@ -132,3 +132,18 @@ fn an_unknown_account_takes_the_policys_account_principal_as_its_own() {
     );
     assert_eq!(verdicts(&[plan_doc(&[key])]), [(None, Verdict::Manageable)]);
 }
+
+/// Found by the property tests: a user deleted by the plan and matched only through an
+/// `aws:username` condition can be created again by name, so the key is recoverable (it was
+/// reported locked_out).
+#[test]
+fn a_deleted_user_matched_by_username_is_recoverable() {
+    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"aws:username":"carol"}}}]}"#;
+    let user = r#"{"address":"aws_iam_user.c","mode":"managed","type":"aws_iam_user","name":"c","change":{"actions":["delete"],
+        "before":{"arn":"arn:aws:iam::111122223333:user/carol","name":"carol","path":"/","unique_id":"AIDACCCCCCCCCCCCCCCC"},"after":null}}"#;
+    let kms = plan_doc(&[key_change(r#"["no-op"]"#, policy), user.to_owned()]);
+    assert_eq!(
+        verdicts(&[kms]),
+        [(Some(Verdict::Manageable), Verdict::Recoverable)]
+    );
+}

@@ -45,7 +45,7 @@ pub(super) struct Collected<'a> {
 }
 
 /// Builds the inventory of all inputs.
-pub fn build<'a>(inputs: &[Input<'a>]) -> Inventory<'a> {
+pub fn build<'a>(inputs: &'a [Input<'_>]) -> Inventory<'a> {
     let mut inv = Inventory {
         sources: inputs.iter().map(|i| i.source.clone()).collect(),
         ..Inventory::default()
@@ -155,7 +155,7 @@ fn index_text(raw: Option<&RawValue>) -> Option<String> {
     raw.map(|r| r.get().to_owned()).filter(|s| s != "null")
 }
 
-fn collect<'a>(src: usize, input: &Input<'a>) -> Collected<'a> {
+fn collect<'a>(src: usize, input: &'a Input<'_>) -> Collected<'a> {
     let doc = &input.doc;
     let mut c = Collected::default();
     let mut seen: HashSet<String> = HashSet::new();
@@ -178,9 +178,9 @@ fn collect<'a>(src: usize, input: &Input<'a>) -> Collected<'a> {
         } else {
             Lifecycle::from_actions(change.map(|c| c.actions.as_slice()).unwrap_or(&[]))
         };
-        let before = change.and_then(|c| c.before);
-        let after = change.and_then(|c| c.after);
-        let unknown = change.and_then(|c| c.after_unknown);
+        let before = change.and_then(|c| c.before.as_deref());
+        let after = change.and_then(|c| c.after.as_deref());
+        let unknown = change.and_then(|c| c.after_unknown.as_deref());
         if is_relevant(rtype) {
             seen.insert(address.to_owned());
         }
@@ -193,7 +193,7 @@ fn collect<'a>(src: usize, input: &Input<'a>) -> Collected<'a> {
                 is_data,
                 module_address: rc.module_address.as_deref().unwrap_or(""),
                 name: rc.name.as_deref().unwrap_or(""),
-                index: index_text(rc.index),
+                index: index_text(rc.index.as_deref()),
                 lifecycle,
             },
             before,
@@ -202,7 +202,7 @@ fn collect<'a>(src: usize, input: &Input<'a>) -> Collected<'a> {
         );
     }
 
-    let mut from_values = |c: &mut Collected<'a>, r: &ValueResource<'a>, module: &str| {
+    let mut from_values = |c: &mut Collected<'a>, r: &'a ValueResource<'_>, module: &str| {
         let (Some(rtype), Some(address)) = (r.rtype.as_deref(), r.address.as_deref()) else {
             return;
         };
@@ -218,11 +218,11 @@ fn collect<'a>(src: usize, input: &Input<'a>) -> Collected<'a> {
                 is_data: r.mode.as_deref() == Some("data"),
                 module_address: module,
                 name: r.name.as_deref().unwrap_or(""),
-                index: index_text(r.index),
+                index: index_text(r.index.as_deref()),
                 lifecycle: Lifecycle::Kept,
             },
-            r.values,
-            r.values,
+            r.values.as_deref(),
+            r.values.as_deref(),
             None,
         );
     };

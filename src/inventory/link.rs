@@ -50,7 +50,7 @@ pub(super) struct ConfigIndex {
 
 impl ConfigIndex {
     pub fn new(doc: &Document<'_>) -> ConfigIndex {
-        let Some(raw) = doc.raw.configuration else {
+        let Some(raw) = doc.raw.configuration.as_deref() else {
             return ConfigIndex::default();
         };
         let Ok(cfg) = serde_json::from_str::<Configuration>(raw.get()) else {

@@ -6,6 +6,8 @@
 pub mod address;
 pub mod model;
 
+use serde::Deserialize;
+
 use crate::error::InputError;
 pub use model::RawDocument;
 
@@ -35,26 +37,53 @@ pub struct Document<'a> {
 /// Recognises and parses one input. `name` is how the user named the input (used in the
 /// binary-planfile hint).
 pub fn load<'a>(name: &str, bytes: &'a [u8]) -> Result<Document<'a>, InputError> {
-    let trimmed = trim_ascii_start(bytes);
-    if trimmed.is_empty() {
+    sniff(name, bytes, true)?;
+    let raw: RawDocument<'a> = serde_json::from_slice(bytes).map_err(json_error)?;
+    classify(raw)
+}
+
+/// Like [`load`], but streams the document from a reader instead of holding it in memory:
+/// what the checks need is kept, the rest is dropped as it is read (`--low-memory`).
+pub fn load_reader(
+    name: &str,
+    reader: impl std::io::Read,
+) -> Result<Document<'static>, InputError> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
+    let head = reader
+        .fill_buf()
+        .map_err(|e| InputError::Io(e.to_string()))?
+        .to_vec();
+    sniff(name, &head, head.len() < (1 << 16))?;
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let raw = RawDocument::deserialize(&mut de).map_err(json_error)?;
+    de.end().map_err(json_error)?;
+    classify(raw)
+}
+
+/// Refuses what can be told from the first bytes. `complete` says `head` is the whole input.
+fn sniff(name: &str, head: &[u8], complete: bool) -> Result<(), InputError> {
+    let trimmed = trim_ascii_start(head);
+    if trimmed.is_empty() && complete {
         return Err(InputError::Empty);
     }
-    if bytes.starts_with(b"PK\x03\x04") {
+    if head.starts_with(b"PK\x03\x04") {
         let shown = if name == "-" { "PLANFILE" } else { name };
         return Err(InputError::BinaryPlan(shown.to_owned()));
     }
-    if trimmed[0] != b'{' {
-        if trimmed.iter().take(512).any(|&b| b == 0) {
-            return Err(InputError::NotPlan("it is a binary file".into()));
-        }
-        if trimmed[0] == b'[' || trimmed[0] == b'"' || trimmed[0].is_ascii_digit() {
-            return Err(InputError::NotPlan(
-                "the document is not a JSON object".into(),
-            ));
+    if let Some(&first) = trimmed.first() {
+        if first != b'{' {
+            if trimmed.iter().take(512).any(|&b| b == 0) {
+                return Err(InputError::NotPlan("it is a binary file".into()));
+            }
+            if first == b'[' || first == b'"' || first.is_ascii_digit() {
+                return Err(InputError::NotPlan(
+                    "the document is not a JSON object".into(),
+                ));
+            }
         }
     }
-    let raw: RawDocument<'a> = serde_json::from_slice(bytes).map_err(json_error)?;
-    classify(raw)
+    Ok(())
 }
 
 fn trim_ascii_start(b: &[u8]) -> &[u8] {
@@ -172,6 +201,38 @@ mod tests {
             InputError::NotPlan(_)
         ));
         assert!(matches!(err("\0\0\0"), InputError::NotPlan(_)));
+    }
+
+    #[test]
+    fn streaming_reads_the_same_documents_and_refuses_the_same_inputs() {
+        let streamed = |s: &[u8]| load_reader("f.json", s);
+        assert_eq!(streamed(b"").unwrap_err(), InputError::Empty);
+        assert!(matches!(
+            streamed(b"PK\x03\x04x").unwrap_err(),
+            InputError::BinaryPlan(_)
+        ));
+        assert!(
+            matches!(streamed(b"{\"format_version\":\"1.2\"").unwrap_err(), InputError::Json(m) if m.contains("truncated"))
+        );
+        assert!(matches!(
+            streamed(b"{\"format_version\":\"1.2\"} x").unwrap_err(),
+            InputError::Json(_)
+        ));
+        let d = streamed(br#"{"format_version":"1.2","resource_changes":[{"address":"aws_kms_key.k","type":"aws_kms_key","change":{"actions":["no-op"],"before":{"policy":"p"}}},{"address":"aws_s3_bucket.b","type":"aws_s3_bucket","change":{"actions":["no-op"]}}]}"#).unwrap();
+        assert_eq!(d.kind, DocKind::Plan);
+        let rc = &d.raw.resource_changes.as_ref().unwrap().0;
+        assert_eq!(rc.len(), 1, "resources of types we do not read are dropped");
+        assert_eq!(
+            rc[0]
+                .change
+                .as_ref()
+                .unwrap()
+                .before
+                .as_ref()
+                .unwrap()
+                .get(),
+            r#"{"policy":"p"}"#
+        );
     }
 
     #[test]

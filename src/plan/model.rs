@@ -1,11 +1,11 @@
 //! A lenient, selective serde model of `terraform show -json` (plan and state).
 //!
 //! Only the fields the checks need are named; every other key is skipped by serde
-//! without being materialised. Attribute objects (`before`, `after`, `values`, ...) are
-//! kept as borrowed [`RawValue`] slices of the input buffer and decoded into [`Attrs`]
-//! only for the handful of resource types kmsguard looks at (KMS keys and policies, IAM
-//! roles and users, the caller identity), so the bulk of a large plan is scanned once
-//! and never copied.
+//! without being materialised. Resources of types kmsguard does not read are dropped as
+//! they are scanned ([`Kept`]); for the others, attribute objects (`before`, `after`,
+//! `values`) are kept as raw JSON and decoded into [`Attrs`] later. So the bulk of a large
+//! plan is scanned once and never copied, and the same model reads from a buffer or
+//! streams from a file (`--low-memory`).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -23,7 +23,7 @@ pub struct RawDocument<'a> {
     #[serde(borrow, default)]
     pub terraform_version: Option<MaybeStr<'a>>,
     #[serde(borrow, default)]
-    pub resource_changes: Option<Vec<ResourceChange<'a>>>,
+    pub resource_changes: Option<Kept<ResourceChange<'a>>>,
     #[serde(borrow, default)]
     pub prior_state: Option<StateRepr<'a>>,
     #[serde(borrow, default)]
@@ -31,8 +31,8 @@ pub struct RawDocument<'a> {
     /// Present in a state document only.
     #[serde(borrow, default)]
     pub values: Option<Values<'a>>,
-    #[serde(borrow, default)]
-    pub configuration: Option<&'a RawValue>,
+    #[serde(default)]
+    pub configuration: Option<Box<RawValue>>,
     #[serde(default)]
     pub errored: Option<Flag>,
     // Keys that only look-alike documents have; used to refuse them with a useful message.
@@ -69,6 +69,57 @@ fn wanted(rtype: &Option<Cow<'_, str>>) -> bool {
     rtype.as_deref().is_none_or(|t| READ_TYPES.contains(&t))
 }
 
+/// A list that keeps only the elements [`Keep::keep`] accepts, deciding as it reads.
+#[derive(Debug, Default)]
+pub struct Kept<T>(pub Vec<T>);
+
+/// Whether a list element is worth keeping.
+pub trait Keep {
+    fn keep(&self) -> bool;
+}
+
+impl<'a, T> IntoIterator for &'a Kept<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'de, T: Deserialize<'de> + Keep> Deserialize<'de> for Kept<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Keep> Visitor<'de> for V<T> {
+            type Value = Kept<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(x) = seq.next_element::<T>()? {
+                    if x.keep() {
+                        out.push(x);
+                    }
+                }
+                Ok(Kept(out))
+            }
+        }
+        d.deserialize_seq(V(std::marker::PhantomData))
+    }
+}
+
+impl Keep for ResourceChange<'_> {
+    fn keep(&self) -> bool {
+        wanted(&self.rtype)
+    }
+}
+
+impl Keep for ValueResource<'_> {
+    fn keep(&self) -> bool {
+        wanted(&self.rtype)
+    }
+}
+
 /// One entry of `resource_changes`.
 #[derive(Debug, Default)]
 pub struct ResourceChange<'a> {
@@ -77,7 +128,7 @@ pub struct ResourceChange<'a> {
     pub mode: Option<Cow<'a, str>>,
     pub rtype: Option<Cow<'a, str>>,
     pub name: Option<Cow<'a, str>>,
-    pub index: Option<&'a RawValue>,
+    pub index: Option<Box<RawValue>>,
     pub deposed: Option<Cow<'a, str>>,
     /// `None` for a resource type kmsguard does not read.
     pub change: Option<Change<'a>>,
@@ -122,12 +173,12 @@ impl<'de: 'a, 'a> Deserialize<'de> for ResourceChange<'a> {
 pub struct Change<'a> {
     #[serde(borrow, default)]
     pub actions: Vec<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub before: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    pub after: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    pub after_unknown: Option<&'a RawValue>,
+    #[serde(default)]
+    pub before: Option<Box<RawValue>>,
+    #[serde(default)]
+    pub after: Option<Box<RawValue>>,
+    #[serde(default)]
+    pub after_unknown: Option<Box<RawValue>>,
 }
 
 /// `prior_state`: a state document embedded in a plan.
@@ -149,7 +200,7 @@ pub struct Module<'a> {
     #[serde(borrow, default)]
     pub address: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    pub resources: Option<Vec<ValueResource<'a>>>,
+    pub resources: Option<Kept<ValueResource<'a>>>,
     #[serde(borrow, default)]
     pub child_modules: Option<Vec<Module<'a>>>,
 }
@@ -160,9 +211,9 @@ pub struct ValueResource<'a> {
     pub mode: Option<Cow<'a, str>>,
     pub rtype: Option<Cow<'a, str>>,
     pub name: Option<Cow<'a, str>>,
-    pub index: Option<&'a RawValue>,
+    pub index: Option<Box<RawValue>>,
     /// `None` for a resource type kmsguard does not read.
-    pub values: Option<&'a RawValue>,
+    pub values: Option<Box<RawValue>>,
     pub deposed_key: Option<Cow<'a, str>>,
 }
 

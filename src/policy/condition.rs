@@ -125,7 +125,8 @@ impl Operator {
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
         .then(|| &s[prefix.len()..])
 }
 
@@ -483,6 +484,18 @@ mod tests {
             ev("StringEquals", "aws:username", &["${aws:PrincipalOrgID}"]),
             Unknown(_)
         ));
+    }
+
+    /// Found by fuzzing: an operator name with a multi-byte character where an ASCII
+    /// prefix would end panicked on a slice that was not at a char boundary.
+    #[test]
+    fn operator_names_with_multibyte_characters_do_not_panic() {
+        let o = Operator::parse("ArnLi\u{effe}tsrke");
+        assert_eq!(o.base, Base::Unknown);
+        assert_eq!(
+            Operator::parse("ForAnyValu\u{e9}:StringLike").base,
+            Base::Unknown
+        );
     }
 
     #[test]

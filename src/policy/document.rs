@@ -158,16 +158,16 @@ fn err<T>(message: impl Into<String>) -> Result<T, PolicyError> {
     })
 }
 
-/// The largest policy text parsed. KMS itself caps key policies at 32 KiB; this bound only
-/// keeps hostile input from costing unbounded work.
-pub const MAX_POLICY_BYTES: usize = 4 * 1024 * 1024;
+/// KMS rejects key policies over 32 KiB (`PutKeyPolicy`, `CreateKey`). A longer policy is
+/// reported as invalid and not evaluated, which also bounds the work hostile input can cause.
+pub const MAX_POLICY_BYTES: usize = 32 * 1024;
 
 impl Policy {
     /// Parses a key policy from its JSON text.
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
         if text.len() > MAX_POLICY_BYTES {
             return err(format!(
-                "the policy is {} bytes long; KMS accepts at most 32768",
+                "the policy is {} bytes long; KMS accepts at most {MAX_POLICY_BYTES}",
                 text.len()
             ));
         }

@@ -230,3 +230,117 @@ fn duplicate_addresses_across_inputs_are_kept_apart() {
     assert_eq!(code, 1);
     assert_eq!(v["keys"].as_array().unwrap().len(), 2);
 }
+
+/// Writes a copy of the bypass-unset fixture whose key policy is `policy` and whose IAM
+/// roles are `roles` (ARNs, all kept).
+fn plan_with_policy(policy: &str, roles: &[String]) -> tempfile::NamedTempFile {
+    let base =
+        std::fs::read_to_string("testdata/lockout-check-bypassed/bypass-unset.json").unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&base).unwrap();
+    v["resource_changes"][0]["change"]["after"]["policy"] =
+        serde_json::Value::String(policy.to_owned());
+    let changes = v["resource_changes"].as_array_mut().unwrap();
+    for (i, arn) in roles.iter().enumerate() {
+        let name = arn.rsplit('/').next().unwrap();
+        let attrs = serde_json::json!({"arn": arn, "name": name, "path": "/", "unique_id": format!("AROA{i:016}")});
+        changes.push(serde_json::json!({
+            "address": format!("aws_iam_role.r{i}"), "mode": "managed", "type": "aws_iam_role", "name": format!("r{i}"),
+            "change": {"actions": ["no-op"], "before": attrs, "after": attrs, "after_unknown": {}}
+        }));
+    }
+    temp(v.to_string().as_bytes())
+}
+
+#[test]
+fn a_huge_policy_of_20000_statements_is_evaluated() {
+    let statements: Vec<String> = (0..20_000)
+        .map(|i| {
+            format!(
+                r#"{{"Sid":"s{i}","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::111122223333:role/r{i}"}},"Action":"kms:Decrypt","Resource":"*","Condition":{{"StringLike":{{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/r{i}*"}}}}}}"#
+            )
+        })
+        .collect();
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        statements.join(",")
+    );
+    let f = plan_with_policy(&policy, &[]);
+    let (code, v) = json(&[path_str(f.path())]);
+    assert_eq!(code, 1);
+    assert_eq!(v["findings"][0]["rule"], "policy-invalid");
+    assert!(
+        v["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("KMS accepts at most 32768")
+    );
+    // Just under the limit, a policy of many statements and principals is evaluated.
+    let many: Vec<String> = (0..150)
+        .map(|i| format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::111122223333:role/r{i}"}},"Action":"kms:Decrypt","Resource":"*"}}"#))
+        .collect();
+    let policy = format!(r#"{{"Statement":[{}]}}"#, many.join(","));
+    assert!(policy.len() < 32 * 1024);
+    let f = plan_with_policy(&policy, &[]);
+    let (code, v) = json(&[path_str(f.path())]);
+    assert_eq!(code, 1, "no statement grants kms:PutKeyPolicy");
+    assert_eq!(v["keys"][0]["verdict"], "locked_out");
+}
+
+#[test]
+fn wildcard_patterns_built_to_be_exponential_stay_linear() {
+    let pattern = format!("arn:aws:iam::111122223333:role/{}b", "*a".repeat(2_000));
+    let long_name = "a".repeat(20_000);
+    let roles = vec![format!("arn:aws:iam::111122223333:role/{long_name}")];
+    for op in ["StringLike", "ArnLike", "StringNotLike", "ArnNotLike"] {
+        let policy = format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{{"{op}":{{"aws:PrincipalArn":"{pattern}"}}}}}}]}}"#
+        );
+        let f = plan_with_policy(&policy, &roles);
+        let (code, v) = json(&[path_str(f.path())]);
+        assert!(code == 0 || code == 1, "{op}");
+        assert!(v["keys"][0]["verdict"].is_string(), "{op}");
+    }
+}
+
+#[test]
+fn for_each_keys_with_quotes_and_brackets_are_kept_intact() {
+    let (_, v) = json(&["testdata/modules/nested-for-each.json"]);
+    let addresses: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        addresses
+            .iter()
+            .any(|m| m.contains(r#"aws_iam_role.admin["team \"a\""]"#)),
+        "{addresses:?}"
+    );
+}
+
+#[test]
+fn low_memory_mode_reads_the_same_and_refuses_the_same() {
+    for plan in [
+        "testdata/examples/lockout-plan.json",
+        "testdata/modules/nested-for-each.json",
+        "testdata/state/kms-state.json",
+    ] {
+        let (a, va) = json(&[plan]);
+        let (b, vb) = json(&["--low-memory", plan]);
+        assert_eq!(
+            (a, &va["keys"], &va["findings"]),
+            (b, &vb["keys"], &vb["findings"]),
+            "{plan}"
+        );
+    }
+    let f = temp(b"PK\x03\x04zip");
+    let r = run(&["check", "--low-memory", path_str(f.path()), GOOD]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("terraform show -json"));
+    let full = std::fs::read(GOOD).unwrap();
+    let f = temp(&full[..full.len() - 10]);
+    let r = run(&["check", "--low-memory", path_str(f.path())]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("truncated"), "{}", r.stderr);
+}

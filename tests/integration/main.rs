@@ -10,4 +10,5 @@ mod bad_input;
 mod cli;
 mod corpus;
 mod formats;
+mod properties;
 mod reports;

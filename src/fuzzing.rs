@@ -1,0 +1,121 @@
+//! Entry points for the fuzz targets in `fuzz/` (see docs/fuzzing.md). Not a stable API.
+
+use crate::error::SourcedError;
+use crate::inventory::{self, Input};
+use crate::locate::Locations;
+use crate::plan;
+use crate::policy::Policy;
+use crate::policy::condition::arn_like;
+use crate::policy::eval::{Caller, CallerKind, PUT_KEY_POLICY, Target, decide};
+use crate::policy::glob::glob_match;
+use crate::report::{FailOn, Format, InputInfo, Report};
+use crate::{analysis, rules};
+
+/// Runs the whole pipeline over documents given as bytes and renders every format.
+pub fn check_bytes(docs: &[&[u8]]) {
+    let mut inputs = Vec::new();
+    let mut infos = Vec::new();
+    let mut errors = Vec::new();
+    for (i, bytes) in docs.iter().enumerate() {
+        let source = format!("input{i}.json");
+        match plan::load(&source, bytes) {
+            Ok(doc) => {
+                infos.push(InputInfo {
+                    source: source.clone(),
+                    kind: doc.kind,
+                    format_version: doc.format_version.clone(),
+                    notes: doc.notes.clone(),
+                });
+                inputs.push(Input { source, doc });
+            }
+            Err(error) => errors.push(SourcedError { source, error }),
+        }
+    }
+    let inv = inventory::build(&inputs);
+    let analyses = analysis::analyse(&inv);
+    let findings = rules::check(&inv, &analyses);
+    let locations = Locations::default();
+    let r = Report {
+        inventory: &inv,
+        inputs: &infos,
+        analyses: &analyses,
+        findings: &findings,
+        errors: &errors,
+        fail_on: FailOn::Error,
+        locations: &locations,
+    };
+    for f in [
+        Format::Text,
+        Format::Json,
+        Format::Sarif,
+        Format::Markdown,
+        Format::Github,
+        Format::GithubOutput,
+    ] {
+        f.render(&r, &mut std::io::sink())
+            .expect("rendering into a sink cannot fail");
+    }
+    let _ = r.outcome();
+}
+
+/// Parses a policy text and evaluates it for a few callers; also uses the text as a
+/// wildcard pattern and value (split at the first new line).
+pub fn evaluate_policy_text(text: &str) {
+    if let Some((pattern, value)) = text.split_once('\n') {
+        let _ = glob_match(pattern, value, false);
+        let _ = glob_match(pattern, value, true);
+        let _ = arn_like(pattern, value);
+    }
+    let Ok(policy) = Policy::parse(text) else {
+        return;
+    };
+    let tags = std::collections::BTreeMap::from([("team".to_owned(), "sec".to_owned())]);
+    let bound = ["arn:aws:iam::111122223333:role/kms-admin".to_owned()];
+    let ids = ["AROAAAAAAAAAAAAAAAAA".to_owned()];
+    let callers = [
+        (CallerKind::Root, "arn:aws:iam::111122223333:root", None),
+        (
+            CallerKind::Role,
+            "arn:aws:iam::111122223333:role/kms-admin",
+            Some("kms-admin"),
+        ),
+        (
+            CallerKind::User,
+            "arn:aws:iam::111122223333:user/alice",
+            Some("alice"),
+        ),
+    ];
+    for key_arn in [Some("arn:aws:kms:us-east-1:111122223333:key/k"), None] {
+        let target = Target {
+            action: PUT_KEY_POLICY,
+            key_arn,
+            key_account: Some("111122223333"),
+            key_tags: Some(&tags),
+        };
+        for (kind, arn, name) in callers {
+            let c = Caller {
+                kind,
+                arn,
+                account: Some("111122223333"),
+                name,
+                unique_id: Some("AIDAAAAAAAAAAAAAAAAA"),
+                tags: Some(&tags),
+                bound_arns: &bound,
+                bound_ids: &ids,
+            };
+            let _ = decide(&policy, &target, &c);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Regression for the first crash the policy_eval fuzzer found (an operator name with
+    /// a multi-byte character at the end of an ASCII prefix).
+    #[test]
+    fn fuzz_crash_operator_name_not_at_a_char_boundary() {
+        super::evaluate_policy_text(
+            r#"{"Statement":[{"Action":"kms:*","Condition":{"ArnLiEffetsr\uEffeke":{"aws:PrincipalArn":["arn:aws:iot","arn:awG:iam::222244446666:role/kms-admin"]}},"Effect":"Allow","Principal":{"AWS":"*"},"Resource":"*","Sid":"KeyAdministration"}],"Version":"2012-10-17"}"#,
+        );
+    }
+}
