@@ -95,13 +95,26 @@ fn main() {
             c.args(["--floor", "ignored"]).arg(&plan);
             c
         });
+        let low = measure(runs, || {
+            let mut c = Command::new(&exe);
+            c.args([
+                "check",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "--low-memory",
+            ])
+            .arg(&plan);
+            c
+        });
         let value = measure(runs, || {
             let mut c = Command::new(&me);
             c.args(["--floor", "value"]).arg(&plan);
             c
         });
         println!(
-            "{:>7} {:>9.1} | {:>7.3} ({:>5.0}) {:>6.0} | {:>11.3} {:>6.0} | {:>11.3} {:>6.0} | {:>6.2} {:>6.2}",
+            "{:>7} {:>9.1} | {:>7.3} ({:>5.0}) {:>6.0} | {:>11.3} {:>6.0} | {:>11.3} {:>6.0} | {:>6.2} {:>6.2} | {:>11.3} {:>6.0}",
             n,
             mb,
             tool.0.as_secs_f64(),
@@ -113,6 +126,8 @@ fn main() {
             value.1,
             tool.0.as_secs_f64() / ignored.0.as_secs_f64(),
             tool.1 / mb,
+            low.0.as_secs_f64(),
+            low.1,
         );
     }
     println!(

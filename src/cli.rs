@@ -26,6 +26,9 @@ pub enum Command {
     /// `terraform show -json` (a state), or `-` for standard input. All inputs are analysed
     /// together: a key in one is checked against IAM changes in every other.
     Check(CheckArgs),
+    /// Show, for one key, the policy before and after the apply, every candidate caller,
+    /// and each statement's outcome for kms:PutKeyPolicy.
+    Explain(ExplainArgs),
     /// List the rules with their ids, severities and documentation anchors.
     Rules,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -98,6 +101,35 @@ fn parse_output(s: &str) -> Result<(Format, PathBuf), String> {
         return Err("the PATH after = is empty".into());
     }
     Ok((format, PathBuf::from(path)))
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// Plan or state JSON files (`-` for standard input), as for `check`.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// The key's address, as `check` reports it (e.g. `module.kms.aws_kms_key.this["data"]`).
+    #[arg(long, value_name = "ADDRESS")]
+    pub key: String,
+
+    /// `text` or `json`.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+
+    /// Stream the inputs instead of reading them into memory.
+    #[arg(long)]
+    pub low_memory: bool,
+
+    /// When to colour the text output (`NO_COLOR` is honoured by `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -13,17 +13,12 @@ fn main() -> ExitCode {
     let mut err = std::io::stderr().lock();
     match cli.command {
         Command::Check(args) => {
-            // Colour is decided once, here; renderers never ask again.
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                }
-            };
-            colored::control::set_override(color);
+            set_color(args.color);
             ExitCode::from(kmsguard::run::check(&args, &mut out, &mut err))
+        }
+        Command::Explain(args) => {
+            set_color(args.color);
+            ExitCode::from(kmsguard::run::explain(&args, &mut out, &mut err))
         }
         Command::Rules => done(kmsguard::run::list_rules(&mut out).and_then(|()| out.flush())),
         Command::Completions { shell } => {
@@ -45,4 +40,17 @@ fn done(r: std::io::Result<()>) -> ExitCode {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(2),
     }
+}
+
+/// Colour is decided once, here; renderers never ask again.
+fn set_color(choice: ColorChoice) {
+    let color = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    colored::control::set_override(color);
 }

@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use crate::cli::CheckArgs;
+use crate::cli::{CheckArgs, ExplainArgs, ExplainFormat};
 use crate::error::{InputError, SourcedError};
 use crate::inventory::{self, Input};
 use crate::plan::{self, Document};
@@ -79,13 +79,32 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         None => None,
     };
 
-    let sources: Vec<String> = args.inputs.iter().map(|p| source_name(p)).collect();
+    with_inputs(
+        &args.inputs,
+        args.low_memory,
+        err,
+        |inputs, infos, errors, err| report(args, query.as_ref(), inputs, infos, errors, out, err),
+    )
+}
+
+/// The documents of one run: the usable inputs, what they are, and the unusable ones.
+type Loaded<'a> = (Vec<Input<'a>>, Vec<InputInfo>, Vec<SourcedError>);
+
+/// Reads and recognises the inputs (in parallel), reports the unusable ones on `err`, and
+/// hands the rest to `then`.
+fn with_inputs<R>(
+    paths: &[std::path::PathBuf],
+    low_memory: bool,
+    err: &mut dyn Write,
+    then: impl FnOnce(&[Input], &[InputInfo], &[SourcedError], &mut dyn Write) -> R,
+) -> R {
+    let sources: Vec<String> = paths.iter().map(|p| source_name(p)).collect();
     // First pass, in parallel: stream the inputs that are to be streamed, read the others.
     // Standard input is read on this thread (it is not shared with the workers).
-    let first: Vec<First> = par::map(&args.inputs, 2, |p| {
+    let first: Vec<First> = par::map(&paths, 2, |p| {
         if p.as_os_str() == "-" {
             First::Later
-        } else if args.low_memory || file_size(p).is_some_and(|n| n > AUTO_LOW_MEMORY_BYTES) {
+        } else if low_memory || file_size(p).is_some_and(|n| n > AUTO_LOW_MEMORY_BYTES) {
             First::Streamed(Box::new(
                 open_input(p).and_then(|f| plan::load_reader(&source_name(p), f)),
             ))
@@ -95,9 +114,9 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     });
     let mut bytes: Vec<Option<Bytes>> = Vec::new();
     let mut streamed: Vec<Option<Result<Document<'static>, InputError>>> = Vec::new();
-    for (p, f) in args.inputs.iter().zip(first) {
+    for (p, f) in paths.iter().zip(first) {
         let (b, s) = match f {
-            First::Later if args.low_memory => {
+            First::Later if low_memory => {
                 (None, Some(plan::load_reader("-", std::io::stdin().lock())))
             }
             First::Later => (Some(read_input(p)), None),
@@ -142,19 +161,32 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         let _ = writeln!(err, "kmsguard: error: {}", one_line(&e.to_string()));
     }
 
-    let inv = inventory::build(&inputs);
+    let (inputs, infos, errors): Loaded = (inputs, infos, errors);
+    then(&inputs, &infos, &errors, err)
+}
+
+fn report(
+    args: &CheckArgs,
+    query: Option<&jmespath::Expression>,
+    inputs: &[Input],
+    infos: &[InputInfo],
+    errors: &[SourcedError],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let inv = inventory::build(inputs);
     let analyses = analysis::analyse(&inv);
     let findings = rules::check(&inv, &analyses);
-    let locations = locate::locate(&args.config_dir, &inputs, &inv);
+    let locations = locate::locate(&args.config_dir, inputs, &inv);
     for n in &locations.notes {
         let _ = writeln!(err, "kmsguard: warning: {}", one_line(n));
     }
     let r = Report {
         inventory: &inv,
-        inputs: &infos,
+        inputs: infos,
         analyses: &analyses,
         findings: &findings,
-        errors: &errors,
+        errors,
         fail_on: args.fail_on,
         locations: &locations,
     };
@@ -172,7 +204,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         }
     }
 
-    let written = match &query {
+    let written = match query {
         Some(q) => {
             let data = report::json::to_value(&r);
             match q.search(data) {
@@ -219,6 +251,66 @@ fn write_file(r: &Report, format: Format, path: &Path, append: bool) -> std::io:
         .truncate(!append)
         .open(path)?;
     f.write_all(&buf)
+}
+
+/// Runs `explain` and returns the exit code: 0, or 2 when an input is unusable or the key
+/// is not found.
+pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    with_inputs(
+        &args.inputs,
+        args.low_memory,
+        err,
+        |inputs, _infos, errors, err| {
+            let inv = inventory::build(inputs);
+            let matches: Vec<usize> = inv
+                .keys
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| k.address == args.key)
+                .map(|(i, _)| i)
+                .collect();
+            let Some(&key) = matches.first() else {
+                let known: Vec<&str> = inv
+                    .keys
+                    .iter()
+                    .map(|k| k.address.as_str())
+                    .take(20)
+                    .collect();
+                let _ = writeln!(
+                    err,
+                    "kmsguard: error: no KMS key with address {:?} in the inputs (keys: {})",
+                    args.key,
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                );
+                return 2;
+            };
+            if matches.len() > 1 {
+                let _ = writeln!(
+                    err,
+                    "kmsguard: note: {} inputs have a key {}; explaining the one in {}",
+                    matches.len(),
+                    args.key,
+                    inv.sources[inv.keys[key].source]
+                );
+            }
+            let a = analysis::explain(&inv, key);
+            let written = match args.format {
+                ExplainFormat::Text => report::explain::render_text(&inv, &a, out),
+                ExplainFormat::Json => report::explain::render_json(&inv, &a, out),
+            };
+            if let Err(e) = written.and_then(|()| out.flush()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    let _ = writeln!(err, "kmsguard: error: cannot write: {e}");
+                    return 2;
+                }
+            }
+            if errors.is_empty() { 0 } else { 2 }
+        },
+    )
 }
 
 /// Messages from libraries can span lines; ours are one line each.

@@ -182,7 +182,9 @@ impl Builder<'_, '_> {
     }
 
     fn hypothetical(&mut self, arn: &str, kind: CallerKind, origin: String) {
-        if self.hypos.iter().any(|h| h.arn.eq_ignore_ascii_case(arn))
+        // An ARN that a candidate already has (a recreated principal) adds nothing.
+        if self.seen_arns.contains(&arn.to_ascii_lowercase())
+            || self.hypos.iter().any(|h| h.arn.eq_ignore_ascii_case(arn))
             || self.other_account(arn_account(arn))
         {
             return;
@@ -336,6 +338,29 @@ fn narrows_by_arn(c: &Condition) -> bool {
         && c.values.iter().all(|v| !v.contains("${"))
 }
 
+/// Who a candidate is, in words (for `kmsguard explain`).
+fn describe(inv: &Inventory, c: &Cand, after: bool) -> String {
+    match &c.origin {
+        Origin::Root => "the account root (always exists)".to_owned(),
+        Origin::Known(pi) => {
+            let p = &inv.principals[*pi];
+            let what = if p.managed {
+                p.lifecycle.word()
+            } else {
+                "read by a data source"
+            };
+            let when = if after && p.lifecycle == Lifecycle::Replaced {
+                "; after the apply: the new one, with a new unique ID"
+            } else {
+                ""
+            };
+            format!("{} ({what} by this plan{when})", p.address)
+        }
+        Origin::Assumed => "no input manages it; assumed to exist".to_owned(),
+        Origin::Hypothetical(what) => format!("does not exist; could be created: {what}"),
+    }
+}
+
 /// A concrete IAM user or role ARN in the key's account that `pattern` matches.
 fn instantiate(
     pattern: &str,
@@ -375,7 +400,13 @@ fn instantiate(
 }
 
 /// Evaluates one phase of one key.
-pub(super) fn evaluate(inv: &Inventory, key: &Key, policy: &Policy, phase: Phase) -> PhaseResult {
+pub(super) fn evaluate(
+    inv: &Inventory,
+    key: &Key,
+    policy: &Policy,
+    phase: Phase,
+    trace: bool,
+) -> PhaseResult {
     let after = phase == Phase::After;
     let account = key.account.clone().or_else(|| policy_account(policy));
     let partition = key.partition.clone().unwrap_or_else(|| "aws".to_owned());
@@ -519,6 +550,21 @@ pub(super) fn evaluate(inv: &Inventory, key: &Key, policy: &Policy, phase: Phase
                 bound_ids: &c.bound_ids,
             };
             let d = decide(policy, &target, &caller);
+            if trace {
+                result
+                    .trace
+                    .get_or_insert_with(Vec::new)
+                    .push(super::CandidateTrace {
+                        arn: c.arn.clone(),
+                        kind: c.kind,
+                        origin: describe(inv, c, after),
+                        bound: !c.bound_arns.is_empty()
+                            || !c.bound_ids.is_empty()
+                            || c.kind == CallerKind::Root,
+                        hypothetical: matches!(c.origin, Origin::Hypothetical(_)),
+                        decision: d.clone(),
+                    });
+            }
             if matches!(c.origin, Origin::Root) && d.allowed == Tri::True && d.denied != Tri::False
             {
                 result.root_denied_by = d.deny.map(|i| policy.statements[i].label().to_owned());
@@ -624,6 +670,9 @@ pub(super) fn evaluate(inv: &Inventory, key: &Key, policy: &Policy, phase: Phase
         let mut ignored = Vec::new();
         for h in &b.hypos {
             run(std::slice::from_ref(h), &mut recovered, &mut ignored);
+            if let Some(t) = recovered.trace.take() {
+                result.trace.get_or_insert_with(Vec::new).extend(t);
+            }
             if let Some(m) = recovered.managers.pop() {
                 let Origin::Hypothetical(origin) = &h.origin else {
                     unreachable!()

@@ -133,6 +133,24 @@ pub struct PhaseResult {
     pub admin_grants: usize,
     /// The key's account was not in the inputs and was taken from the policy (or is unknown).
     pub account_assumed: Option<String>,
+    /// Every candidate caller with its decision (only for `kmsguard explain`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Vec<CandidateTrace>>,
+}
+
+/// One candidate caller and how the policy decided for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateTrace {
+    pub arn: String,
+    pub kind: CallerKind,
+    /// Who this candidate is: the root, an input's principal and its lifecycle, a principal
+    /// assumed to exist, or one an administrator could create.
+    pub origin: String,
+    /// Principal entries naming this ARN still bind to it (false for a recreated principal).
+    pub bound: bool,
+    /// It does not exist: an administrator could create it (tried for `recoverable`).
+    pub hypothetical: bool,
+    pub decision: crate::policy::eval::Decision,
 }
 
 impl PhaseResult {
@@ -152,6 +170,7 @@ impl PhaseResult {
             policy_via: None,
             admin_grants: 0,
             account_assumed: None,
+            trace: None,
         }
     }
 }
@@ -171,10 +190,15 @@ pub struct KeyAnalysis {
 /// Analyses every key of the inventory.
 pub fn analyse(inv: &Inventory) -> Vec<KeyAnalysis> {
     let indexed: Vec<(usize, &Key)> = inv.keys.iter().enumerate().collect();
-    crate::par::map_keys(&indexed, |(i, k)| analyse_key(inv, *i, k))
+    crate::par::map_keys(&indexed, |(i, k)| analyse_key(inv, *i, k, false))
 }
 
-fn analyse_key(inv: &Inventory, idx: usize, key: &Key) -> KeyAnalysis {
+/// Analyses one key and records every candidate's decision (for `kmsguard explain`).
+pub fn explain(inv: &Inventory, key: usize) -> KeyAnalysis {
+    analyse_key(inv, key, &inv.keys[key], true)
+}
+
+fn analyse_key(inv: &Inventory, idx: usize, key: &Key, trace: bool) -> KeyAnalysis {
     // Most keys keep their policy: parse the text once for both phases.
     let parsed_before = match &key.policy_before {
         PolicyText::Known { text, .. } => Some(Policy::parse(text)),
@@ -187,7 +211,14 @@ fn analyse_key(inv: &Inventory, idx: usize, key: &Key) -> KeyAnalysis {
     };
     let before = match &key.policy_before {
         PolicyText::Absent => None,
-        t => Some(phase(inv, key, t, parsed_before.as_ref(), Phase::Before)),
+        t => Some(phase(
+            inv,
+            key,
+            t,
+            parsed_before.as_ref(),
+            Phase::Before,
+            trace,
+        )),
     };
     let after = match &key.policy_after {
         PolicyText::Absent => PhaseResult::simple(Verdict::Deleted, PolicySource::None, None),
@@ -197,6 +228,7 @@ fn analyse_key(inv: &Inventory, idx: usize, key: &Key) -> KeyAnalysis {
             t,
             parsed_after.as_ref().or(parsed_before.as_ref()),
             Phase::After,
+            trace,
         ),
     };
     let policy_written = match (&key.policy_before, &key.policy_after) {
@@ -237,6 +269,7 @@ fn phase(
     text: &PolicyText,
     parsed: Option<&Result<Policy, crate::policy::PolicyError>>,
     phase: Phase,
+    trace: bool,
 ) -> PhaseResult {
     let default;
     let (policy, source, note, via) = match text {
@@ -273,7 +306,7 @@ fn phase(
             return PhaseResult::simple(Verdict::Deleted, PolicySource::None, None);
         }
     };
-    let mut r = candidates::evaluate(inv, key, policy, phase);
+    let mut r = candidates::evaluate(inv, key, policy, phase, trace);
     r.policy_source = source;
     r.policy_note = note;
     r.policy_via = via;

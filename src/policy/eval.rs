@@ -98,7 +98,7 @@ pub enum Via {
 }
 
 /// The outcome of one statement for one caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StatementOutcome {
     pub index: usize,
     pub principal: Option<Via>,
@@ -111,7 +111,7 @@ pub struct StatementOutcome {
 }
 
 /// The decision for one caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Decision {
     pub can: Tri,
     pub allowed: Tri,

@@ -187,3 +187,56 @@ fn quick_start_commands_in_readme_are_the_ones_ci_runs() {
         .unwrap();
     assert_eq!(run(&["check", example]).code, 1);
 }
+
+#[test]
+fn explain_shows_each_candidate_and_statement() {
+    for (name, plan) in [
+        (
+            "replaced_admin",
+            "testdata/key-locked-out/role-replaced.json",
+        ),
+        (
+            "breakglass_deleted",
+            "testdata/key-recoverable-only/breakglass-deleted.json",
+        ),
+        (
+            "created_unknown_policy",
+            "testdata/policy-unknown/created-with-computed-policy.json",
+        ),
+    ] {
+        let r = run(&[
+            "explain",
+            "--color",
+            "never",
+            "--key",
+            "aws_kms_key.data",
+            plan,
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        insta::assert_snapshot!(format!("explain_text__{name}"), r.stdout);
+        let r = run(&[
+            "explain",
+            "--format",
+            "json",
+            "--key",
+            "aws_kms_key.data",
+            plan,
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        insta::assert_json_snapshot!(format!("explain_json__{name}"), v);
+    }
+}
+
+#[test]
+fn explain_an_unknown_key_exits_2_and_lists_the_keys() {
+    let r = run(&["explain", "--key", "aws_kms_key.nope", LOCKED]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("no KMS key with address \"aws_kms_key.nope\""),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("aws_kms_key.data"), "{}", r.stderr);
+}

@@ -1,0 +1,335 @@
+//! `kmsguard explain`: for one key, the effective policy before and after the apply, every
+//! candidate caller, and each statement's outcome for `kms:PutKeyPolicy` (principal,
+//! action, resource, condition: true, false or unknown with the reason). The analysis
+//! computed all of it; this module only shows it.
+
+use std::io::{self, Write};
+
+use colored::Colorize;
+use serde::Serialize;
+
+use crate::analysis::{CandidateTrace, KeyAnalysis, PhaseResult, Verdict};
+use crate::error::display_source;
+use crate::inventory::{Inventory, Key, PolicyText};
+use crate::policy::eval::{StatementOutcome, Tri, Via};
+
+/// The policy text of a phase, pretty-printed where it is JSON.
+fn policy_json(key: &Key, text: &PolicyText) -> Option<serde_json::Value> {
+    match text {
+        PolicyText::Known { text, .. } => serde_json::from_str(text).ok(),
+        PolicyText::Default { .. } => {
+            let account = key.account.as_deref().unwrap_or("ACCOUNT_ID");
+            let partition = key.partition.as_deref().unwrap_or("aws");
+            Some(serde_json::json!({
+                "Version": "2012-10-17",
+                "Id": "key-default-1",
+                "Statement": [{
+                    "Sid": "Enable IAM User Permissions",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": format!("arn:{partition}:iam::{account}:root")},
+                    "Action": "kms:*",
+                    "Resource": "*"
+                }]
+            }))
+        }
+        _ => None,
+    }
+}
+
+#[derive(Serialize)]
+struct JsonPhase<'a> {
+    verdict: Verdict,
+    policy_source: crate::analysis::PolicySource,
+    policy_resource: Option<&'a str>,
+    /// The policy as JSON, when it is known (`null` otherwise; see `unknown`).
+    policy: Option<serde_json::Value>,
+    /// The raw text when it is not valid JSON.
+    policy_text: Option<&'a str>,
+    unknown: &'a [String],
+    managers: &'a [crate::analysis::Manager],
+    recovery: Option<&'a crate::analysis::Recovery>,
+    candidates: &'a [CandidateTrace],
+}
+
+#[derive(Serialize)]
+struct JsonExplain<'a> {
+    version: u32,
+    address: &'a str,
+    source: &'a str,
+    #[serde(rename = "type")]
+    rtype: &'a str,
+    lifecycle: crate::inventory::Lifecycle,
+    arn: Option<&'a str>,
+    account: Option<&'a str>,
+    before: Option<JsonPhase<'a>>,
+    after: JsonPhase<'a>,
+}
+
+fn json_phase<'a>(key: &Key, text: &'a PolicyText, p: &'a PhaseResult) -> JsonPhase<'a> {
+    let policy = policy_json(key, text);
+    JsonPhase {
+        verdict: p.verdict,
+        policy_source: p.policy_source,
+        policy_resource: p.policy_via.as_deref(),
+        policy_text: match (text, &policy) {
+            (PolicyText::Known { text, .. }, None) => Some(text),
+            _ => None,
+        },
+        policy,
+        unknown: &p.unknown,
+        managers: &p.managers,
+        recovery: p.recovery.as_ref(),
+        candidates: p.trace.as_deref().unwrap_or_default(),
+    }
+}
+
+/// Writes the explanation as JSON (`version` 1).
+pub fn render_json(inv: &Inventory, a: &KeyAnalysis, out: &mut dyn Write) -> io::Result<()> {
+    let key = &inv.keys[a.key];
+    let doc = JsonExplain {
+        version: 1,
+        address: &key.address,
+        source: &inv.sources[key.source],
+        rtype: &key.rtype,
+        lifecycle: key.lifecycle,
+        arn: key.arn_after.as_deref().or(key.arn_before.as_deref()),
+        account: key.account.as_deref(),
+        before: a
+            .before
+            .as_ref()
+            .map(|b| json_phase(key, &key.policy_before, b)),
+        after: json_phase(key, &key.policy_after, &a.after),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+fn tri(t: Tri) -> colored::ColoredString {
+    match t {
+        Tri::True => "yes".green(),
+        Tri::False => "no".red(),
+        Tri::Unknown => "unknown".magenta(),
+    }
+}
+
+fn via(v: Option<Via>) -> colored::ColoredString {
+    match v {
+        Some(Via::Principal) => "named".green(),
+        Some(Via::Account) => "account principal (root)".green(),
+        Some(Via::Delegation) => "account principal (via IAM policies)".green(),
+        Some(Via::Wildcard) => "wildcard".green(),
+        None => "no".red(),
+    }
+}
+
+fn statement_line(
+    out: &mut dyn Write,
+    label: &str,
+    effect: &str,
+    s: &StatementOutcome,
+) -> io::Result<()> {
+    let mut line = format!(
+        "      {label} {effect}: principal {}, action {}, resource {}, condition {} → {}",
+        via(s.principal),
+        tri(Tri::from_bool(s.action)),
+        tri(s.resource),
+        tri(s.condition),
+        match s.applies {
+            Tri::True => "applies".bold().to_string(),
+            Tri::False => "does not apply".dimmed().to_string(),
+            Tri::Unknown => "may apply".magenta().to_string(),
+        }
+    );
+    if let Some(r) = &s.unknown_reason {
+        line.push_str(&format!(" ({r})"));
+    }
+    writeln!(out, "{line}")
+}
+
+fn phase_text(
+    out: &mut dyn Write,
+    title: &str,
+    key: &Key,
+    text: &PolicyText,
+    p: &PhaseResult,
+    labels: &[(String, &'static str)],
+    unchanged: bool,
+) -> io::Result<()> {
+    writeln!(out, "\n{} {}", title.bold(), verdict_word(p.verdict))?;
+    match text {
+        PolicyText::Known { via, .. } => {
+            let from = via
+                .as_deref()
+                .map(|v| format!(" (set by {v})"))
+                .unwrap_or_default();
+            writeln!(out, "  policy{from}:")?;
+        }
+        PolicyText::Default { reason } => {
+            writeln!(out, "  policy: the default key policy ({reason}):")?
+        }
+        PolicyText::Unknown { reason } => {
+            writeln!(out, "  policy: not known at plan time: {reason}")?
+        }
+        PolicyText::Absent => writeln!(out, "  the key does not exist")?,
+    }
+    match policy_json(key, text) {
+        _ if unchanged => writeln!(out, "    (unchanged: as before the apply)")?,
+        Some(v) => {
+            for l in serde_json::to_string_pretty(&v).unwrap_or_default().lines() {
+                writeln!(out, "    {l}")?;
+            }
+        }
+        None => {
+            if let PolicyText::Known { text, .. } = text {
+                writeln!(out, "    {}", text.replace('\n', "\n    "))?;
+            }
+        }
+    }
+    if let Some(e) = &p.policy_error {
+        writeln!(out, "  {} {e}", "invalid:".red().bold())?;
+    }
+    let Some(trace) = &p.trace else {
+        for u in &p.unknown {
+            writeln!(out, "  {} {u}", "unknown:".magenta())?;
+        }
+        return Ok(());
+    };
+    writeln!(out, "  candidates for kms:PutKeyPolicy:")?;
+    for c in trace {
+        let mark = match c.decision.can {
+            Tri::True => "✔".green(),
+            Tri::False => "✘".red(),
+            Tri::Unknown => "?".magenta(),
+        };
+        writeln!(out, "    {mark} {} — {}", c.arn.bold(), c.origin)?;
+        if !c.bound && !c.hypothetical {
+            writeln!(
+                out,
+                "      {}",
+                "Principal entries naming this ARN do not bind to it (new unique ID)".dimmed()
+            )?;
+        }
+        let mut silent = 0;
+        for s in &c.decision.statements {
+            if s.principal.is_none() && s.applies == Tri::False {
+                silent += 1;
+                continue;
+            }
+            let (label, effect) = labels
+                .get(s.index)
+                .map(|(l, e)| (l.as_str(), *e))
+                .unwrap_or(("?", "?"));
+            statement_line(out, label, effect, s)?;
+        }
+        if silent > 0 {
+            writeln!(
+                out,
+                "      {}",
+                format!("{silent} other statement(s) do not name it").dimmed()
+            )?;
+        }
+        let outcome = match (c.decision.allowed, c.decision.denied) {
+            (Tri::True, Tri::False) => "allowed and not denied: can manage the key"
+                .green()
+                .to_string(),
+            (Tri::False, _) => "no Allow statement applies".red().to_string(),
+            (_, Tri::True) => "denied".red().to_string(),
+            _ => "cannot tell (see the unknown parts above)"
+                .magenta()
+                .to_string(),
+        };
+        writeln!(out, "      → {outcome}")?;
+    }
+    if let Some(r) = &p.recovery {
+        writeln!(
+            out,
+            "  recovery: create {} ({}); statement {} then allows it",
+            r.arn, r.origin, r.statement
+        )?;
+    }
+    Ok(())
+}
+
+fn verdict_word(v: Verdict) -> colored::ColoredString {
+    match v {
+        Verdict::Manageable => v.word().green().bold(),
+        Verdict::Recoverable => v.word().yellow().bold(),
+        Verdict::LockedOut => v.word().red().bold(),
+        Verdict::Unknown => v.word().magenta().bold(),
+        Verdict::Deleted => v.word().dimmed(),
+    }
+}
+
+/// Statement labels and effects of a phase's policy, by index (from the policy text).
+fn labels(text: &PolicyText, key: &Key) -> Vec<(String, &'static str)> {
+    let policy = match text {
+        PolicyText::Known { text, .. } => crate::policy::Policy::parse(text).ok(),
+        PolicyText::Default { .. } => {
+            policy_json(key, text).and_then(|v| crate::policy::Policy::from_value(&v).ok())
+        }
+        _ => None,
+    };
+    policy
+        .map(|p| {
+            p.statements
+                .iter()
+                .map(|s| {
+                    let effect = match s.effect {
+                        crate::policy::document::Effect::Allow => "Allow",
+                        crate::policy::document::Effect::Deny => "Deny",
+                    };
+                    (format!("statement {}", s.label()), effect)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Writes the explanation as text.
+pub fn render_text(inv: &Inventory, a: &KeyAnalysis, out: &mut dyn Write) -> io::Result<()> {
+    let key = &inv.keys[a.key];
+    writeln!(
+        out,
+        "{}  {}",
+        key.address.bold(),
+        format!("({})", display_source(&inv.sources[key.source])).dimmed()
+    )?;
+    let arn = key
+        .arn_after
+        .as_deref()
+        .or(key.arn_before.as_deref())
+        .unwrap_or("(known after apply)");
+    writeln!(
+        out,
+        "  {}, {} by this plan; ARN {arn}",
+        key.rtype,
+        key.lifecycle.word()
+    )?;
+    if let Some(b) = &a.before {
+        phase_text(
+            out,
+            "before the apply:",
+            key,
+            &key.policy_before,
+            b,
+            &labels(&key.policy_before, key),
+            false,
+        )?;
+    } else {
+        writeln!(
+            out,
+            "\n{} the key does not exist yet",
+            "before the apply:".bold()
+        )?;
+    }
+    let unchanged = a.before.is_some() && key.policy_before == key.policy_after;
+    phase_text(
+        out,
+        "after the apply:",
+        key,
+        &key.policy_after,
+        &a.after,
+        &labels(&key.policy_after, key),
+        unchanged,
+    )
+}
