@@ -101,7 +101,7 @@ fn with_inputs<R>(
     let sources: Vec<String> = paths.iter().map(|p| source_name(p)).collect();
     // First pass, in parallel: stream the inputs that are to be streamed, read the others.
     // Standard input is read on this thread (it is not shared with the workers).
-    let first: Vec<First> = par::map(&paths, 2, |p| {
+    let first: Vec<First> = par::map(paths, 2, |p| {
         if p.as_os_str() == "-" {
             First::Later
         } else if low_memory || file_size(p).is_some_and(|n| n > AUTO_LOW_MEMORY_BYTES) {
