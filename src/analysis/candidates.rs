@@ -51,6 +51,10 @@ fn kind_of(k: PrincipalKind) -> CallerKind {
     }
 }
 
+fn arn_account_str(arn: &str) -> Option<&str> {
+    Arn::parse(arn).map(|a| a.account).filter(|a| !a.is_empty())
+}
+
 fn arn_account(arn: &str) -> Option<String> {
     Arn::parse(arn)
         .map(|a| a.account.to_owned())
@@ -91,8 +95,8 @@ struct Builder<'i, 'k> {
 }
 
 impl Builder<'_, '_> {
-    fn other_account(&self, arn_or_account: Option<String>) -> bool {
-        matches!((arn_or_account, &self.account), (Some(a), Some(k)) if &a != k)
+    fn other_account(&self, account: Option<&str>) -> bool {
+        matches!((account, &self.account), (Some(a), Some(k)) if a != k)
     }
 
     /// The candidate for an input's principal, if it exists in this phase.
@@ -149,7 +153,7 @@ impl Builder<'_, '_> {
         }
 
         match self.known(pi) {
-            Some(c) if self.other_account(c.account.clone()) => true,
+            Some(c) if self.other_account(c.account.as_deref()) => true,
             Some(c) => {
                 self.seen_arns.insert(c.arn.to_ascii_lowercase());
                 self.cands.push(c);
@@ -185,7 +189,7 @@ impl Builder<'_, '_> {
         // An ARN that a candidate already has (a recreated principal) adds nothing.
         if self.seen_arns.contains(&arn.to_ascii_lowercase())
             || self.hypos.iter().any(|h| h.arn.eq_ignore_ascii_case(arn))
-            || self.other_account(arn_account(arn))
+            || self.other_account(arn_account_str(arn))
         {
             return;
         }
@@ -240,7 +244,7 @@ impl Builder<'_, '_> {
         if arn.contains(":role/aws-service-role/") {
             return;
         }
-        if self.other_account(arn_account(arn)) {
+        if self.other_account(arn_account_str(arn)) {
             if admin && effect == Effect::Allow {
                 self.cross.push(arn.to_owned());
             }
@@ -465,7 +469,7 @@ pub(super) fn evaluate(
                     account: a,
                     role,
                 } => {
-                    if b.other_account(Some(a.clone())) {
+                    if b.other_account(Some(a)) {
                         if admin && st.effect == Effect::Allow {
                             b.cross.push(arn.clone());
                         }
@@ -486,7 +490,7 @@ pub(super) fn evaluate(
                     None => {}
                 },
                 PrincipalRef::Account(a) => {
-                    if b.other_account(Some(a.clone())) {
+                    if b.other_account(Some(a)) {
                         if admin && st.effect == Effect::Allow {
                             b.cross.push(a.clone());
                         }
@@ -609,7 +613,7 @@ pub(super) fn evaluate(
                 continue;
             }
             let Some(c) = b.known(pi) else { continue };
-            if b.other_account(c.account.clone())
+            if b.other_account(c.account.as_deref())
                 || b.seen_arns.contains(&c.arn.to_ascii_lowercase())
             {
                 continue;

@@ -304,7 +304,12 @@ fn add<'a>(
                 .filter(|i| i.arn.is_some() || i.name.is_some())
             };
             let mut before_id = identity(before);
-            let after_id = identity(after);
+            // Most principals do not change: the same object twice is decoded once.
+            let after_id = if same_raw(before, after) {
+                before_id.clone()
+            } else {
+                identity(after)
+            };
             if !s.lifecycle.exists_before() {
                 before_id = None;
             }
@@ -327,6 +332,18 @@ fn add<'a>(
             });
         }
         (t, false) if KEY_TYPES.contains(&t) || t == KEY_POLICY_TYPE => {
+            let before_attrs = if s.lifecycle.exists_before() {
+                Attrs::from_raw(before)
+            } else {
+                Attrs::default()
+            };
+            let after_attrs = if !s.lifecycle.exists_after() {
+                Attrs::default()
+            } else if s.lifecycle.exists_before() && same_raw(before, after) {
+                before_attrs.clone()
+            } else {
+                Attrs::from_raw(after)
+            };
             let d = Draft {
                 source: s.src,
                 address: s.address.to_owned(),
@@ -335,16 +352,8 @@ fn add<'a>(
                 name: s.name.to_owned(),
                 index: s.index,
                 lifecycle: s.lifecycle,
-                before: if s.lifecycle.exists_before() {
-                    Attrs::from_raw(before)
-                } else {
-                    Attrs::default()
-                },
-                after: if s.lifecycle.exists_after() {
-                    Attrs::from_raw(after)
-                } else {
-                    Attrs::default()
-                },
+                before: before_attrs,
+                after: after_attrs,
                 unknown: Unknowns::from_raw(unknown),
             };
             if t == KEY_POLICY_TYPE {
@@ -354,6 +363,14 @@ fn add<'a>(
             }
         }
         _ => {}
+    }
+}
+
+/// Whether two raw attribute objects are the same text (then they decode the same).
+fn same_raw(a: Option<&RawValue>, b: Option<&RawValue>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => std::ptr::eq(a, b) || a.get() == b.get(),
+        _ => false,
     }
 }
 
