@@ -186,9 +186,7 @@ impl Builder<'_, '_> {
     }
 
     fn hypothetical(&mut self, arn: &str, kind: CallerKind, origin: String) {
-        // An ARN that a candidate already has (a recreated principal) adds nothing.
-        if self.seen_arns.contains(&arn.to_ascii_lowercase())
-            || self.hypos.iter().any(|h| h.arn.eq_ignore_ascii_case(arn))
+        if self.hypos.iter().any(|h| h.arn.eq_ignore_ascii_case(arn))
             || self.other_account(arn_account_str(arn))
         {
             return;
@@ -202,7 +200,15 @@ impl Builder<'_, '_> {
             arn: arn.to_owned(),
             bound_arns: Vec::new(),
             bound_ids: Vec::new(),
-            origin: Origin::Hypothetical(origin),
+            origin: Origin::Hypothetical(if self.seen_arns.contains(&arn.to_ascii_lowercase()) {
+                // It exists: an administrator can delete it and create it again, which
+                // frees it from Principal entries (allows and denies) bound to its old ID.
+                format!(
+                    "{origin}; it exists, and can be deleted and created again with a new unique ID"
+                )
+            } else {
+                origin
+            }),
         });
     }
 
@@ -269,22 +275,24 @@ impl Builder<'_, '_> {
         let p = &self.inv.principals[pi];
         let (lifecycle, kind) = (p.lifecycle, kind_of(p.kind));
         let old_arn = p.before.as_ref().and_then(|i| i.arn.clone());
+        let now_arn = p.identity(self.after).and_then(|i| i.arn.clone());
+        let address = p.address.clone();
         let exists = self.add_known(pi);
-        if !self.after {
-            return;
-        }
-        if !exists || (in_principal && lifecycle == Lifecycle::Replaced) {
+        if self.after && (!exists || (in_principal && lifecycle == Lifecycle::Replaced)) {
             self.dead_ref(reference, in_principal, effect, stmt, Some(pi), admin);
         }
-        if !exists {
-            if let Some(arn) = old_arn {
-                let origin = format!(
-                    "{}, {} by this plan",
-                    self.inv.principals[pi].address,
-                    lifecycle.word()
-                );
-                self.hypothetical(&arn, kind, origin);
-            }
+        // For `recoverable`: an administrator can create it again (deleted), or delete it
+        // and create it again (it exists, but Principal entries bound to its ID shut it out).
+        let (arn, origin) = if exists {
+            (now_arn, address)
+        } else {
+            (
+                old_arn,
+                format!("{address}, {} by this plan", lifecycle.word()),
+            )
+        };
+        if let Some(arn) = arn {
+            self.hypothetical(&arn, kind, origin);
         }
     }
 
@@ -361,7 +369,7 @@ fn describe(inv: &Inventory, c: &Cand, after: bool) -> String {
             format!("{} ({what} by this plan{when})", p.address)
         }
         Origin::Assumed => "no input manages it; assumed to exist".to_owned(),
-        Origin::Hypothetical(what) => format!("does not exist; could be created: {what}"),
+        Origin::Hypothetical(what) => format!("could be created: {what}"),
     }
 }
 

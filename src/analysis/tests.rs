@@ -147,3 +147,25 @@ fn a_deleted_user_matched_by_username_is_recoverable() {
         [(Some(Verdict::Manageable), Verdict::Recoverable)]
     );
 }
+
+/// Found by the property tests: a principal that exists but is shut out only by Principal
+/// entries bound to its unique ID can be deleted and created again, so the key is
+/// recoverable; deleting it in the plan must not make the verdict better.
+#[test]
+fn an_existing_principal_denied_by_its_unique_id_can_be_recreated() {
+    let policy = r#"{"Statement":[
+        {"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"aws:username":"carol"}}},
+        {"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::111122223333:user/carol"},"Action":"kms:*","Resource":"*"}]}"#;
+    let user = |actions: &str| {
+        format!(
+            r#"{{"address":"aws_iam_user.c","mode":"managed","type":"aws_iam_user","name":"c","change":{{"actions":{actions},
+            "before":{{"arn":"arn:aws:iam::111122223333:user/carol","name":"carol","path":"/","unique_id":"AIDACCCCCCCCCCCCCCCC"}},
+            "after":{{"arn":"arn:aws:iam::111122223333:user/carol","name":"carol","path":"/","unique_id":"AIDACCCCCCCCCCCCCCCC"}}}}}}"#
+        )
+    };
+    let kept = plan_doc(&[key_change(r#"["no-op"]"#, policy), user(r#"["no-op"]"#)]);
+    assert_eq!(
+        verdicts(&[kept]),
+        [(Some(Verdict::Recoverable), Verdict::Recoverable)]
+    );
+}

@@ -210,7 +210,10 @@ fn policy_of(statements: &[Stmt], upper_actions: bool, pretty: bool) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(400),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn adding_an_allow_never_lowers_the_verdict(w in world(), extra in stmt(Just(true))) {
