@@ -640,6 +640,36 @@ def main():
         d.pop(k)
     write("formats/opentofu.json", d)
 
+    # IAM Identity Center: the key names the SSO role of a permission set the plan replaces.
+    sso_role = f"arn:aws:iam::{ACCT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_KmsAdmin_0123456789abcdef"
+    sso_pattern = f"arn:aws:iam::{ACCT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_KmsAdmin_*"
+    ps_arn = "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-0123456789abcdef"
+    ps = {"arn": ps_arn, "id": ps_arn, "instance_arn": "arn:aws:sso:::instance/ssoins-1234567890abcdef",
+          "name": "KmsAdmin", "session_duration": "PT1H", "tags": None, "tags_all": {}}
+
+    def sso_plan(ps_actions, assignment_actions, statement):
+        p = Plan()
+        after = dict(ps, name="KmsAdmin") if ps_actions != ["delete"] else None
+        unknown = {"arn": True, "id": True} if len(ps_actions) == 2 else {}
+        if after is not None and unknown:
+            after = {k: v for k, v in after.items() if k not in ("arn", "id")}
+        p.resource("aws_ssoadmin_permission_set", "kms_admin", ps_actions, ps, after, unknown,
+                   config_exprs=None if ps_actions == ["delete"] else {"name": {"constant_value": "KmsAdmin"}})
+        assignment = {"id": f"{ACCT},AWS_ACCOUNT,{ps_arn}", "instance_arn": ps["instance_arn"], "permission_set_arn": ps_arn,
+                      "principal_id": "g-123", "principal_type": "GROUP", "target_id": ACCT, "target_type": "AWS_ACCOUNT"}
+        p.resource("aws_ssoadmin_account_assignment", "kms_admin", assignment_actions, assignment,
+                   None if assignment_actions == ["delete"] else assignment, {},
+                   config_exprs=None if assignment_actions == ["delete"] else {"target_id": {"constant_value": ACCT}})
+        p.key("data", policy(statement))
+        return p.render()
+
+    write("sso/permission-set-replaced.json", sso_plan(["delete", "create"], ["no-op"], admin_only(sso_role)))
+    write("sso/pattern-survives-replacement.json", sso_plan(["delete", "create"], ["no-op"], stmt(
+        "KeyAdministration", {"AWS": "*"}, "kms:*", condition={"ArnLike": {"aws:PrincipalArn": sso_pattern}})))
+    write("sso/assignment-removed.json", sso_plan(["no-op"], ["delete"], stmt(
+        "KeyAdministration", {"AWS": "*"}, "kms:*", condition={"ArnLike": {"aws:PrincipalArn": sso_pattern}})))
+
+
 
 if __name__ == "__main__":
     main()

@@ -11,6 +11,7 @@ use crate::policy::eval::{
     Caller, CallerKind, PUT_KEY_POLICY, Target, Tri, action_matches, decide,
 };
 use crate::policy::glob::glob_match;
+use crate::policy::glob::has_wildcard;
 
 /// Stands for the account in ARNs when no input tells it.
 pub const UNKNOWN_ACCOUNT: &str = "ACCOUNT_ID";
@@ -35,6 +36,8 @@ enum Origin {
 struct Cand {
     kind: CallerKind,
     arn: String,
+    /// How reports name it: the ARN, or the pattern a principal is assumed to match.
+    display: Option<String>,
     account: Option<String>,
     name: Option<String>,
     unique_id: Option<String>,
@@ -125,6 +128,7 @@ impl Builder<'_, '_> {
             }
         };
         Some(Cand {
+            display: None,
             kind: kind_of(p.kind),
             account: arn_account(&arn),
             name: id
@@ -174,6 +178,7 @@ impl Builder<'_, '_> {
             name: arn.rsplit('/').next().map(str::to_owned),
             unique_id: None,
             tags: None,
+            display: (label != arn).then(|| label.to_owned()),
             arn: arn.to_owned(),
             bound_arns: if bound {
                 vec![arn.to_ascii_lowercase()]
@@ -192,6 +197,7 @@ impl Builder<'_, '_> {
             return;
         }
         self.hypos.push(Cand {
+            display: None,
             kind,
             account: arn_account(arn),
             name: arn.rsplit('/').next().map(str::to_owned),
@@ -258,8 +264,41 @@ impl Builder<'_, '_> {
         }
         match self.inv.principal_by_arn(arn) {
             Some(pi) => self.principal_ref(pi, arn, true, effect, stmt, admin),
-            None => self.assumed_cand(arn, kind, true, arn),
+            None => match self.inv.sso_removal(arn) {
+                // An Identity Center change removes this SSO role (or gives it a new
+                // suffix, hence a new ARN and unique ID): nothing binds after the apply.
+                Some(r) if self.after => {
+                    let (address, lifecycle) = (r.address.clone(), r.lifecycle);
+                    self.dead_sso(arn, true, effect, stmt, &address, lifecycle, admin);
+                }
+                _ => self.assumed_cand(arn, kind, true, arn),
+            },
         }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn dead_sso(
+        &mut self,
+        reference: &str,
+        in_principal: bool,
+        effect: Effect,
+        stmt: &str,
+        address: &str,
+        lifecycle: Lifecycle,
+        admin: bool,
+    ) {
+        let not_principal = in_principal && self.not_principal;
+        self.dead.push(DeadRef {
+            reference: reference.to_owned(),
+            in_principal,
+            not_principal,
+            effect,
+            statement: stmt.to_owned(),
+            address: Some(address.to_owned()),
+            lifecycle: Some(lifecycle),
+            kind: Some(PrincipalKind::Role),
+            grants_admin: admin,
+        });
     }
 
     /// A reference to an input's principal, by name or by condition.
@@ -320,12 +359,35 @@ impl Builder<'_, '_> {
                 _ => self.inv.principals_matching(v, |s| s == v),
             };
             if hits.is_empty() {
-                // No input has a principal with this ARN: assume one exists (as for ARNs in
-                // `Principal`), unless the pattern names the root, which is always there.
-                if let Some((arn, kind)) =
+                let Some((arn, kind)) =
                     instantiate(v, self.account.as_deref(), &self.partition, &m)
-                {
-                    self.assumed_cand(&arn, kind, false, v);
+                else {
+                    continue;
+                };
+                // The SSO role of a permission set that the plan removes: gone after the
+                // apply, unless a replacement brings it back under a name the pattern matches.
+                let removal = self
+                    .inv
+                    .sso_removal(&arn)
+                    .map(|r| (r.address.clone(), r.lifecycle));
+                match removal {
+                    Some((address, lifecycle))
+                        if self.after && (lifecycle == Lifecycle::Deleted || !has_wildcard(v)) =>
+                    {
+                        self.dead_sso(v, false, effect, stmt, &address, lifecycle, admin);
+                        if lifecycle == Lifecycle::Deleted {
+                            let origin = format!(
+                                "the SSO role of {address}, destroyed by this plan: create the permission set and its assignment again"
+                            );
+                            self.hypothetical(&arn, kind, origin);
+                            if let Some(h) = self.hypos.iter_mut().find(|h| h.arn == arn) {
+                                h.display = Some(v.clone());
+                            }
+                        }
+                    }
+                    // No input has a principal with this ARN: assume one exists (as for ARNs
+                    // in `Principal`).
+                    _ => self.assumed_cand(&arn, kind, false, v),
                 }
                 continue;
             }
@@ -442,6 +504,7 @@ pub(super) fn evaluate(
     );
     b.seen_arns.insert(root_arn.to_ascii_lowercase());
     b.cands.push(Cand {
+        display: None,
         kind: CallerKind::Root,
         arn: root_arn,
         account: account.clone(),
@@ -567,7 +630,7 @@ pub(super) fn evaluate(
                     .trace
                     .get_or_insert_with(Vec::new)
                     .push(super::CandidateTrace {
-                        arn: c.arn.clone(),
+                        arn: c.display.clone().unwrap_or_else(|| c.arn.clone()),
                         kind: c.kind,
                         origin: describe(inv, c, after),
                         bound: !c.bound_arns.is_empty()
@@ -587,7 +650,7 @@ pub(super) fn evaluate(
                         .allow
                         .expect("an allowed caller has an allowing statement");
                     result.managers.push(Manager {
-                        arn: c.arn.clone(),
+                        arn: c.display.clone().unwrap_or_else(|| c.arn.clone()),
                         kind: c.kind,
                         via,
                         statement: policy.statements[stmt].label().to_owned(),
@@ -691,7 +754,7 @@ pub(super) fn evaluate(
                 };
                 result.verdict = Verdict::Recoverable;
                 result.recovery = Some(Recovery {
-                    arn: h.arn.clone(),
+                    arn: h.display.clone().unwrap_or_else(|| h.arn.clone()),
                     kind: h.kind,
                     statement: m.statement,
                     via: m.via,

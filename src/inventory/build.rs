@@ -42,6 +42,10 @@ pub(super) struct Collected<'a> {
     pub principals: Vec<Principal>,
     pub caller_account: Option<String>,
     pub notes: Vec<String>,
+    /// Permission sets: (address, name, arn, lifecycle).
+    pub permission_sets: Vec<(String, String, Option<String>, Lifecycle)>,
+    /// Account assignments: (address, permission set arn, account, lifecycle).
+    pub assignments: Vec<(String, String, String, Lifecycle)>,
 }
 
 /// Builds the inventory of all inputs.
@@ -112,6 +116,7 @@ pub fn build<'a>(inputs: &'a [Input<'_>]) -> Inventory<'a> {
         inv.principals.append(&mut c.principals);
     }
     inv.index();
+    inv.sso_removals = sso_removals(&collected);
 
     let configs = Configs::new(inputs.iter().map(|i| &i.doc).collect());
     let (keys, notes) = link::join(collected, &configs);
@@ -131,6 +136,49 @@ pub fn build<'a>(inputs: &'a [Input<'_>]) -> Inventory<'a> {
         inv.keys.push(k);
     }
     inv
+}
+
+/// The Identity Center changes that remove SSO roles: a permission set destroyed or replaced
+/// (in every account), or the last assignment of a permission set to an account destroyed.
+fn sso_removals(collected: &[Collected]) -> Vec<super::SsoRemoval> {
+    let sets: Vec<&(String, String, Option<String>, Lifecycle)> =
+        collected.iter().flat_map(|c| &c.permission_sets).collect();
+    let assignments: Vec<&(String, String, String, Lifecycle)> =
+        collected.iter().flat_map(|c| &c.assignments).collect();
+    let mut out = Vec::new();
+    for (address, name, _, lifecycle) in &sets {
+        if matches!(lifecycle, Lifecycle::Deleted | Lifecycle::Replaced) {
+            out.push(super::SsoRemoval {
+                address: address.clone(),
+                lifecycle: *lifecycle,
+                permission_set: name.clone(),
+                account: None,
+            });
+        }
+    }
+    for (address, ps, account, lifecycle) in &assignments {
+        if !matches!(lifecycle, Lifecycle::Deleted | Lifecycle::Replaced) {
+            continue;
+        }
+        let Some((_, name, _, _)) = sets
+            .iter()
+            .find(|(_, _, arn, _)| arn.as_deref() == Some(ps.as_str()))
+        else {
+            continue;
+        };
+        let others = assignments
+            .iter()
+            .any(|(a, p, t, l)| a != address && p == ps && t == account && l.exists_after());
+        if !others {
+            out.push(super::SsoRemoval {
+                address: address.clone(),
+                lifecycle: *lifecycle,
+                permission_set: name.clone(),
+                account: Some(account.clone()),
+            });
+        }
+    }
+    out
 }
 
 /// A role or user the plan creates has no ARN until apply; build it from name and path.
@@ -282,6 +330,30 @@ fn add<'a>(
             let a = Attrs::from_raw(after.or(before));
             if let Some(acct) = a.account_id.non_empty() {
                 c.caller_account.get_or_insert_with(|| acct.to_owned());
+            }
+        }
+        ("aws_ssoadmin_permission_set", false) => {
+            let a = Attrs::from_raw(before.or(after));
+            if let Some(name) = a.name.non_empty() {
+                c.permission_sets.push((
+                    s.address.to_owned(),
+                    name.to_owned(),
+                    a.arn.non_empty().map(str::to_owned),
+                    s.lifecycle,
+                ));
+            }
+        }
+        ("aws_ssoadmin_account_assignment", false) => {
+            let a = Attrs::from_raw(before.or(after));
+            if let (Some(ps), Some(target)) =
+                (a.permission_set_arn.non_empty(), a.target_id.non_empty())
+            {
+                c.assignments.push((
+                    s.address.to_owned(),
+                    ps.to_owned(),
+                    target.to_owned(),
+                    s.lifecycle,
+                ));
             }
         }
         ("aws_iam_role" | "aws_iam_user", is_data) => {

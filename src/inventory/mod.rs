@@ -225,12 +225,44 @@ pub struct Inventory<'a> {
     pub source_partitions: Vec<Option<String>>,
     /// Notes about how inputs were read.
     pub notes: Vec<(usize, String)>,
+    /// IAM Identity Center changes that remove (or re-suffix) `AWSReservedSSO_*` roles.
+    pub sso_removals: Vec<SsoRemoval>,
     by_arn_ci: HashMap<String, Vec<usize>>,
     by_arn: BTreeMap<String, Vec<usize>>,
     by_unique_id: HashMap<String, Vec<usize>>,
 }
 
+/// An IAM Identity Center change that removes the `AWSReservedSSO_<set>_<suffix>` role of a
+/// permission set (in every account, or in one), or recreates it with a new suffix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoRemoval {
+    pub address: String,
+    /// `Deleted`, or `Replaced` (the role comes back under another name and unique ID).
+    pub lifecycle: Lifecycle,
+    pub permission_set: String,
+    /// `None`: every account (the permission set itself goes).
+    pub account: Option<String>,
+}
+
+/// The permission-set name in an `AWSReservedSSO_<name>_<suffix>` role ARN or pattern.
+pub fn sso_permission_set(arn: &str) -> Option<&str> {
+    let start = arn.find("AWSReservedSSO_")? + "AWSReservedSSO_".len();
+    let rest = &arn[start..];
+    // The suffix is hex; permission-set names may contain `_`: cut at the last `_`.
+    let (name, _) = rest.rsplit_once('_')?;
+    (!name.is_empty() && !name.contains(['*', '?'])).then_some(name)
+}
+
 impl Inventory<'_> {
+    /// The Identity Center change that removes the SSO role `arn` names, if any.
+    pub fn sso_removal(&self, arn: &str) -> Option<&SsoRemoval> {
+        let set = sso_permission_set(arn)?;
+        let account = crate::policy::arn::Arn::parse(arn).map(|a| a.account);
+        self.sso_removals.iter().find(|r| {
+            r.permission_set == set && r.account.as_deref().is_none_or(|a| Some(a) == account)
+        })
+    }
+
     /// Builds the principal indexes; called once after all principals are in.
     fn index(&mut self) {
         for (i, p) in self.principals.iter().enumerate() {

@@ -61,6 +61,8 @@ pub const READ_TYPES: &[&str] = &[
     "aws_iam_role",
     "aws_iam_user",
     "aws_caller_identity",
+    "aws_ssoadmin_permission_set",
+    "aws_ssoadmin_account_assignment",
 ];
 
 /// Whether a resource's payload is needed: its type is read, or not known yet (a document
@@ -270,6 +272,10 @@ pub struct Attrs<'a> {
     pub account_id: MaybeStr<'a>,
     #[serde(borrow, default)]
     pub primary_key_arn: MaybeStr<'a>,
+    #[serde(borrow, default)]
+    pub permission_set_arn: MaybeStr<'a>,
+    #[serde(borrow, default)]
+    pub target_id: MaybeStr<'a>,
     #[serde(default)]
     pub bypass_policy_lockout_safety_check: MaybeBool,
     #[serde(default)]

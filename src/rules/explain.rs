@@ -12,6 +12,26 @@ fn kind_word(d: &DeadRef) -> &'static str {
 
 /// Why one dead reference no longer gives access.
 fn dead_ref_sentence(d: &DeadRef) -> Option<String> {
+    if d.address
+        .as_deref()
+        .is_some_and(|a| a.contains("aws_ssoadmin_"))
+        && d.grants_admin
+        && d.effect == Effect::Allow
+    {
+        let address = d.address.as_deref()?;
+        return Some(match d.lifecycle? {
+            Lifecycle::Replaced => format!(
+                "{address} is replaced, which recreates the SSO role {} under a new name suffix and unique ID; statement {} no longer matches it",
+                d.reference, d.statement
+            ),
+            _ => format!(
+                "{address} is destroyed, which removes the SSO role {} that statement {} {}",
+                d.reference,
+                d.statement,
+                if d.in_principal { "names" } else { "allows" }
+            ),
+        });
+    }
     let Some(address) = &d.address else {
         return (d.grants_admin && d.effect == Effect::Allow).then(|| {
             format!(
@@ -92,6 +112,14 @@ pub fn causes(ctx: &KeyCtx) -> Vec<String> {
             .iter()
             .filter(|m| !after.managers.iter().any(|n| n.arn == m.arn))
             .filter(|m| !m.address.as_deref().is_some_and(|x| explained.contains(&x)))
+            // A principal assumed to exist whose removal a dead reference already explains.
+            .filter(|m| {
+                !(m.assumed
+                    && after.dead_refs.iter().any(|d| {
+                        d.reference == m.arn
+                            || crate::policy::glob::glob_match(&d.reference, &m.arn, false)
+                    }))
+            })
             .collect();
         let root_lost = lost.iter().any(|m| m.kind == CallerKind::Root);
         for m in lost {

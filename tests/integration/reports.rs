@@ -148,6 +148,19 @@ snapshot!(
 );
 snapshot!(formats_opentofu, "testdata/formats/opentofu.json");
 snapshot!(example_lockout_plan, "testdata/examples/lockout-plan.json");
+// IAM Identity Center roles
+snapshot!(
+    sso_permission_set_replaced,
+    "testdata/sso/permission-set-replaced.json"
+);
+snapshot!(
+    sso_pattern_survives_replacement,
+    "testdata/sso/pattern-survives-replacement.json"
+);
+snapshot!(
+    sso_assignment_removed,
+    "testdata/sso/assignment-removed.json"
+);
 // several inputs analysed together
 snapshot!(multi_kms_alone, "testdata/multi/kms-workspace.json");
 snapshot!(
