@@ -95,6 +95,8 @@ struct Builder<'i, 'k> {
     cross: Vec<String>,
     /// The statement being read uses `NotPrincipal`.
     not_principal: bool,
+    /// Lower-cased ARNs of `hypos`.
+    hypo_arns: HashSet<String>,
 }
 
 impl Builder<'_, '_> {
@@ -191,7 +193,7 @@ impl Builder<'_, '_> {
     }
 
     fn hypothetical(&mut self, arn: &str, kind: CallerKind, origin: String) {
-        if self.hypos.iter().any(|h| h.arn.eq_ignore_ascii_case(arn))
+        if !self.hypo_arns.insert(arn.to_ascii_lowercase())
             || self.other_account(arn_account_str(arn))
         {
             return;
@@ -497,6 +499,7 @@ pub(super) fn evaluate(
         assumed: Vec::new(),
         cross: Vec::new(),
         not_principal: false,
+        hypo_arns: HashSet::new(),
     };
     let root_arn = format!(
         "arn:{partition}:iam::{}:root",
@@ -702,12 +705,12 @@ pub(super) fn evaluate(
         result.verdict = Verdict::Unknown;
         result.unknown = unknown;
     } else {
-        // Deleted or replaced principals can be created again under their old ARN.
-        for p in inv
-            .principals
-            .iter()
-            .filter(|p| matches!(p.lifecycle, Lifecycle::Deleted | Lifecycle::Replaced))
-        {
+        // Deleted or replaced principals can be created again under their old ARN. Those the
+        // policy names or matches are tried already; the others can only help through the
+        // account principal or `*`.
+        for p in inv.principals.iter().filter(|p| {
+            delegates && matches!(p.lifecycle, Lifecycle::Deleted | Lifecycle::Replaced)
+        }) {
             if let Some(old) = p.before.as_ref().and_then(|i| i.arn.as_deref()) {
                 let origin = format!("{}, {} by this plan", p.address, p.lifecycle.word());
                 b.hypothetical(old, kind_of(p.kind), origin);
