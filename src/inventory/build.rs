@@ -227,7 +227,7 @@ fn collect<'a>(src: usize, input: &'a Input<'_>) -> Collected<'a> {
             Lifecycle::from_actions(change.map(|c| c.actions.as_slice()).unwrap_or(&[]))
         };
         let before = change.and_then(|c| c.before.as_deref());
-        let after = change.and_then(|c| c.after.as_deref());
+        let after = change.and_then(|c| c.after());
         let unknown = change.and_then(|c| c.after_unknown.as_deref());
         if is_relevant(rtype) {
             seen.insert(address.to_owned());
@@ -277,7 +277,6 @@ fn collect<'a>(src: usize, input: &'a Input<'_>) -> Collected<'a> {
     let value_trees = [
         doc.raw.prior_state.as_ref().and_then(|s| s.values.as_ref()),
         doc.raw.values.as_ref(),
-        doc.raw.planned_values.as_ref(),
     ];
     for values in value_trees.into_iter().flatten() {
         if let Some(root) = &values.root_module {
@@ -289,6 +288,22 @@ fn collect<'a>(src: usize, input: &'a Input<'_>) -> Collected<'a> {
                 }
                 stack.extend(m.child_modules.iter().flatten().rev());
             }
+        }
+    }
+    // Data sources read during the apply (their managed resources are all covered above).
+    if let Some(root) = doc
+        .raw
+        .planned_values
+        .as_ref()
+        .and_then(|p| p.root_module.as_ref())
+    {
+        let mut stack = vec![root];
+        while let Some(m) = stack.pop() {
+            let module = m.address.as_deref().unwrap_or("");
+            for r in m.resources.iter().flatten() {
+                from_values(&mut c, &r.0, module);
+            }
+            stack.extend(m.child_modules.iter().flatten().rev());
         }
     }
     if deposed > 0 {

@@ -26,8 +26,10 @@ pub struct RawDocument<'a> {
     pub resource_changes: Option<Kept<ResourceChange<'a>>>,
     #[serde(borrow, default)]
     pub prior_state: Option<StateRepr<'a>>,
+    /// Only its data sources are kept: every managed resource it lists is also in
+    /// `resource_changes` (or, for a refresh-only plan, in `prior_state`).
     #[serde(borrow, default)]
-    pub planned_values: Option<Values<'a>>,
+    pub planned_values: Option<PlannedValues<'a>>,
     /// Present in a state document only.
     #[serde(borrow, default)]
     pub values: Option<Values<'a>>,
@@ -77,7 +79,8 @@ pub struct Kept<T>(pub Vec<T>);
 
 /// Whether a list element is worth keeping.
 pub trait Keep {
-    fn keep(&self) -> bool;
+    /// May also shrink what it keeps.
+    fn keep(&mut self) -> bool;
 }
 
 impl<'a, T> IntoIterator for &'a Kept<T> {
@@ -98,7 +101,7 @@ impl<'de, T: Deserialize<'de> + Keep> Deserialize<'de> for Kept<T> {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::new();
-                while let Some(x) = seq.next_element::<T>()? {
+                while let Some(mut x) = seq.next_element::<T>()? {
                     if x.keep() {
                         out.push(x);
                     }
@@ -110,15 +113,56 @@ impl<'de, T: Deserialize<'de> + Keep> Deserialize<'de> for Kept<T> {
     }
 }
 
+thread_local! {
+    /// Addresses of the resource changes read so far in the document being parsed: a
+    /// managed resource that `prior_state` repeats (it comes after `resource_changes` in
+    /// Terraform's order) is then not kept twice.
+    static CHANGED: std::cell::RefCell<std::collections::HashSet<String>> = Default::default();
+}
+
+/// Scopes [`CHANGED`] to the parse of one document.
+pub(crate) struct DocumentScope;
+
+impl DocumentScope {
+    pub(crate) fn new() -> DocumentScope {
+        CHANGED.with(|s| s.borrow_mut().clear());
+        DocumentScope
+    }
+}
+
+impl Drop for DocumentScope {
+    fn drop(&mut self) {
+        CHANGED.with(|s| {
+            let mut s = s.borrow_mut();
+            s.clear();
+            s.shrink_to_fit();
+        });
+    }
+}
+
 impl Keep for ResourceChange<'_> {
-    fn keep(&self) -> bool {
-        wanted(&self.rtype)
+    fn keep(&mut self) -> bool {
+        if let Some(c) = &mut self.change {
+            c.compact();
+        }
+        let keep = wanted(&self.rtype);
+        if keep && self.deposed.is_none() {
+            if let Some(a) = &self.address {
+                CHANGED.with(|s| s.borrow_mut().insert(a.to_string()));
+            }
+        }
+        keep
     }
 }
 
 impl Keep for ValueResource<'_> {
-    fn keep(&self) -> bool {
-        wanted(&self.rtype)
+    fn keep(&mut self) -> bool {
+        let repeated = self.mode.as_deref() != Some("data")
+            && self
+                .address
+                .as_deref()
+                .is_some_and(|a| CHANGED.with(|s| s.borrow().contains(a)));
+        wanted(&self.rtype) && !repeated
     }
 }
 
@@ -177,10 +221,68 @@ pub struct Change<'a> {
     pub actions: Vec<Cow<'a, str>>,
     #[serde(default)]
     pub before: Option<Box<RawValue>>,
+    /// `None` also when it is the same as `before` (see [`Change::after_is_before`]).
     #[serde(default)]
     pub after: Option<Box<RawValue>>,
     #[serde(default)]
     pub after_unknown: Option<Box<RawValue>>,
+    /// `after` was the same text as `before` and is not kept twice.
+    #[serde(skip)]
+    pub after_is_before: bool,
+}
+
+impl Change<'_> {
+    /// The attributes after the change.
+    pub fn after(&self) -> Option<&RawValue> {
+        if self.after_is_before {
+            self.before.as_deref()
+        } else {
+            self.after.as_deref()
+        }
+    }
+
+    /// Drops `after` when it repeats `before` (most changes are no-ops).
+    fn compact(&mut self) {
+        if let (Some(b), Some(a)) = (&self.before, &self.after) {
+            if a.get() == b.get() {
+                self.after = None;
+                self.after_is_before = true;
+            }
+        }
+    }
+}
+
+/// `planned_values`, keeping data sources only.
+#[derive(Debug, Deserialize, Default)]
+pub struct PlannedValues<'a> {
+    #[serde(borrow, default)]
+    pub root_module: Option<PlannedModule<'a>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct PlannedModule<'a> {
+    #[serde(borrow, default)]
+    pub address: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub resources: Option<Kept<DataResource<'a>>>,
+    #[serde(borrow, default)]
+    pub child_modules: Option<Vec<PlannedModule<'a>>>,
+}
+
+/// A resource of `planned_values`, kept only if it is a data source.
+#[derive(Debug, Default)]
+pub struct DataResource<'a>(pub ValueResource<'a>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for DataResource<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ValueResource::deserialize(d).map(DataResource)
+    }
+}
+
+impl Keep for DataResource<'_> {
+    fn keep(&mut self) -> bool {
+        self.0.mode.as_deref() == Some("data") && self.0.keep()
+    }
 }
 
 /// `prior_state`: a state document embedded in a plan.
