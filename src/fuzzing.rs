@@ -1,36 +1,23 @@
 //! Entry points for the fuzz targets in `fuzz/` (see docs/fuzzing.md). Not a stable API.
 
-use crate::error::SourcedError;
-use crate::inventory::{self, Input};
+use crate::inventory;
 use crate::locate::Locations;
 use crate::plan;
 use crate::policy::Policy;
 use crate::policy::condition::arn_like;
 use crate::policy::eval::{Caller, CallerKind, PUT_KEY_POLICY, Target, decide};
 use crate::policy::glob::glob_match;
-use crate::report::{FailOn, Format, InputInfo, Report};
+use crate::report::{FailOn, Format, Report};
 use crate::{analysis, rules};
 
 /// Runs the whole pipeline over documents given as bytes and renders every format.
 pub fn check_bytes(docs: &[&[u8]]) {
-    let mut inputs = Vec::new();
-    let mut infos = Vec::new();
-    let mut errors = Vec::new();
-    for (i, bytes) in docs.iter().enumerate() {
-        let source = format!("input{i}.json");
-        match plan::load(&source, bytes) {
-            Ok(doc) => {
-                infos.push(InputInfo {
-                    source: source.clone(),
-                    kind: doc.kind,
-                    format_version: doc.format_version.clone(),
-                    notes: doc.notes.clone(),
-                });
-                inputs.push(Input { source, doc });
-            }
-            Err(error) => errors.push(SourcedError { source, error }),
-        }
-    }
+    let (inputs, infos, errors) =
+        crate::run::sort_documents(docs.iter().enumerate().map(|(i, bytes)| {
+            let source = format!("input{i}.json");
+            let doc = plan::load(&source, bytes);
+            (source, doc)
+        }));
     let inv = inventory::build(&inputs);
     let analyses = analysis::analyse(&inv);
     let findings = rules::check(&inv, &analyses);

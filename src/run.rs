@@ -140,10 +140,20 @@ fn with_inputs<R>(
         .map(|(p, s)| p.or(s).expect("every input is read or streamed"))
         .collect();
 
-    let mut inputs = Vec::new();
-    let mut infos = Vec::new();
-    let mut errors = Vec::new();
-    for (source, doc) in sources.into_iter().zip(parsed) {
+    let (inputs, infos, errors) = sort_documents(sources.into_iter().zip(parsed));
+    for e in &errors {
+        let _ = writeln!(err, "kmsguard: error: {}", one_line(&e.to_string()));
+    }
+
+    then(&inputs, &infos, &errors, err)
+}
+
+/// Splits recognised documents from unusable inputs, keeping their order.
+pub(crate) fn sort_documents<'a>(
+    docs: impl Iterator<Item = (String, Result<Document<'a>, InputError>)>,
+) -> Loaded<'a> {
+    let (mut inputs, mut infos, mut errors) = (Vec::new(), Vec::new(), Vec::new());
+    for (source, doc) in docs {
         match doc {
             Ok(doc) => {
                 infos.push(InputInfo {
@@ -157,12 +167,7 @@ fn with_inputs<R>(
             Err(error) => errors.push(SourcedError { source, error }),
         }
     }
-    for e in &errors {
-        let _ = writeln!(err, "kmsguard: error: {}", one_line(&e.to_string()));
-    }
-
-    let (inputs, infos, errors): Loaded = (inputs, infos, errors);
-    then(&inputs, &infos, &errors, err)
+    (inputs, infos, errors)
 }
 
 fn report(
