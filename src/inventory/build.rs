@@ -6,7 +6,6 @@ use serde_json::value::RawValue;
 
 use super::link::{self, Configs};
 use super::{Identity, Input, Inventory, Lifecycle, Principal, PrincipalKind};
-use crate::plan::DocKind;
 use crate::plan::model::{Attrs, READ_TYPES, Unknowns, ValueResource};
 use crate::policy::arn::{Arn, iam_arn};
 
@@ -310,10 +309,6 @@ fn collect<'a>(src: usize, input: &'a Input<'_>) -> Collected<'a> {
         c.notes.push(format!(
             "{deposed} deposed object(s) of KMS or IAM resources are destroyed by this plan; deposed objects are left over from an earlier create_before_destroy and are not checked"
         ));
-    }
-    if doc.kind == DocKind::State {
-        // Nothing changes in a state document: keys and principals are all kept.
-        debug_assert!(c.keys.iter().all(|k| k.lifecycle == Lifecycle::Kept));
     }
     c
 }
