@@ -130,11 +130,12 @@ class Plan:
             self.prior.append((module, value_res(before)))
         if after is not None:
             self.planned.append((module, value_res(after)))
+        cfg_address = ("data." if mode == "data" else "") + f"{rtype}.{name}"
         if config_exprs is not None and not any(
-            p == module_path(module) and c["address"] == f"{rtype}.{name}" for p, c in self.config
+            p == module_path(module) and c["address"] == cfg_address for p, c in self.config
         ):
             cfg = {
-                "address": f"{rtype}.{name}",
+                "address": cfg_address,
                 "mode": mode,
                 "type": rtype,
                 "name": name,
@@ -518,6 +519,12 @@ def main():
     # policy-unknown, positive: a created key whose policy references the role created too.
     p = Plan()
     p.role("kms-admin", ["create"])
+    p.resource("aws_iam_policy_document", "data", ["read"], None, {"id": None, "statement": [{"actions": ["kms:*"]}]},
+               {"id": True, "json": True, "statement": [{"principals": True}]}, mode="data",
+               config_exprs={"statement": [{"actions": {"constant_value": ["kms:*"]}, "resources": {"constant_value": ["*"]},
+                                            "principals": [{"type": {"constant_value": "AWS"},
+                                                            "identifiers": {"references": ["aws_iam_role.kms_admin.arn", "aws_iam_role.kms_admin"]}}]}]},
+               action_reason="read_because_config_unknown")
     p.key("data", None, "UNKNOWN", ["create"], policy_expr=["data.aws_iam_policy_document.data.json",
                                                              "data.aws_iam_policy_document.data"])
     write("policy-unknown/created-with-computed-policy.json", p.render())

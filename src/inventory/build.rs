@@ -118,7 +118,13 @@ pub fn build<'a>(inputs: &'a [Input<'_>]) -> Inventory<'a> {
     inv.sso_removals = sso_removals(&collected);
 
     let configs = Configs::new(inputs.iter().map(|i| &i.doc).collect());
-    let (keys, notes) = link::join(collected, &configs);
+    let lifecycles: HashMap<String, Lifecycle> = inv
+        .principals
+        .iter()
+        .filter(|p| p.managed)
+        .map(|p| (p.address.clone(), p.lifecycle))
+        .collect();
+    let (keys, notes) = link::join(collected, &configs, &lifecycles);
     inv.notes.extend(notes);
     for mut k in keys {
         if k.account.is_none() {

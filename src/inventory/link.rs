@@ -20,6 +20,8 @@ pub(super) struct ConfigEntry {
     pub attrs: HashSet<String>,
     /// `key_id`'s references (for `aws_kms_key_policy`).
     pub key_id_refs: Vec<String>,
+    /// `policy`'s references (to say what an unknown policy is built from).
+    pub policy_refs: Vec<String>,
 }
 
 /// The configurations of all inputs, each indexed the first time it is needed (most plans
@@ -66,12 +68,23 @@ impl ConfigIndex {
         let mut stack = vec![(Vec::<String>::new(), root)];
         while let Some((path, m)) = stack.pop() {
             for r in &m.resources {
-                if r.mode.as_deref() == Some("data") {
-                    continue;
-                }
                 let (Some(t), Some(n)) = (r.rtype.as_deref(), r.name.as_deref()) else {
                     continue;
                 };
+                if r.mode.as_deref() == Some("data") {
+                    if t == "aws_iam_policy_document" {
+                        // What the document is built from, anywhere in its blocks.
+                        let mut e = ConfigEntry::default();
+                        if let Some(x) = r.expressions {
+                            if let Ok(v) = serde_json::from_str::<serde_json::Value>(x.get()) {
+                                collect_references(&v, &mut e.policy_refs);
+                            }
+                        }
+                        idx.entries
+                            .insert((path.clone(), format!("data.{t}.{n}")), e);
+                    }
+                    continue;
+                }
                 if !KEY_TYPES.contains(&t) && t != KEY_POLICY_TYPE {
                     continue;
                 }
@@ -82,14 +95,19 @@ impl ConfigIndex {
                     .unwrap_or_default();
                 for (attr, expr) in &exprs {
                     e.attrs.insert(attr.to_string());
-                    if attr == "key_id" {
+                    if attr == "key_id" || attr == "policy" {
                         if let Ok(x) = serde_json::from_str::<Expression>(expr.get()) {
-                            e.key_id_refs = x
+                            let refs = x
                                 .references
                                 .unwrap_or_default()
                                 .into_iter()
                                 .map(|s| s.into_owned())
                                 .collect();
+                            if attr == "key_id" {
+                                e.key_id_refs = refs;
+                            } else {
+                                e.policy_refs = refs;
+                            }
                         }
                     }
                 }
@@ -106,6 +124,15 @@ impl ConfigIndex {
         idx
     }
 
+    /// The data source a module-relative `data.TYPE.NAME` reference names, in a module.
+    fn lookup_data(&self, module_address: &str, reference: &str) -> Option<&ConfigEntry> {
+        let path: Vec<String> = module_calls(module_address)?
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        self.entries.get(&(path, reference.to_owned()))
+    }
+
     fn lookup(&self, module_address: &str, rtype: &str, name: &str) -> Option<&ConfigEntry> {
         let path: Vec<String> = module_calls(module_address)?
             .into_iter()
@@ -115,10 +142,91 @@ impl ConfigIndex {
     }
 }
 
+/// All `references` strings in an expression tree, most general form only
+/// (`aws_iam_role.a` rather than also `aws_iam_role.a.arn`).
+fn collect_references(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                if k == "references" {
+                    for r in x
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|r| r.as_str())
+                    {
+                        if !out.iter().any(|o| o == r) {
+                            out.push(r.to_owned());
+                        }
+                    }
+                } else {
+                    collect_references(x, out);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_references(x, out)),
+        _ => {}
+    }
+}
+
+/// The shortest references: `data.x.y` for `data.x.y.json` and `data.x.y`.
+fn roots(refs: &[String]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for r in refs {
+        let covered = refs.iter().any(|o| {
+            o != r && (r.starts_with(&format!("{o}.")) || r.starts_with(&format!("{o}[")))
+        });
+        if !covered && !out.contains(&r.as_str()) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// Why a key's policy is unknown: what the configuration builds it from, and what the plan
+/// does to those resources.
+fn unknown_because(
+    entry: &ConfigEntry,
+    config: &ConfigIndex,
+    module_address: &str,
+    lifecycles: &HashMap<String, Lifecycle>,
+) -> String {
+    let describe = |r: &str| -> String {
+        let absolute = if module_address.is_empty() {
+            r.to_owned()
+        } else {
+            format!("{module_address}.{r}")
+        };
+        match lifecycles.get(&absolute) {
+            Some(l) => format!("{r} ({} by this plan)", l.word()),
+            None => r.to_owned(),
+        }
+    };
+    let parts: Vec<String> = roots(&entry.policy_refs)
+        .into_iter()
+        .map(|r| match config.lookup_data(module_address, r) {
+            Some(doc) if !doc.policy_refs.is_empty() => {
+                let used: Vec<String> = roots(&doc.policy_refs).into_iter().map(describe).collect();
+                format!("{r}, which uses {}", used.join(", "))
+            }
+            _ => describe(r),
+        })
+        .collect();
+    if parts.is_empty() {
+        "the policy is known only after apply: it is built from values the apply computes".into()
+    } else {
+        format!(
+            "the policy is known only after apply: it is built from {}",
+            parts.join("; ")
+        )
+    }
+}
+
 /// Joins policy resources to keys and builds the keys.
 pub(super) fn join<'a>(
     collected: Vec<Collected<'a>>,
     configs: &Configs,
+    lifecycles: &HashMap<String, Lifecycle>,
 ) -> (Vec<Key<'a>>, Vec<(usize, String)>) {
     let mut notes = Vec::new();
     let mut keys: Vec<Draft<'a>> = Vec::new();
@@ -168,7 +276,7 @@ pub(super) fn join<'a>(
     let mut out = Vec::with_capacity(keys.len() + standalone.len());
     for (ki, k) in keys.iter().enumerate() {
         let p = attached[ki].map(|pi| &policies[pi]);
-        out.push(make_key(k, p, configs, k.source));
+        out.push(make_key(k, p, configs, k.source, lifecycles));
     }
     for pi in standalone {
         out.push(make_standalone(&policies[pi]));
@@ -247,7 +355,13 @@ fn arn_parts(arn: Option<&str>) -> (Option<String>, Option<String>) {
     }
 }
 
-fn make_key<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>, configs: &Configs, src: usize) -> Key<'a> {
+fn make_key<'a>(
+    k: &Draft<'a>,
+    p: Option<&Draft<'a>>,
+    configs: &Configs,
+    src: usize,
+    lifecycles: &HashMap<String, Lifecycle>,
+) -> Key<'a> {
     let keeps_arn = matches!(
         k.lifecycle,
         Lifecycle::Kept | Lifecycle::Updated | Lifecycle::Forgotten
@@ -293,7 +407,7 @@ fn make_key<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>, configs: &Configs, src: us
         partition,
         tags: k.after.tags().or(k.before.tags()).cloned(),
         policy_before: key_before(k, p),
-        policy_after: key_after(k, p, || configs.get(src)),
+        policy_after: key_after(k, p, || configs.get(src), lifecycles),
         policy_resource: p.map(|p| p.address.clone()),
         bypass,
         ids,
@@ -362,6 +476,7 @@ fn key_after<'a, 'c>(
     k: &Draft<'a>,
     p: Option<&Draft<'a>>,
     config: impl FnOnce() -> &'c ConfigIndex,
+    lifecycles: &HashMap<String, Lifecycle>,
 ) -> PolicyText<'a> {
     if !k.lifecycle.exists_after() {
         return PolicyText::Absent;
@@ -383,8 +498,8 @@ fn key_after<'a, 'c>(
             Some(e) if !e.attrs.contains("policy") => PolicyText::Default {
                 reason: "the configuration sets no policy, so KMS applies its default key policy".into(),
             },
-            Some(_) => PolicyText::Unknown {
-                reason: "the policy is known only after apply: it is built from values the apply computes".into(),
+            Some(e) => PolicyText::Unknown {
+                reason: unknown_because(e, config, &k.module_address, lifecycles),
             },
             None if config.present => PolicyText::Unknown {
                 reason: "the policy is known only after apply, and the key's block was not found in the configuration".into(),
@@ -450,5 +565,39 @@ fn make_standalone<'a>(p: &Draft<'a>) -> Key<'a> {
         module_address: p.module_address.clone(),
         name: p.name.clone(),
         index: p.index.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_keep_their_most_general_form() {
+        let refs: Vec<String> = [
+            "data.aws_iam_policy_document.k.json",
+            "data.aws_iam_policy_document.k",
+            "aws_iam_role.a[0].arn",
+            "aws_iam_role.a",
+            "var.x",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            roots(&refs),
+            ["data.aws_iam_policy_document.k", "aws_iam_role.a", "var.x"]
+        );
+    }
+
+    #[test]
+    fn references_are_found_in_nested_blocks() {
+        let v: serde_json::Value = serde_json::from_str(
+            r#"{"statement":[{"principals":[{"identifiers":{"references":["aws_iam_role.a.arn","aws_iam_role.a"]}}]}],"x":{"constant_value":1}}"#,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        collect_references(&v, &mut out);
+        assert_eq!(out, ["aws_iam_role.a.arn", "aws_iam_role.a"]);
     }
 }
