@@ -89,3 +89,20 @@ fn corpus_verdicts_we_know() {
         [("aws_kms_key.example".into(), "locked_out".into())]
     );
 }
+
+#[test]
+fn streaming_reads_every_real_document_the_same() {
+    let Some(dir) = shared_dir("KMSGUARD_CORPUS_DIR", "corpus/real") else {
+        return;
+    };
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let name = path_str(&path);
+        let a = run(&["check", "--format", "json", name]);
+        let b = run(&["check", "--format", "json", "--low-memory", name]);
+        assert_eq!((a.code, &a.stdout), (b.code, &b.stdout), "{name}");
+    }
+}
