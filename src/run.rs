@@ -54,12 +54,27 @@ fn read_input(p: &Path) -> Result<Vec<u8>, InputError> {
             .map_err(|e| InputError::Io(e.to_string()))?;
         return Ok(buf);
     }
-    if p.is_dir() {
-        return Err(InputError::Io(
-            "it is a directory; name the plan JSON file inside it".into(),
-        ));
+    let mut buf = Vec::new();
+    open_input(p)?
+        .read_to_end(&mut buf)
+        .map_err(|e| InputError::Io(e.to_string()))?;
+    Ok(buf)
+}
+
+/// Flushes a written report; a closed pipe (`| head`) is not an error. `Err` holds the exit
+/// code after the error was reported.
+fn finish(
+    written: std::io::Result<()>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), u8> {
+    match written.and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            let _ = writeln!(err, "kmsguard: error: cannot write the report: {e}");
+            Err(2)
+        }
+        _ => Ok(()),
     }
-    std::fs::read(p).map_err(|e| InputError::Io(e.to_string()))
 }
 
 /// Runs `check` and returns the exit code. Input errors go to `err`, one line each.
@@ -228,11 +243,8 @@ fn report(
         }
         None => args.format.render(&r, out),
     };
-    if let Err(e) = written.and_then(|()| out.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            let _ = writeln!(err, "kmsguard: error: cannot write the report: {e}");
-            return 2;
-        }
+    if let Err(code) = finish(written, out, err) {
+        return code;
     }
     r.outcome().exit_code()
 }
@@ -307,11 +319,8 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                 ExplainFormat::Text => report::explain::render_text(&inv, &a, out),
                 ExplainFormat::Json => report::explain::render_json(&inv, &a, out),
             };
-            if let Err(e) = written.and_then(|()| out.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    let _ = writeln!(err, "kmsguard: error: cannot write: {e}");
-                    return 2;
-                }
+            if let Err(code) = finish(written, out, err) {
+                return code;
             }
             if errors.is_empty() { 0 } else { 2 }
         },

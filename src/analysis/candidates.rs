@@ -59,9 +59,7 @@ fn arn_account_str(arn: &str) -> Option<&str> {
 }
 
 fn arn_account(arn: &str) -> Option<String> {
-    Arn::parse(arn)
-        .map(|a| a.account.to_owned())
-        .filter(|a| !a.is_empty())
+    arn_account_str(arn).map(str::to_owned)
 }
 
 /// The account a policy's own account principal names, for a key whose account no input

@@ -136,6 +136,9 @@ pub struct PhaseResult {
     /// Every candidate caller with its decision (only for `kmsguard explain`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<CandidateTrace>>,
+    /// With `trace`: each statement's label and effect, by index.
+    #[serde(skip)]
+    pub statements: Option<Vec<(String, Effect)>>,
 }
 
 /// One candidate caller and how the policy decided for it.
@@ -171,6 +174,7 @@ impl PhaseResult {
             admin_grants: 0,
             account_assumed: None,
             trace: None,
+            statements: None,
         }
     }
 }
@@ -307,6 +311,15 @@ fn phase(
         }
     };
     let mut r = candidates::evaluate(inv, key, policy, phase, trace);
+    if trace {
+        r.statements = Some(
+            policy
+                .statements
+                .iter()
+                .map(|s| (s.label().to_owned(), s.effect))
+                .collect(),
+        );
+    }
     r.policy_source = source;
     r.policy_note = note;
     r.policy_via = via;

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::analysis::{CandidateTrace, KeyAnalysis, PhaseResult, Verdict};
 use crate::error::display_source;
 use crate::inventory::{Inventory, Key, PolicyText};
+use crate::policy::document::Effect;
 use crate::policy::eval::{StatementOutcome, Tri, Via};
 
 /// The policy text of a phase, pretty-printed where it is JSON.
@@ -152,7 +153,6 @@ fn phase_text(
     key: &Key,
     text: &PolicyText,
     p: &PhaseResult,
-    labels: &[(String, &'static str)],
     unchanged: bool,
 ) -> io::Result<()> {
     writeln!(out, "\n{} {}", title.bold(), verdict_word(p.verdict))?;
@@ -215,11 +215,12 @@ fn phase_text(
                 silent += 1;
                 continue;
             }
-            let (label, effect) = labels
-                .get(s.index)
-                .map(|(l, e)| (l.as_str(), *e))
-                .unwrap_or(("?", "?"));
-            statement_line(out, label, effect, s)?;
+            let (label, effect) = match p.statements.as_ref().and_then(|l| l.get(s.index)) {
+                Some((l, Effect::Allow)) => (format!("statement {l}"), "Allow"),
+                Some((l, Effect::Deny)) => (format!("statement {l}"), "Deny"),
+                None => ("?".to_owned(), "?"),
+            };
+            statement_line(out, &label, effect, s)?;
         }
         if silent > 0 {
             writeln!(
@@ -252,37 +253,9 @@ fn phase_text(
 
 fn verdict_word(v: Verdict) -> colored::ColoredString {
     match v {
-        Verdict::Manageable => v.word().green().bold(),
-        Verdict::Recoverable => v.word().yellow().bold(),
-        Verdict::LockedOut => v.word().red().bold(),
-        Verdict::Unknown => v.word().magenta().bold(),
-        Verdict::Deleted => v.word().dimmed(),
+        Verdict::Deleted => super::text::verdict(v),
+        _ => super::text::verdict(v).bold(),
     }
-}
-
-/// Statement labels and effects of a phase's policy, by index (from the policy text).
-fn labels(text: &PolicyText, key: &Key) -> Vec<(String, &'static str)> {
-    let policy = match text {
-        PolicyText::Known { text, .. } => crate::policy::Policy::parse(text).ok(),
-        PolicyText::Default { .. } => {
-            policy_json(key, text).and_then(|v| crate::policy::Policy::from_value(&v).ok())
-        }
-        _ => None,
-    };
-    policy
-        .map(|p| {
-            p.statements
-                .iter()
-                .map(|s| {
-                    let effect = match s.effect {
-                        crate::policy::document::Effect::Allow => "Allow",
-                        crate::policy::document::Effect::Deny => "Deny",
-                    };
-                    (format!("statement {}", s.label()), effect)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Writes the explanation as text.
@@ -306,15 +279,7 @@ pub fn render_text(inv: &Inventory, a: &KeyAnalysis, out: &mut dyn Write) -> io:
         key.lifecycle.word()
     )?;
     if let Some(b) = &a.before {
-        phase_text(
-            out,
-            "before the apply:",
-            key,
-            &key.policy_before,
-            b,
-            &labels(&key.policy_before, key),
-            false,
-        )?;
+        phase_text(out, "before the apply:", key, &key.policy_before, b, false)?;
     } else {
         writeln!(
             out,
@@ -329,7 +294,6 @@ pub fn render_text(inv: &Inventory, a: &KeyAnalysis, out: &mut dyn Write) -> io:
         key,
         &key.policy_after,
         &a.after,
-        &labels(&key.policy_after, key),
         unchanged,
     )
 }

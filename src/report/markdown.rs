@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use super::{Outcome, Report};
 use crate::analysis::{KeyAnalysis, Manager, Verdict};
 use crate::error::display_source;
-use crate::policy::eval::{CallerKind, Via};
+use crate::policy::eval::CallerKind;
 use crate::rules::Severity;
 
 /// Table cells: no line breaks, no bare `|`.
@@ -36,10 +36,8 @@ fn managers(list: &[Manager]) -> String {
     if list.is_empty() {
         return "nobody".into();
     }
-    let root = list.iter().any(|m| m.kind == CallerKind::Root);
-    let shown: Vec<String> = list
-        .iter()
-        .filter(|m| !(root && m.via == Via::Delegation))
+    let shown: Vec<String> = super::shown_managers(list)
+        .into_iter()
         .map(|m| match m.kind {
             CallerKind::Root => "account root".to_owned(),
             _ => code(&m.arn),

@@ -159,6 +159,16 @@ impl Report<'_, '_> {
     }
 }
 
+/// The managers worth naming: with the root among them, identities reached through the
+/// account principal (delegation) go without saying.
+pub fn shown_managers(list: &[crate::analysis::Manager]) -> Vec<&crate::analysis::Manager> {
+    use crate::policy::eval::{CallerKind, Via};
+    let root = list.iter().any(|m| m.kind == CallerKind::Root);
+    list.iter()
+        .filter(|m| !(root && m.via == Via::Delegation))
+        .collect()
+}
+
 /// A report format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -17,7 +17,7 @@ use crate::rules::{Finding, Severity};
 pub const MAX_OK_LINES: usize = 50;
 const MAX_MANAGERS_SHOWN: usize = 5;
 
-fn verdict(v: Verdict) -> ColoredString {
+pub(crate) fn verdict(v: Verdict) -> ColoredString {
     let w = v.word();
     match v {
         Verdict::Manageable => w.green(),
@@ -68,12 +68,7 @@ fn managers(list: &[Manager]) -> String {
     if list.is_empty() {
         return "nobody".red().bold().to_string();
     }
-    // With the root among them, identities reached through delegation go without saying.
-    let root = list.iter().any(|m| m.kind == CallerKind::Root);
-    let shown: Vec<&Manager> = list
-        .iter()
-        .filter(|m| !(root && m.via == Via::Delegation))
-        .collect();
+    let shown = super::shown_managers(list);
     let mut parts: Vec<String> = shown
         .iter()
         .take(MAX_MANAGERS_SHOWN)
