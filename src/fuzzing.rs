@@ -56,7 +56,7 @@ pub fn evaluate_policy_text(text: &str) {
     let Ok(policy) = Policy::parse(text) else {
         return;
     };
-    let tags = std::collections::BTreeMap::from([("team".to_owned(), "sec".to_owned())]);
+    let tags: crate::policy::tags::Tags = [("team", "sec")].into_iter().collect();
     let bound = ["arn:aws:iam::111122223333:role/kms-admin".to_owned()];
     let ids = ["AROAAAAAAAAAAAAAAAAA".to_owned()];
     let callers = [

@@ -12,10 +12,10 @@ use std::path::{Component, Path, PathBuf};
 
 use hcl_edit::Span;
 use hcl_edit::structure::Body;
-use serde::Deserialize;
 
 use crate::inventory::{Input, Inventory};
 use crate::plan::address::module_calls;
+use crate::plan::model::Configuration;
 
 /// A place in a `.tf` file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -38,27 +38,6 @@ impl Locations {
     pub fn get(&self, key: usize) -> Option<&Location> {
         self.by_key.get(&key)
     }
-}
-
-/// `module_calls` with their `source`, as far as locating needs them.
-#[derive(Debug, Deserialize, Default)]
-struct ConfigModule {
-    #[serde(default)]
-    module_calls: HashMap<String, ModuleCall>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-struct ModuleCall {
-    #[serde(default)]
-    source: Option<String>,
-    #[serde(default)]
-    module: Option<ConfigModule>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-struct Configuration {
-    #[serde(default)]
-    root_module: Option<ConfigModule>,
 }
 
 /// The blocks of one module directory: `type.name` and `module.name` → location.
@@ -185,16 +164,9 @@ pub fn locate(config_dirs: &[PathBuf], inputs: &[Input], inv: &Inventory) -> Loc
     if config_dirs.is_empty() {
         return result;
     }
-    let configs: Vec<Configuration> = inputs
+    let configs: Vec<Option<&Configuration>> = inputs
         .iter()
-        .map(|i| {
-            i.doc
-                .raw
-                .configuration
-                .as_deref()
-                .and_then(|raw| serde_json::from_str(raw.get()).ok())
-                .unwrap_or_default()
-        })
+        .map(|i| i.doc.raw.configuration.as_ref())
         .collect();
     let mut loc = Locator {
         repo_root: repo_root(&config_dirs[0]),
@@ -206,7 +178,11 @@ pub fn locate(config_dirs: &[PathBuf], inputs: &[Input], inv: &Inventory) -> Loc
             continue;
         };
         let block = format!("{}.{}", key.rtype, key.name);
-        let config = configs.get(key.source).and_then(|c| c.root_module.as_ref());
+        let config = configs
+            .get(key.source)
+            .copied()
+            .flatten()
+            .and_then(|c| c.root_module.as_ref());
         'dirs: for root in config_dirs {
             // Walk down the module calls; stop at the first call that is not local.
             let mut dir = root.clone();

@@ -1,6 +1,7 @@
 //! Candidate callers for one key in one phase, and the verdict they add up to.
 
-use std::collections::{BTreeMap, HashSet};
+use crate::policy::tags::Tags;
+use std::collections::HashSet;
 
 use super::{DeadRef, Manager, PhaseResult, PolicySource, Recovery, Verdict};
 use crate::inventory::{Inventory, Key, Lifecycle, PrincipalKind};
@@ -41,7 +42,7 @@ struct Cand {
     account: Option<String>,
     name: Option<String>,
     unique_id: Option<String>,
-    tags: Option<BTreeMap<String, String>>,
+    tags: Option<Tags>,
     bound_arns: Vec<String>,
     bound_ids: Vec<String>,
     origin: Origin,
@@ -106,11 +107,11 @@ impl Builder<'_, '_> {
     fn known(&self, pi: usize) -> Option<Cand> {
         let p = &self.inv.principals[pi];
         let id = p.identity(self.after)?;
-        let arn = id.arn.clone()?;
-        let lc = |s: &Option<String>| s.iter().map(|a| a.to_ascii_lowercase()).collect::<Vec<_>>();
-        let before_arn = p.before.as_ref().and_then(|i| i.arn.clone());
-        let after_arn = p.after.as_ref().and_then(|i| i.arn.clone());
-        let uid = id.unique_id.clone();
+        let arn = id.arn.as_deref()?.to_owned();
+        let lc = |s: &Option<&str>| s.iter().map(|a| a.to_ascii_lowercase()).collect::<Vec<_>>();
+        let before_arn = p.before.as_ref().and_then(|i| i.arn.as_deref());
+        let after_arn = p.after.as_ref().and_then(|i| i.arn.as_deref());
+        let uid = id.unique_id.as_deref().map(str::to_owned);
         let (bound_arns, bound_ids) = if !self.after {
             (lc(&before_arn.or(after_arn)), uid.into_iter().collect())
         } else {
@@ -118,7 +119,11 @@ impl Builder<'_, '_> {
                 Lifecycle::Kept | Lifecycle::Updated | Lifecycle::Forgotten => {
                     let mut b = lc(&before_arn);
                     b.extend(lc(&after_arn));
-                    let ids = p.before.as_ref().and_then(|i| i.unique_id.clone()).or(uid);
+                    let ids = p
+                        .before
+                        .as_ref()
+                        .and_then(|i| i.unique_id.as_deref().map(str::to_owned))
+                        .or(uid);
                     (b, ids.into_iter().collect())
                 }
                 // Created by the plan: a policy written in the same apply binds the new ID.
@@ -133,14 +138,15 @@ impl Builder<'_, '_> {
             account: arn_account(&arn),
             name: id
                 .name
-                .clone()
+                .as_deref()
+                .map(str::to_owned)
                 .or_else(|| arn.rsplit('/').next().map(str::to_owned)),
             unique_id: if p.lifecycle == Lifecycle::Replaced && self.after {
                 None
             } else {
-                id.unique_id.clone()
+                id.unique_id.as_deref().map(str::to_owned)
             },
-            tags: id.tags.clone(),
+            tags: id.tags.cloned(),
             arn,
             bound_arns,
             bound_ids,
@@ -313,8 +319,8 @@ impl Builder<'_, '_> {
     ) {
         let p = &self.inv.principals[pi];
         let (lifecycle, kind) = (p.lifecycle, kind_of(p.kind));
-        let old_arn = p.before.as_ref().and_then(|i| i.arn.clone());
-        let now_arn = p.identity(self.after).and_then(|i| i.arn.clone());
+        let old_arn = p.before.as_ref().and_then(|i| i.arn.as_deref());
+        let now_arn = p.identity(self.after).and_then(|i| i.arn.as_deref());
         let address = p.address.clone();
         let exists = self.add_known(pi);
         if self.after && (!exists || (in_principal && lifecycle == Lifecycle::Replaced)) {
@@ -331,7 +337,7 @@ impl Builder<'_, '_> {
             )
         };
         if let Some(arn) = arn {
-            self.hypothetical(&arn, kind, origin);
+            self.hypothetical(arn, kind, origin);
         }
     }
 
@@ -609,7 +615,7 @@ pub(super) fn evaluate(
             key.arn_before.as_deref()
         },
         key_account: account.as_deref(),
-        key_tags: key.tags.as_ref(),
+        key_tags: key.tags,
     };
     let mut result = PhaseResult::simple(Verdict::LockedOut, PolicySource::Literal, None);
     let mut unknown: Vec<String> = Vec::new();

@@ -1,12 +1,13 @@
 //! Collecting keys, key policies and principals from each document.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-
-use serde_json::value::RawValue;
 
 use super::link::{self, Configs};
 use super::{Identity, Input, Inventory, Lifecycle, Principal, PrincipalKind};
-use crate::plan::model::{Attrs, READ_TYPES, Unknowns, ValueResource};
+use serde_json::value::RawValue;
+
+use crate::plan::model::{Attrs, NO_ATTRS, READ_TYPES, Unknowns, ValueResource};
 use crate::policy::arn::{Arn, iam_arn};
 
 /// The resource types that carry a key policy of their own.
@@ -29,8 +30,8 @@ pub(super) struct Draft<'a> {
     /// The instance key as JSON text (`0`, `"a"`), if any.
     pub index: Option<String>,
     pub lifecycle: Lifecycle,
-    pub before: Attrs<'a>,
-    pub after: Attrs<'a>,
+    pub before: &'a Attrs<'a>,
+    pub after: &'a Attrs<'a>,
     pub unknown: Unknowns,
 }
 
@@ -38,7 +39,7 @@ pub(super) struct Draft<'a> {
 pub(super) struct Collected<'a> {
     pub keys: Vec<Draft<'a>>,
     pub policies: Vec<Draft<'a>>,
-    pub principals: Vec<Principal>,
+    pub principals: Vec<Principal<'a>>,
     pub caller_account: Option<String>,
     pub notes: Vec<String>,
     /// Permission sets: (address, name, arn, lifecycle).
@@ -111,6 +112,8 @@ pub fn build<'a>(inputs: &'a [Input<'_>]) -> Inventory<'a> {
         }
         inv.notes.extend(c.notes.drain(..).map(|n| (src, n)));
     }
+    inv.principals
+        .reserve_exact(collected.iter().map(|c| c.principals.len()).sum());
     for c in &mut collected {
         inv.principals.append(&mut c.principals);
     }
@@ -126,6 +129,7 @@ pub fn build<'a>(inputs: &'a [Input<'_>]) -> Inventory<'a> {
         .collect();
     let (keys, notes) = link::join(collected, &configs, &lifecycles);
     inv.notes.extend(notes);
+    inv.keys.reserve_exact(keys.len());
     for mut k in keys {
         if k.account.is_none() {
             k.account = inv.source_accounts[k.source]
@@ -187,18 +191,18 @@ fn sso_removals(collected: &[Collected]) -> Vec<super::SsoRemoval> {
 }
 
 /// A role or user the plan creates has no ARN until apply; build it from name and path.
-fn complete_arn(p: &mut Principal, partition: &str, account: Option<&str>) {
+fn complete_arn(p: &mut Principal<'_>, partition: &str, account: Option<&str>) {
     let Some(account) = account else { return };
     if let Some(id) = &mut p.after {
         if id.arn.is_none() {
             if let Some(name) = id.name.clone() {
-                id.arn = Some(iam_arn(
+                id.arn = Some(Cow::Owned(iam_arn(
                     partition,
                     account,
                     p.kind.word(),
                     id.path.as_deref(),
                     &name,
-                ));
+                )));
             }
         }
     }
@@ -233,7 +237,7 @@ fn collect<'a>(src: usize, input: &'a Input<'_>) -> Collected<'a> {
         };
         let before = change.and_then(|c| c.before.as_deref());
         let after = change.and_then(|c| c.after());
-        let unknown = change.and_then(|c| c.after_unknown.as_deref());
+        let unknown = change.map(|c| c.after_unknown).unwrap_or_default();
         if is_relevant(rtype) {
             seen.insert(address.to_owned());
         }
@@ -276,7 +280,7 @@ fn collect<'a>(src: usize, input: &'a Input<'_>) -> Collected<'a> {
             },
             r.values.as_deref(),
             r.values.as_deref(),
-            None,
+            Unknowns::default(),
         );
     };
     let value_trees = [
@@ -337,19 +341,19 @@ struct Seen<'s> {
 fn add<'a>(
     c: &mut Collected<'a>,
     s: Seen<'_>,
-    before: Option<&'a RawValue>,
-    after: Option<&'a RawValue>,
-    unknown: Option<&'a RawValue>,
+    before: Option<&'a Attrs<'a>>,
+    after: Option<&'a Attrs<'a>>,
+    unknown: Unknowns,
 ) {
     match (s.rtype, s.is_data) {
         ("aws_caller_identity", true) => {
-            let a = Attrs::from_raw(after.or(before));
+            let a = after.or(before).unwrap_or(&NO_ATTRS);
             if let Some(acct) = a.account_id.non_empty() {
                 c.caller_account.get_or_insert_with(|| acct.to_owned());
             }
         }
         ("aws_ssoadmin_permission_set", false) => {
-            let a = Attrs::from_raw(before.or(after));
+            let a = before.or(after).unwrap_or(&NO_ATTRS);
             if let Some(name) = a.name.non_empty() {
                 c.permission_sets.push((
                     s.address.to_owned(),
@@ -360,7 +364,7 @@ fn add<'a>(
             }
         }
         ("aws_ssoadmin_account_assignment", false) => {
-            let a = Attrs::from_raw(before.or(after));
+            let a = before.or(after).unwrap_or(&NO_ATTRS);
             if let (Some(ps), Some(target)) =
                 (a.permission_set_arn.non_empty(), a.target_id.non_empty())
             {
@@ -378,22 +382,20 @@ fn add<'a>(
             } else {
                 PrincipalKind::User
             };
-            let identity = |raw: Option<&'a RawValue>| {
-                raw.map(|r| {
-                    let a = Attrs::from_raw(Some(r));
-                    Identity {
-                        arn: a.arn.non_empty().map(str::to_owned),
-                        name: a.name.non_empty().map(str::to_owned),
-                        path: a.path.non_empty().map(str::to_owned),
-                        unique_id: a.unique_id.non_empty().map(str::to_owned),
-                        tags: a.tags().cloned(),
-                    }
-                })
-                .filter(|i| i.arn.is_some() || i.name.is_some())
+            let identity = |attrs: Option<&'a Attrs<'a>>| {
+                attrs
+                    .map(|a| Identity {
+                        arn: a.arn.non_empty().map(Cow::Borrowed),
+                        name: a.name.non_empty().map(Cow::Borrowed),
+                        path: a.path.non_empty().map(Cow::Borrowed),
+                        unique_id: a.unique_id.non_empty().map(Cow::Borrowed),
+                        tags: a.tags(),
+                    })
+                    .filter(|i| i.arn.is_some() || i.name.is_some())
             };
             let mut before_id = identity(before);
             // Most principals do not change: the same object twice is decoded once.
-            let after_id = if same_raw(before, after) {
+            let after_id = if same_attrs(before, after) {
                 before_id.clone()
             } else {
                 identity(after)
@@ -420,17 +422,13 @@ fn add<'a>(
             });
         }
         (t, false) if KEY_TYPES.contains(&t) || t == KEY_POLICY_TYPE => {
-            let before_attrs = if s.lifecycle.exists_before() {
-                Attrs::from_raw(before)
-            } else {
-                Attrs::default()
+            let before_attrs = match before {
+                Some(a) if s.lifecycle.exists_before() => a,
+                _ => &NO_ATTRS,
             };
-            let after_attrs = if !s.lifecycle.exists_after() {
-                Attrs::default()
-            } else if s.lifecycle.exists_before() && same_raw(before, after) {
-                before_attrs.clone()
-            } else {
-                Attrs::from_raw(after)
+            let after_attrs = match after {
+                Some(a) if s.lifecycle.exists_after() => a,
+                _ => &NO_ATTRS,
             };
             let d = Draft {
                 source: s.src,
@@ -442,7 +440,7 @@ fn add<'a>(
                 lifecycle: s.lifecycle,
                 before: before_attrs,
                 after: after_attrs,
-                unknown: Unknowns::from_raw(unknown),
+                unknown,
             };
             if t == KEY_POLICY_TYPE {
                 c.policies.push(d);
@@ -454,15 +452,18 @@ fn add<'a>(
     }
 }
 
-/// Whether two raw attribute objects are the same text (then they decode the same).
-fn same_raw(a: Option<&RawValue>, b: Option<&RawValue>) -> bool {
+/// Whether two attribute sets are the same object or read the same.
+fn same_attrs(a: Option<&Attrs>, b: Option<&Attrs>) -> bool {
     match (a, b) {
-        (Some(a), Some(b)) => std::ptr::eq(a, b) || a.get() == b.get(),
+        (Some(a), Some(b)) => std::ptr::eq(a, b) || a == b,
         _ => false,
     }
 }
 
 /// The policy text an attribute set shows, if any.
-pub(super) fn policy_of<'a>(a: &Attrs<'a>) -> Option<std::borrow::Cow<'a, str>> {
-    a.policy.0.clone().filter(|p| !p.trim().is_empty())
+pub(super) fn policy_of<'a>(a: &'a Attrs<'a>) -> Option<std::borrow::Cow<'a, str>> {
+    a.policy
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .map(std::borrow::Cow::Borrowed)
 }

@@ -10,7 +10,7 @@ use super::build::{Collected, Draft, KEY_POLICY_TYPE, KEY_TYPES, policy_of};
 use super::{Key, Lifecycle, PolicyText};
 use crate::plan::Document;
 use crate::plan::address::module_calls;
-use crate::plan::model::{Configuration, Expression};
+use crate::plan::model::Expression;
 use crate::policy::arn::Arn;
 
 /// What the static configuration says about one resource block.
@@ -52,10 +52,7 @@ pub(super) struct ConfigIndex {
 
 impl ConfigIndex {
     pub fn new(doc: &Document<'_>) -> ConfigIndex {
-        let Some(raw) = doc.raw.configuration.as_deref() else {
-            return ConfigIndex::default();
-        };
-        let Ok(cfg) = serde_json::from_str::<Configuration>(raw.get()) else {
+        let Some(cfg) = doc.raw.configuration.as_ref() else {
             return ConfigIndex::default();
         };
         let mut idx = ConfigIndex {
@@ -67,7 +64,7 @@ impl ConfigIndex {
         };
         let mut stack = vec![(Vec::<String>::new(), root)];
         while let Some((path, m)) = stack.pop() {
-            for r in &m.resources {
+            for r in m.resources() {
                 let (Some(t), Some(n)) = (r.rtype.as_deref(), r.name.as_deref()) else {
                     continue;
                 };
@@ -75,7 +72,7 @@ impl ConfigIndex {
                     if t == "aws_iam_policy_document" {
                         // What the document is built from, anywhere in its blocks.
                         let mut e = ConfigEntry::default();
-                        if let Some(x) = r.expressions {
+                        if let Some(x) = &r.expressions {
                             if let Ok(v) = serde_json::from_str::<serde_json::Value>(x.get()) {
                                 collect_references(&v, &mut e.policy_refs);
                             }
@@ -91,6 +88,7 @@ impl ConfigIndex {
                 let mut e = ConfigEntry::default();
                 let exprs: BTreeMap<Cow<str>, &RawValue> = r
                     .expressions
+                    .as_deref()
                     .and_then(|x| serde_json::from_str(x.get()).ok())
                     .unwrap_or_default();
                 for (attr, expr) in &exprs {
@@ -405,7 +403,7 @@ fn make_key<'a>(
         account,
         account_inferred: false,
         partition,
-        tags: k.after.tags().or(k.before.tags()).cloned(),
+        tags: k.after.tags().or(k.before.tags()),
         policy_before: key_before(k, p),
         policy_after: key_after(k, p, || configs.get(src), lifecycles),
         policy_resource: p.map(|p| p.address.clone()),
@@ -422,14 +420,14 @@ fn key_before<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>) -> PolicyText<'a> {
         return PolicyText::Absent;
     }
     if let Some(p) = p.filter(|p| p.lifecycle.exists_before()) {
-        if let Some(t) = policy_of(&p.before) {
+        if let Some(t) = policy_of(p.before) {
             return PolicyText::Known {
                 text: t,
                 via: Some(p.address.clone()),
             };
         }
     }
-    match policy_of(&k.before) {
+    match policy_of(k.before) {
         Some(t) => PolicyText::Known { text: t, via: None },
         None => PolicyText::Unknown {
             reason: "the key's current policy is not in the input".into(),
@@ -439,7 +437,7 @@ fn key_before<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>) -> PolicyText<'a> {
 
 fn from_policy_resource<'a>(p: &Draft<'a>) -> PolicyText<'a> {
     if p.lifecycle.exists_after() {
-        return match policy_of(&p.after) {
+        return match policy_of(p.after) {
             Some(t) => PolicyText::Known {
                 text: t,
                 via: Some(p.address.clone()),
@@ -451,7 +449,7 @@ fn from_policy_resource<'a>(p: &Draft<'a>) -> PolicyText<'a> {
     }
     if p.before.bypass_policy_lockout_safety_check.0 == Some(true) {
         // Destroyed with bypass set: the provider leaves the policy as it is.
-        return match policy_of(&p.before) {
+        return match policy_of(p.before) {
             Some(t) => PolicyText::Known {
                 text: t,
                 via: Some(p.address.clone()),
@@ -484,11 +482,11 @@ fn key_after<'a, 'c>(
     if let Some(p) = p {
         return from_policy_resource(p);
     }
-    if let Some(t) = policy_of(&k.after) {
+    if let Some(t) = policy_of(k.after) {
         return PolicyText::Known { text: t, via: None };
     }
     if matches!(k.lifecycle, Lifecycle::Kept | Lifecycle::Forgotten) {
-        if let Some(t) = policy_of(&k.before) {
+        if let Some(t) = policy_of(k.before) {
             return PolicyText::Known { text: t, via: None };
         }
     }
@@ -525,7 +523,7 @@ fn make_standalone<'a>(p: &Draft<'a>) -> Key<'a> {
     let arn = key_id.clone().filter(|k| k.starts_with("arn:"));
     let (account, partition) = arn_parts(arn.as_deref());
     let before = if p.lifecycle.exists_before() {
-        match policy_of(&p.before) {
+        match policy_of(p.before) {
             Some(t) => PolicyText::Known {
                 text: t,
                 via: Some(p.address.clone()),

@@ -8,6 +8,7 @@
 mod build;
 mod link;
 
+use crate::policy::tags::Tags;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
@@ -121,7 +122,7 @@ pub struct Key<'a> {
     /// The account was inferred from other resources, not read from the key's ARN.
     pub account_inferred: bool,
     pub partition: Option<String>,
-    pub tags: Option<BTreeMap<String, String>>,
+    pub tags: Option<&'a Tags>,
     pub policy_before: PolicyText<'a>,
     pub policy_after: PolicyText<'a>,
     /// The `aws_kms_key_policy` resource that governs this key, if any.
@@ -153,30 +154,30 @@ impl PrincipalKind {
 
 /// An IAM identity as one phase sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Identity {
-    pub arn: Option<String>,
-    pub name: Option<String>,
-    pub path: Option<String>,
-    pub unique_id: Option<String>,
-    pub tags: Option<BTreeMap<String, String>>,
+pub struct Identity<'a> {
+    pub arn: Option<Cow<'a, str>>,
+    pub name: Option<Cow<'a, str>>,
+    pub path: Option<Cow<'a, str>>,
+    pub unique_id: Option<Cow<'a, str>>,
+    pub tags: Option<&'a Tags>,
 }
 
 /// An IAM role or user that an input knows about.
 #[derive(Debug, Clone)]
-pub struct Principal {
+pub struct Principal<'a> {
     pub source: usize,
     pub address: String,
     pub kind: PrincipalKind,
     /// A managed resource (false for a `data` source: it exists, the plan does not own it).
     pub managed: bool,
     pub lifecycle: Lifecycle,
-    pub before: Option<Identity>,
-    pub after: Option<Identity>,
+    pub before: Option<Identity<'a>>,
+    pub after: Option<Identity<'a>>,
 }
 
-impl Principal {
+impl Principal<'_> {
     /// The identity in a phase, if the principal exists then.
-    pub fn identity(&self, after: bool) -> Option<&Identity> {
+    pub fn identity(&self, after: bool) -> Option<&Identity<'_>> {
         if after {
             if !self.lifecycle.exists_after() {
                 return None;
@@ -219,7 +220,7 @@ impl Principal {
 pub struct Inventory<'a> {
     pub sources: Vec<String>,
     pub keys: Vec<Key<'a>>,
-    pub principals: Vec<Principal>,
+    pub principals: Vec<Principal<'a>>,
     /// Per input: its AWS account (from the caller identity or its ARNs) and partition.
     pub source_accounts: Vec<Option<String>>,
     pub source_partitions: Vec<Option<String>>,
@@ -273,10 +274,10 @@ impl Inventory<'_> {
                         self.by_arn_ci.entry(arn.to_ascii_lowercase()).or_default(),
                         i,
                     );
-                    push_unique(self.by_arn.entry(arn.clone()).or_default(), i);
+                    push_unique(self.by_arn.entry(arn.to_string()).or_default(), i);
                 }
                 if let Some(u) = &id.unique_id {
-                    push_unique(self.by_unique_id.entry(u.clone()).or_default(), i);
+                    push_unique(self.by_unique_id.entry(u.to_string()).or_default(), i);
                 }
             }
         }

@@ -232,8 +232,9 @@ mod tests {
                 .before
                 .as_ref()
                 .unwrap()
-                .get(),
-            r#"{"policy":"p"}"#
+                .policy
+                .as_deref(),
+            Some("p")
         );
     }
 

@@ -15,6 +15,32 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
+use crate::policy::tags::Tags;
+
+/// Implements the visitor methods that swallow a value of an unexpected type.
+macro_rules! ignore_other_types {
+    ($out:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+    };
+}
+
 /// The top level of a `show -json` document, plan or state.
 #[derive(Debug, Deserialize, Default)]
 pub struct RawDocument<'a> {
@@ -33,8 +59,8 @@ pub struct RawDocument<'a> {
     /// Present in a state document only.
     #[serde(borrow, default)]
     pub values: Option<Values<'a>>,
-    #[serde(default)]
-    pub configuration: Option<Box<RawValue>>,
+    #[serde(borrow, default)]
+    pub configuration: Option<Configuration<'a>>,
     #[serde(default)]
     pub errored: Option<Flag>,
     // Keys that only look-alike documents have; used to refuse them with a useful message.
@@ -73,6 +99,34 @@ fn wanted(rtype: &Option<Cow<'_, str>>) -> bool {
     rtype.as_deref().is_none_or(|t| READ_TYPES.contains(&t))
 }
 
+/// The modes and the resource types kmsguard reads, shared rather than copied per resource
+/// when the document is streamed.
+const INTERNED: &[&str] = &[
+    "managed",
+    "data",
+    "aws_kms_key",
+    "aws_kms_replica_key",
+    "aws_kms_external_key",
+    "aws_kms_replica_external_key",
+    "aws_kms_key_policy",
+    "aws_iam_role",
+    "aws_iam_user",
+    "aws_caller_identity",
+    "aws_ssoadmin_permission_set",
+    "aws_ssoadmin_account_assignment",
+    "aws_iam_policy_document",
+];
+
+fn interned(s: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
+    match s {
+        Some(Cow::Owned(o)) => Some(match INTERNED.iter().find(|i| **i == o) {
+            Some(i) => Cow::Borrowed(*i),
+            None => Cow::Owned(o),
+        }),
+        other => other,
+    }
+}
+
 /// A list that keeps only the elements [`Keep::keep`] accepts, deciding as it reads.
 #[derive(Debug, Default)]
 pub struct Kept<T>(pub Vec<T>);
@@ -106,6 +160,7 @@ impl<'de, T: Deserialize<'de> + Keep> Deserialize<'de> for Kept<T> {
                         out.push(x);
                     }
                 }
+                out.shrink_to_fit();
                 Ok(Kept(out))
             }
         }
@@ -196,8 +251,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for ResourceChange<'a> {
                         Some("module_address") => {
                             rc.module_address = map.next_value::<MaybeStr<'a>>()?.0
                         }
-                        Some("mode") => rc.mode = map.next_value::<MaybeStr<'a>>()?.0,
-                        Some("type") => rc.rtype = map.next_value::<MaybeStr<'a>>()?.0,
+                        Some("mode") => rc.mode = interned(map.next_value::<MaybeStr<'a>>()?.0),
+                        Some("type") => rc.rtype = interned(map.next_value::<MaybeStr<'a>>()?.0),
                         Some("name") => rc.name = map.next_value::<MaybeStr<'a>>()?.0,
                         Some("deposed") => rc.deposed = map.next_value::<MaybeStr<'a>>()?.0,
                         Some("index") => rc.index = map.next_value()?,
@@ -219,21 +274,21 @@ impl<'de: 'a, 'a> Deserialize<'de> for ResourceChange<'a> {
 pub struct Change<'a> {
     #[serde(borrow, default)]
     pub actions: Vec<Cow<'a, str>>,
-    #[serde(default)]
-    pub before: Option<Box<RawValue>>,
+    #[serde(borrow, default)]
+    pub before: Option<Box<Attrs<'a>>>,
     /// `None` also when it is the same as `before` (see [`Change::after_is_before`]).
+    #[serde(borrow, default)]
+    pub after: Option<Box<Attrs<'a>>>,
     #[serde(default)]
-    pub after: Option<Box<RawValue>>,
-    #[serde(default)]
-    pub after_unknown: Option<Box<RawValue>>,
-    /// `after` was the same text as `before` and is not kept twice.
+    pub after_unknown: Unknowns,
+    /// `after` read the same as `before` and is not kept twice.
     #[serde(skip)]
     pub after_is_before: bool,
 }
 
-impl Change<'_> {
+impl<'a> Change<'a> {
     /// The attributes after the change.
-    pub fn after(&self) -> Option<&RawValue> {
+    pub fn after(&self) -> Option<&Attrs<'a>> {
         if self.after_is_before {
             self.before.as_deref()
         } else {
@@ -241,10 +296,10 @@ impl Change<'_> {
         }
     }
 
-    /// Drops `after` when it repeats `before` (most changes are no-ops).
+    /// Drops `after` when it reads the same as `before` (most changes are no-ops).
     fn compact(&mut self) {
         if let (Some(b), Some(a)) = (&self.before, &self.after) {
-            if a.get() == b.get() {
+            if a == b {
                 self.after = None;
                 self.after_is_before = true;
             }
@@ -317,7 +372,7 @@ pub struct ValueResource<'a> {
     pub name: Option<Cow<'a, str>>,
     pub index: Option<Box<RawValue>>,
     /// `None` for a resource type kmsguard does not read.
-    pub values: Option<Box<RawValue>>,
+    pub values: Option<Box<Attrs<'a>>>,
     pub deposed_key: Option<Cow<'a, str>>,
 }
 
@@ -334,8 +389,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for ValueResource<'a> {
                 while let Some(k) = map.next_key::<MaybeStr<'de>>()? {
                     match k.as_deref() {
                         Some("address") => r.address = map.next_value::<MaybeStr<'a>>()?.0,
-                        Some("mode") => r.mode = map.next_value::<MaybeStr<'a>>()?.0,
-                        Some("type") => r.rtype = map.next_value::<MaybeStr<'a>>()?.0,
+                        Some("mode") => r.mode = interned(map.next_value::<MaybeStr<'a>>()?.0),
+                        Some("type") => r.rtype = interned(map.next_value::<MaybeStr<'a>>()?.0),
                         Some("name") => r.name = map.next_value::<MaybeStr<'a>>()?.0,
                         Some("deposed_key") => r.deposed_key = map.next_value::<MaybeStr<'a>>()?.0,
                         Some("index") => r.index = map.next_value()?,
@@ -352,75 +407,169 @@ impl<'de: 'a, 'a> Deserialize<'de> for ValueResource<'a> {
     }
 }
 
-/// The attributes kmsguard reads from a resource's `before` / `after` / `values` object.
-/// Every field is optional and tolerant of a wrong JSON type (it then reads as absent).
-#[derive(Debug, Deserialize, Default, Clone)]
+/// The attributes kmsguard reads from a resource's `before` / `after` / `values` object,
+/// decoded while the document is read (every other attribute is skipped unread). Every
+/// field is optional and tolerant of a wrong JSON type (it then reads as absent); an object
+/// that is not an object reads as empty.
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Attrs<'a> {
-    #[serde(borrow, default)]
     pub arn: MaybeStr<'a>,
-    #[serde(borrow, default)]
     pub id: MaybeStr<'a>,
-    #[serde(borrow, default)]
     pub key_id: MaybeStr<'a>,
-    #[serde(borrow, default)]
     pub name: MaybeStr<'a>,
-    #[serde(borrow, default)]
     pub path: MaybeStr<'a>,
-    #[serde(borrow, default)]
     pub unique_id: MaybeStr<'a>,
-    #[serde(borrow, default)]
     pub policy: MaybeStr<'a>,
-    #[serde(borrow, default)]
+    /// The rendered document of a `data.aws_iam_policy_document`.
+    pub json: MaybeStr<'a>,
     pub account_id: MaybeStr<'a>,
-    #[serde(borrow, default)]
     pub primary_key_arn: MaybeStr<'a>,
-    #[serde(borrow, default)]
     pub permission_set_arn: MaybeStr<'a>,
-    #[serde(borrow, default)]
     pub target_id: MaybeStr<'a>,
-    #[serde(default)]
     pub bypass_policy_lockout_safety_check: MaybeBool,
-    #[serde(default)]
+    /// `tags_all` (which includes the provider's default tags), else `tags`.
     pub tags: MaybeTags,
-    #[serde(default)]
-    pub tags_all: MaybeTags,
 }
+
+/// The empty attribute set.
+pub static NO_ATTRS: Attrs<'static> = Attrs {
+    arn: MaybeStr(None),
+    id: MaybeStr(None),
+    key_id: MaybeStr(None),
+    name: MaybeStr(None),
+    path: MaybeStr(None),
+    unique_id: MaybeStr(None),
+    policy: MaybeStr(None),
+    json: MaybeStr(None),
+    account_id: MaybeStr(None),
+    primary_key_arn: MaybeStr(None),
+    permission_set_arn: MaybeStr(None),
+    target_id: MaybeStr(None),
+    bypass_policy_lockout_safety_check: MaybeBool(None),
+    tags: MaybeTags(None),
+};
 
 impl<'a> Attrs<'a> {
-    /// Decodes the attributes of one resource object. Anything that is not an object
-    /// (null, a wrong type, bad JSON) yields empty attributes.
-    pub fn from_raw(raw: Option<&'a RawValue>) -> Attrs<'a> {
-        raw.and_then(|r| serde_json::from_str::<Attrs<'a>>(r.get()).ok())
-            .unwrap_or_default()
-    }
-
-    /// The resource tags, preferring `tags_all` (which includes provider default tags).
-    pub fn tags(&self) -> Option<&BTreeMap<String, String>> {
-        self.tags_all.0.as_ref().or(self.tags.0.as_ref())
+    /// The resource tags.
+    pub fn tags(&self) -> Option<&Tags> {
+        self.tags.0.as_ref()
     }
 }
 
-/// `after_unknown` flags for the attributes in [`Attrs`].
-#[derive(Debug, Deserialize, Default, Clone, Copy)]
+impl<'de: 'a, 'a> Deserialize<'de> for Attrs<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Attrs<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a resource's attributes")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut a = Attrs::default();
+                let mut tags_all = false;
+                while let Some(k) = map.next_key::<MaybeStr<'de>>()? {
+                    let field = match k.as_deref() {
+                        Some("arn") => &mut a.arn,
+                        Some("id") => &mut a.id,
+                        Some("key_id") => &mut a.key_id,
+                        Some("name") => &mut a.name,
+                        Some("path") => &mut a.path,
+                        Some("unique_id") => &mut a.unique_id,
+                        Some("policy") => &mut a.policy,
+                        Some("json") => &mut a.json,
+                        Some("account_id") => &mut a.account_id,
+                        Some("primary_key_arn") => &mut a.primary_key_arn,
+                        Some("permission_set_arn") => &mut a.permission_set_arn,
+                        Some("target_id") => &mut a.target_id,
+                        Some("bypass_policy_lockout_safety_check") => {
+                            a.bypass_policy_lockout_safety_check = map.next_value()?;
+                            continue;
+                        }
+                        Some("tags_all") => {
+                            let t: MaybeTags = map.next_value()?;
+                            if t.0.is_some() {
+                                a.tags = t;
+                                tags_all = true;
+                            }
+                            continue;
+                        }
+                        Some("tags") if !tags_all => {
+                            a.tags = map.next_value()?;
+                            continue;
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *field = map.next_value()?;
+                }
+                Ok(a)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                drain_seq(seq)?;
+                Ok(Attrs::default())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Attrs::default())
+            }
+            ignore_other_types!(Attrs::default());
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// `after_unknown` flags for the attributes in [`Attrs`]; anything but an object of
+/// booleans reads as "nothing unknown".
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct Unknowns {
-    #[serde(default)]
     pub arn: Flag,
-    #[serde(default)]
     pub key_id: Flag,
-    #[serde(default)]
     pub id: Flag,
-    #[serde(default)]
     pub policy: Flag,
-    #[serde(default)]
+    pub json: Flag,
     pub name: Flag,
-    #[serde(default)]
     pub unique_id: Flag,
 }
 
-impl Unknowns {
-    pub fn from_raw(raw: Option<&RawValue>) -> Unknowns {
-        raw.and_then(|r| serde_json::from_str::<Unknowns>(r.get()).ok())
-            .unwrap_or_default()
+impl<'de> Deserialize<'de> for Unknowns {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Unknowns;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an after_unknown object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut u = Unknowns::default();
+                while let Some(k) = map.next_key::<MaybeStr<'de>>()? {
+                    let flag = match k.as_deref() {
+                        Some("arn") => &mut u.arn,
+                        Some("key_id") => &mut u.key_id,
+                        Some("id") => &mut u.id,
+                        Some("policy") => &mut u.policy,
+                        Some("json") => &mut u.json,
+                        Some("name") => &mut u.name,
+                        Some("unique_id") => &mut u.unique_id,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *flag = map.next_value()?;
+                }
+                Ok(u)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                drain_seq(seq)?;
+                Ok(Unknowns::default())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Unknowns::default())
+            }
+            ignore_other_types!(Unknowns::default());
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -448,7 +597,7 @@ pub struct MaybeBool(pub Option<bool>);
 
 /// A string-to-string map (resource tags); non-string values are skipped.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct MaybeTags(pub Option<BTreeMap<String, String>>);
+pub struct MaybeTags(pub Option<Tags>);
 
 fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
     while seq.next_element::<IgnoredAny>()?.is_some() {}
@@ -458,30 +607,6 @@ fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
 fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
     while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
     Ok(())
-}
-
-/// Implements the visitor methods that swallow a value of an unexpected type.
-macro_rules! ignore_other_types {
-    ($out:expr) => {
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($out)
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok($out)
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok($out)
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($out)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($out)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($out)
-        }
-    };
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for MaybeStr<'a> {
@@ -572,13 +697,14 @@ impl<'de> Deserialize<'de> for MaybeTags {
                 f.write_str("any JSON value")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut out = BTreeMap::new();
-                while let Some(k) = map.next_key::<String>()? {
-                    if let Some(v) = map.next_value::<MaybeStr>()?.0 {
-                        out.insert(k, v.into_owned());
+                let mut out = Vec::new();
+                while let Some(k) = map.next_key::<MaybeStr>()? {
+                    let v = map.next_value::<MaybeStr>()?;
+                    if let (Some(k), Some(v)) = (k.0, v.0) {
+                        out.push((k, v));
                     }
                 }
-                Ok(MaybeTags(Some(out)))
+                Ok(MaybeTags(Some(out.into_iter().collect())))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
                 drain_seq(seq)?;
@@ -593,7 +719,10 @@ impl<'de> Deserialize<'de> for MaybeTags {
     }
 }
 
-/// The static configuration (only what linking keys to policies needs).
+/// The static configuration, as far as the checks need it: the blocks of keys, key policies
+/// and policy documents (every other resource block is skipped as it is read), and for
+/// each module its calls, variables and outputs, so that a reference can be followed
+/// across modules.
 #[derive(Debug, Deserialize, Default)]
 pub struct Configuration<'a> {
     #[serde(borrow, default)]
@@ -603,30 +732,137 @@ pub struct Configuration<'a> {
 #[derive(Debug, Deserialize, Default)]
 pub struct ConfigModule<'a> {
     #[serde(borrow, default)]
-    pub resources: Vec<ConfigResource<'a>>,
+    pub resources: Option<Kept<ConfigResource<'a>>>,
     #[serde(borrow, default)]
     pub module_calls: BTreeMap<Cow<'a, str>, ModuleCall<'a>>,
+    #[serde(borrow, default)]
+    pub variables: BTreeMap<Cow<'a, str>, Variable>,
+    #[serde(borrow, default)]
+    pub outputs: BTreeMap<Cow<'a, str>, Output>,
+}
+
+impl<'a> ConfigModule<'a> {
+    /// The kept resource blocks.
+    pub fn resources(&self) -> impl Iterator<Item = &ConfigResource<'a>> {
+        self.resources.iter().flatten()
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ModuleCall<'a> {
     #[serde(borrow, default)]
+    pub source: MaybeStr<'a>,
+    /// The call's arguments: input variable name → expression.
+    #[serde(default)]
+    pub expressions: Option<Box<RawValue>>,
+    #[serde(default)]
+    pub count_expression: Option<Box<RawValue>>,
+    #[serde(default)]
+    pub for_each_expression: Option<Box<RawValue>>,
+    #[serde(borrow, default)]
     pub module: Option<ConfigModule<'a>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A module's input variable.
+#[derive(Debug, Deserialize, Default)]
+pub struct Variable {
+    #[serde(default)]
+    pub default: Option<Box<RawValue>>,
+}
+
+/// A module's output.
+#[derive(Debug, Deserialize, Default)]
+pub struct Output {
+    #[serde(default)]
+    pub expression: Option<Box<RawValue>>,
+}
+
+/// The configuration blocks kmsguard reads: keys, key policies and
+/// `data.aws_iam_policy_document`.
+pub fn config_type_wanted(mode: Option<&str>, rtype: &str) -> bool {
+    if mode == Some("data") {
+        rtype == "aws_iam_policy_document"
+    } else {
+        matches!(
+            rtype,
+            "aws_kms_key"
+                | "aws_kms_replica_key"
+                | "aws_kms_external_key"
+                | "aws_kms_replica_external_key"
+                | "aws_kms_key_policy"
+        )
+    }
+}
+
+/// A resource block of the configuration.
+#[derive(Debug, Default)]
 pub struct ConfigResource<'a> {
-    #[serde(borrow, default)]
     pub address: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub mode: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "type", default)]
     pub rtype: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub name: Option<Cow<'a, str>>,
-    /// The block's attribute expressions, decoded only for the resources that need them.
-    #[serde(borrow, default)]
-    pub expressions: Option<&'a RawValue>,
+    /// The block's attribute expressions, kept as JSON text (kept blocks only).
+    pub expressions: Option<Box<RawValue>>,
+    pub count_expression: Option<Box<RawValue>>,
+    pub for_each_expression: Option<Box<RawValue>>,
+}
+
+impl ConfigResource<'_> {
+    /// Whether the block is of a type kmsguard reads; a type not known yet counts.
+    fn wanted(&self) -> bool {
+        self.rtype
+            .as_deref()
+            .is_none_or(|t| config_type_wanted(self.mode.as_deref(), t))
+    }
+}
+
+impl Keep for ConfigResource<'_> {
+    fn keep(&mut self) -> bool {
+        self.rtype.is_some() && self.wanted()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for ConfigResource<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = ConfigResource<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a configuration resource block")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut r = ConfigResource::default();
+                while let Some(k) = map.next_key::<MaybeStr<'de>>()? {
+                    match k.as_deref() {
+                        Some("address") => r.address = map.next_value::<MaybeStr<'a>>()?.0,
+                        Some("mode") => r.mode = interned(map.next_value::<MaybeStr<'a>>()?.0),
+                        Some("type") => r.rtype = interned(map.next_value::<MaybeStr<'a>>()?.0),
+                        Some("name") => r.name = map.next_value::<MaybeStr<'a>>()?.0,
+                        Some("expressions") if r.wanted() => r.expressions = map.next_value()?,
+                        Some("count_expression") if r.wanted() => {
+                            r.count_expression = map.next_value()?
+                        }
+                        Some("for_each_expression") if r.wanted() => {
+                            r.for_each_expression = map.next_value()?
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(r)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                drain_seq(seq)?;
+                Ok(ConfigResource::default())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(ConfigResource::default())
+            }
+            ignore_other_types!(ConfigResource::default());
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
 }
 
 /// An expression in the configuration: a constant or the references it makes.
@@ -644,10 +880,8 @@ mod tests {
 
     #[test]
     fn attrs_tolerate_wrong_types() {
-        let raw: &RawValue =
-            serde_json::from_str(r#"{"arn":5,"name":["x"],"policy":{"a":1},"path":null,"tags":"x","bypass_policy_lockout_safety_check":"yes","unique_id":"AROA1"}"#)
+        let a: Attrs = serde_json::from_str(r#"{"arn":5,"name":["x"],"policy":{"a":1},"path":null,"tags":"x","bypass_policy_lockout_safety_check":"yes","unique_id":"AROA1","other":{"deep":[1,2]}}"#)
                 .unwrap();
-        let a = Attrs::from_raw(Some(raw));
         assert_eq!(a.arn.0, None);
         assert_eq!(a.name.0, None);
         assert_eq!(a.policy.0, None);
@@ -655,26 +889,48 @@ mod tests {
         assert_eq!(a.tags.0, None);
         assert_eq!(a.bypass_policy_lockout_safety_check.0, None);
         assert_eq!(a.unique_id.as_deref(), Some("AROA1"));
+        for not_an_object in ["5", "\"x\"", "[1,{\"arn\":\"a\"}]", "true", "null"] {
+            let a: Attrs = serde_json::from_str(not_an_object).unwrap();
+            assert_eq!(a, Attrs::default(), "{not_an_object}");
+        }
+    }
+
+    #[test]
+    fn a_repeated_attribute_reads_as_its_last_value() {
+        let a: Attrs = serde_json::from_str(r#"{"arn":"a","arn":"b"}"#).unwrap();
+        assert_eq!(a.arn.as_deref(), Some("b"));
     }
 
     #[test]
     fn unknown_flags_are_true_only_for_true() {
-        let raw: &RawValue =
+        let u: Unknowns =
             serde_json::from_str(r#"{"policy":true,"arn":false,"key_id":{"x":true},"id":[true]}"#)
                 .unwrap();
-        let u = Unknowns::from_raw(Some(raw));
         assert!(u.policy.0);
         assert!(!u.arn.0 && !u.key_id.0 && !u.id.0);
+        let u: Unknowns = serde_json::from_str("true").unwrap();
+        assert_eq!(u, Unknowns::default());
     }
 
     #[test]
-    fn tags_skip_non_strings() {
-        let raw: &RawValue =
-            serde_json::from_str(r#"{"tags_all":{"team":"sec","n":1,"nested":{"a":"b"}}}"#)
-                .unwrap();
-        let a = Attrs::from_raw(Some(raw));
+    fn tags_skip_non_strings_and_prefer_tags_all() {
+        let a: Attrs = serde_json::from_str(
+            r#"{"tags_all":{"team":"sec","n":1,"nested":{"a":"b"}},"tags":{"x":"y"}}"#,
+        )
+        .unwrap();
         let t = a.tags().unwrap();
         assert_eq!(t.len(), 1);
-        assert_eq!(t["team"], "sec");
+        assert_eq!(t.get_ignore_case("team").unwrap(), "sec");
+        let a: Attrs =
+            serde_json::from_str(r#"{"tags":{"x":"y"},"tags_all":{"team":"sec"}}"#).unwrap();
+        assert_eq!(
+            a.tags().unwrap().iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            ["team"]
+        );
+        let a: Attrs = serde_json::from_str(r#"{"tags":{"x":"y"},"tags_all":null}"#).unwrap();
+        assert_eq!(
+            a.tags().unwrap().iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            ["x"]
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! Pure: no plan types. The caller says which principal-element ARNs and unique IDs still
 //! bind to it (that is where deletion and replacement enter), the evaluator does the rest.
 
-use std::collections::BTreeMap;
+use crate::policy::tags::Tags;
 
 use super::condition::{CondResult, Context, CtxValue};
 use super::document::{
@@ -66,7 +66,7 @@ pub struct Caller<'a> {
     /// User or role name.
     pub name: Option<&'a str>,
     pub unique_id: Option<&'a str>,
-    pub tags: Option<&'a BTreeMap<String, String>>,
+    pub tags: Option<&'a Tags>,
     /// Lower-cased principal ARNs that a `Principal` element naming them binds to this
     /// caller (empty for a principal recreated by the plan: its unique ID is new).
     pub bound_arns: &'a [String],
@@ -80,7 +80,7 @@ pub struct Target<'a> {
     pub action: &'a str,
     pub key_arn: Option<&'a str>,
     pub key_account: Option<&'a str>,
-    pub key_tags: Option<&'a BTreeMap<String, String>>,
+    pub key_tags: Option<&'a Tags>,
 }
 
 /// How an Allow statement reached the caller.
@@ -412,12 +412,9 @@ fn one(s: &str) -> CtxValue {
     CtxValue::Values(vec![s.to_owned()])
 }
 
-fn tag_value(tags: Option<&BTreeMap<String, String>>, tag: &str, what: &str) -> CtxValue {
+fn tag_value(tags: Option<&Tags>, tag: &str, what: &str) -> CtxValue {
     match tags {
-        Some(t) => t
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(tag))
-            .map_or(CtxValue::Absent, |(_, v)| one(v)),
+        Some(t) => t.get_ignore_case(tag).map_or(CtxValue::Absent, one),
         None => CtxValue::Unknown(format!("the {what}'s tags are not known from the inputs")),
     }
 }

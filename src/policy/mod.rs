@@ -7,5 +7,6 @@ pub mod condition;
 pub mod document;
 pub mod eval;
 pub mod glob;
+pub mod tags;
 
 pub use document::{Policy, PolicyError};

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::policy::document::Policy;
+use crate::policy::tags::Tags;
 
 const ACCT: &str = "111122223333";
 const ROOT: &str = "arn:aws:iam::111122223333:root";
@@ -23,7 +24,7 @@ struct Who {
     name: Option<String>,
     bound: Vec<String>,
     ids: Vec<String>,
-    tags: Option<BTreeMap<String, String>>,
+    tags: Option<Tags>,
 }
 
 fn root() -> Who {
@@ -54,7 +55,7 @@ fn role(arn: &str, bound: bool) -> Who {
         } else {
             vec![]
         },
-        tags: Some(BTreeMap::new()),
+        tags: Some(Tags::default()),
     }
 }
 
@@ -65,7 +66,7 @@ fn user(arn: &str) -> Who {
         name: arn.rsplit('/').next().map(str::to_owned),
         bound: vec![arn.to_ascii_lowercase()],
         ids: vec!["AIDAAAAAAAAAAAAAAAAA".into()],
-        tags: Some(BTreeMap::new()),
+        tags: Some(Tags::default()),
     }
 }
 
@@ -431,7 +432,7 @@ fn principal_type_and_tags() {
     )]);
     let mut r = role(ADMIN, true);
     assert_eq!(can(&p, &r), Tri::False);
-    r.tags = Some(BTreeMap::from([("team".to_string(), "sec".to_string())]));
+    r.tags = Some([("team", "sec")].into_iter().collect());
     assert_eq!(can(&p, &r), Tri::True);
     r.tags = None;
     assert_eq!(can(&p, &r), Tri::Unknown);
