@@ -73,8 +73,8 @@ pub struct CheckArgs {
     pub fail_on: FailOn,
 
     /// Stream the inputs instead of reading them into memory: only what the checks need is
-    /// held (about a sixth of the input on large plans), at some cost in speed. Inputs over
-    /// 1 GiB are always streamed.
+    /// held (46 MB for a 680 MB plan), at about three times the time. Inputs over 1 GiB are
+    /// always streamed.
     #[arg(long)]
     pub low_memory: bool,
 
