@@ -88,6 +88,13 @@ class Plan:
         self.planned = []
         self.config = []  # (module path list, config resource)
         self.caller = True
+        self.calls = {}  # module path tuple -> {"expressions", "variables", "outputs"}
+        self.variables = {}  # root module variable values
+
+    def module_call(self, path, expressions=None, variables=None, outputs=None):
+        """Arguments, variables and outputs of the module called at `path` (a list of call names)."""
+        self.calls[tuple(path)] = {"expressions": expressions or {}, "variables": variables or {},
+                                   "outputs": outputs or {}}
 
     # -- generic ---------------------------------------------------------------------------
     def resource(self, rtype, name, actions, before, after, after_unknown=None, module="", index=None,
@@ -339,11 +346,26 @@ class Plan:
         prior = list(self.prior) + ([caller] if self.caller else [])
 
         config_root = {"resources": [], "module_calls": {}}
-        for path, cfg in self.config:
+
+        def call_node(path):
             node = config_root
-            for call in path:
-                node = node["module_calls"].setdefault(call, {"source": f"./modules/{call}", "module": {"resources": [], "module_calls": {}}})["module"]
-            node["resources"].append(cfg)
+            for i, call in enumerate(path):
+                mc = node["module_calls"].setdefault(call, {"source": f"./modules/{call}", "module": {"resources": [], "module_calls": {}}})
+                extra = self.calls.get(tuple(path[:i + 1]))
+                if extra:
+                    if extra["expressions"]:
+                        mc["expressions"] = extra["expressions"]
+                    if extra["variables"]:
+                        mc["module"]["variables"] = extra["variables"]
+                    if extra["outputs"]:
+                        mc["module"]["outputs"] = extra["outputs"]
+                node = mc["module"]
+            return node
+
+        for path, cfg in self.config:
+            call_node(path)["resources"].append(cfg)
+        for path in self.calls:
+            call_node(list(path))
 
         def clean_cfg(m):
             for c in m["module_calls"].values():
@@ -359,6 +381,7 @@ class Plan:
             "terraform_version": self.tf_version,
             "planned_values": {"root_module": tree(self.planned)},
             "resource_changes": sorted(self.changes, key=lambda c: c["address"]),
+            **({"variables": {k: {"value": v} for k, v in self.variables.items()}} if self.variables else {}),
             "prior_state": {"format_version": "1.0", "terraform_version": self.tf_version,
                             "values": {"root_module": tree(prior)}},
             "configuration": {"provider_config": {"aws": {"name": "aws", "full_name": PROVIDER,
@@ -421,6 +444,130 @@ def admin_only(arn, sid="Allow access for Key Administrators"):
 
 def usage(arn):
     return stmt("Allow use of the key", {"AWS": arn}, USE_ACTIONS)
+
+
+# -- aws_iam_policy_document ------------------------------------------------------------------
+U = "<unknown>"  # an element known only after apply, in document specs
+
+
+def doc_stmt(actions=None, resources=None, principals=(), not_principals=(), conditions=(), sid=None,
+             effect=None, not_actions=None, not_resources=None, refs=None):
+    """A statement block. principals: [(type, [identifiers, U for unknown])]; conditions:
+    [(test, variable, [values])]. refs: attribute path -> the configuration's references for
+    it, e.g. {"principals.0.identifiers": ["aws_iam_role.a.arn", "aws_iam_role.a"]}."""
+    return {"sid": sid, "effect": effect, "actions": actions, "not_actions": not_actions, "resources": resources,
+            "not_resources": not_resources, "principals": list(principals), "not_principals": list(not_principals),
+            "conditions": list(conditions), "refs": refs or {}}
+
+
+def _list(values):
+    """(after, after_unknown flags) of a string list with U for unknown elements."""
+    if values is None:
+        return None, None
+    return [None if v == U else v for v in values], [v == U for v in values]
+
+
+def _expr(values, refs):
+    if refs is not None:
+        return {"references": refs}
+    return {"constant_value": values}
+
+
+def doc_args(statements, source_docs=None):
+    """after, after_unknown and configuration expressions of a policy document."""
+    after_st, unknown_st, cfg_st = [], [], []
+    for st in statements:
+        a, u, c = {}, {}, {}
+        for f in ("actions", "not_actions", "resources", "not_resources"):
+            a[f], flags = _list(st[f])
+            if flags is not None:
+                u[f] = flags
+                c[f] = _expr(st[f], st["refs"].get(f))
+        for f in ("principals", "not_principals"):
+            a[f], u[f], c[f] = [], [], []
+            for j, (ptype, ids) in enumerate(st[f]):
+                ai, ui = _list(ids)
+                a[f].append({"identifiers": ai, "type": ptype})
+                u[f].append({"identifiers": ui})
+                c[f].append({"type": {"constant_value": ptype}, "identifiers": _expr(ids, st["refs"].get(f"{f}.{j}.identifiers"))})
+            if not c[f]:
+                del c[f]
+        a["condition"], u["condition"], cc = [], [], []
+        for test, var, values in st["conditions"]:
+            av, uv = _list(values)
+            a["condition"].append({"test": test, "values": av, "variable": var})
+            u["condition"].append({"values": uv})
+            cc.append({"test": {"constant_value": test}, "variable": {"constant_value": var},
+                       "values": _expr(values, st["refs"].get("condition.values"))})
+        if cc:
+            c["condition"] = cc
+        a["effect"] = st["effect"]
+        a["sid"] = st["sid"]
+        if st["effect"]:
+            c["effect"] = {"constant_value": st["effect"]}
+        if st["sid"]:
+            c["sid"] = {"constant_value": st["sid"]}
+        after_st.append(dict(sorted(a.items())))
+        unknown_st.append(u)
+        cfg_st.append(c)
+    after = {"id": None, "json": None, "minified_json": None, "override_json": None, "override_policy_documents": None,
+             "policy_id": None, "source_json": None, "source_policy_documents": None, "statement": after_st,
+             "version": None}
+    unknown = {"id": True, "json": True, "minified_json": True, "statement": unknown_st}
+    cfg = {"statement": cfg_st}
+    if source_docs is not None:
+        known, refs = source_docs
+        after["source_policy_documents"] = [None if d == U else d for d in known]
+        unknown["source_policy_documents"] = [d == U for d in known]
+        cfg["source_policy_documents"] = {"references": refs}
+    return after, unknown, cfg
+
+
+def render_doc(statements):
+    """The JSON the provider renders for known statements (read during the plan)."""
+    out = []
+    for st in statements:
+        s = {}
+        if st["sid"]:
+            s["Sid"] = st["sid"]
+        s["Effect"] = st["effect"] or "Allow"
+        one = lambda v: v[0] if len(v) == 1 else sorted(v)
+        if st["actions"]:
+            s["Action"] = one(st["actions"])
+        if st["resources"]:
+            s["Resource"] = one(st["resources"])
+        if st["principals"]:
+            s["Principal"] = {t: one(ids) for t, ids in st["principals"]}
+        if st["conditions"]:
+            cond = {}
+            for test, var, values in st["conditions"]:
+                cond.setdefault(test, {})[var] = one(values)
+            s["Condition"] = cond
+        out.append(s)
+    return json.dumps({"Version": "2012-10-17", "Statement": out}, indent=2)
+
+
+def deferred_doc(p, name, statements, module="", source_docs=None):
+    """A policy document read at apply time (it references something the apply computes)."""
+    after, unknown, cfg = doc_args(statements, source_docs)
+    return p.resource("aws_iam_policy_document", name, ["read"], None, after, unknown, module, mode="data",
+                      config_exprs=cfg, action_reason="read_because_config_unknown")
+
+
+def read_doc(p, name, statements, module=""):
+    """A policy document read during the plan: only in prior_state, with its JSON."""
+    after, _, cfg = doc_args(statements)
+    after.update(id="1234567890", json=render_doc(statements), minified_json=None)
+    after["minified_json"] = json.dumps(json.loads(after["json"]), separators=(",", ":"))
+    address = p.resource("aws_iam_policy_document", name, ["read"], None, after, {}, module, mode="data",
+                         config_exprs=cfg)
+    # Read during the plan: not a resource change, only a prior_state entry.
+    rc = p.changes.pop()
+    p.planned.pop()
+    r = {"address": rc["address"], "mode": "data", "type": "aws_iam_policy_document", "name": name,
+         "provider_name": PROVIDER, "schema_version": 0, "values": after, "sensitive_values": {}}
+    p.prior.append((module, r))
+    return address
 
 
 def main():
@@ -516,14 +663,14 @@ def main():
                                       "NotPrincipal": {"AWS": [bg, ROOT]}, "Action": "kms:*", "Resource": "*"}))
     write("key-locked-out/not-principal-breakglass-replaced.json", p.render())
 
-    # policy-unknown, positive: a created key whose policy references the role created too.
+    # policy-unknown, positive: a created key whose policy document has a dynamic principals
+    # block over the roles the plan creates: the blocks themselves are unknown until apply
+    # (and the configuration does not show dynamic blocks).
     p = Plan()
     p.role("kms-admin", ["create"])
     p.resource("aws_iam_policy_document", "data", ["read"], None, {"id": None, "statement": [{"actions": ["kms:*"]}]},
                {"id": True, "json": True, "statement": [{"principals": True}]}, mode="data",
-               config_exprs={"statement": [{"actions": {"constant_value": ["kms:*"]}, "resources": {"constant_value": ["*"]},
-                                            "principals": [{"type": {"constant_value": "AWS"},
-                                                            "identifiers": {"references": ["aws_iam_role.kms_admin.arn", "aws_iam_role.kms_admin"]}}]}]},
+               config_exprs={"statement": [{"actions": {"constant_value": ["kms:*"]}, "resources": {"constant_value": ["*"]}}]},
                action_reason="read_because_config_unknown")
     p.key("data", None, "UNKNOWN", ["create"], policy_expr=["data.aws_iam_policy_document.data.json",
                                                              "data.aws_iam_policy_document.data"])
@@ -676,6 +823,83 @@ def main():
     write("sso/assignment-removed.json", sso_plan(["no-op"], ["delete"], stmt(
         "KeyAdministration", {"AWS": "*"}, "kms:*", condition={"ArnLike": {"aws:PrincipalArn": sso_pattern}})))
 
+
+    # -- policies known only after apply, rebuilt from the plan and its configuration ------
+    doc_refs = ["data.aws_iam_policy_document.kms.json", "data.aws_iam_policy_document.kms"]
+    role_refs = {"principals.0.identifiers": ["aws_iam_role.kms_admin.arn", "aws_iam_role.kms_admin"]}
+
+    # A document read during the plan (everything it uses exists): its JSON is in the plan.
+    p = Plan()
+    p.role("kms-admin")
+    sts = [doc_stmt(["kms:*"], ["*"], [("AWS", [admin])], sid="KeyAdministrators")]
+    read_doc(p, "kms", sts)
+    p.key("data", None, render_doc(sts), ["create"], policy_expr=doc_refs)
+    write("resolve/document-read-during-plan.json", p.render())
+
+    # Deferred to apply: it names the admin role the same plan creates. The role exists after
+    # the apply and the policy, written after it, binds it.
+    p = Plan()
+    p.role("kms-admin", ["create"])
+    deferred_doc(p, "kms", [doc_stmt(["kms:*"], ["*"], [("AWS", [U])], sid="KeyAdministrators", refs=role_refs)])
+    p.key("data", None, "UNKNOWN", ["create"], policy_expr=doc_refs)
+    write("resolve/deferred-role-created.json", p.render())
+
+    # The same with the admin role replaced: the rebuilt policy names the same ARN, but the
+    # provider does not rewrite an unchanged policy, so it still binds the old unique ID.
+    p = Plan()
+    p.role("kms-admin", ["delete", "create"])
+    deferred_doc(p, "kms", [doc_stmt(["kms:*"], ["*"], [("AWS", [U])], sid="KeyAdministrators", refs=role_refs)])
+    p.key("data", policy(stmt("KeyAdministrators", {"AWS": admin}, "kms:*")), "UNKNOWN", ["update"],
+          policy_expr=doc_refs)
+    write("resolve/deferred-role-replaced.json", p.render())
+
+    # Principals mixing a constant (the account) and a reference (the replaced role): the
+    # plan shows the constant, the configuration the reference; the account still manages.
+    p = Plan()
+    p.role("kms-admin", ["delete", "create"])
+    deferred_doc(p, "kms", [doc_stmt(["kms:*"], ["*"], [("AWS", [ROOT, U])], sid="KeyAdministrators",
+                                     refs=role_refs)])
+    p.key("data", policy(stmt("KeyAdministrators", {"AWS": [ROOT, admin]}, "kms:*")), "UNKNOWN", ["update"],
+          policy_expr=doc_refs)
+    write("resolve/mixed-constant-and-reference.json", p.render())
+
+    # A module receives the admin ARN as a variable; the root module replaces the role.
+    p = Plan()
+    p.role("kms-admin", ["delete", "create"])
+    p.module_call(["kms"], expressions={"admin_arn": {"references": ["aws_iam_role.kms_admin.arn",
+                                                                      "aws_iam_role.kms_admin"]}},
+                  variables={"admin_arn": {"description": "The ARN of the key administrator role"}},
+                  outputs={"key_arn": {"expression": {"references": ["aws_kms_key.this.arn", "aws_kms_key.this"]}}})
+    deferred_doc(p, "kms", [doc_stmt(["kms:*"], ["*"], [("AWS", [U])], sid="KeyAdministrators",
+                                     refs={"principals.0.identifiers": ["var.admin_arn"]})], module="module.kms")
+    p.key("this", policy(stmt("KeyAdministrators", {"AWS": admin}, "kms:*")), "UNKNOWN", ["update"],
+          module="module.kms", policy_expr=doc_refs)
+    write("resolve/module-variable.json", p.render())
+
+    # source_policy_documents: a base document read during the plan (the account as admin)
+    # merged into a deferred one that names the created role.
+    p = Plan()
+    p.role("kms-admin", ["create"])
+    base = [doc_stmt(["kms:*"], ["*"], [("AWS", [ROOT])], sid="EnableIAMUserPermissions")]
+    read_doc(p, "base", base)
+    deferred_doc(p, "kms", [doc_stmt(["kms:Decrypt", "kms:DescribeKey"], ["*"], [("AWS", [U])], sid="Use",
+                                     refs=role_refs)],
+                 source_docs=([render_doc(base)], ["data.aws_iam_policy_document.base.json",
+                                                   "data.aws_iam_policy_document.base"]))
+    p.key("data", None, "UNKNOWN", ["create"], policy_expr=doc_refs)
+    write("resolve/source-policy-documents.json", p.render())
+
+    # A deferred document whose principal role is replaced and whose Deny names it in a
+    # condition: the condition still matches the recreated role (semantics §1).
+    p = Plan()
+    p.role("kms-admin", ["delete", "create"])
+    deferred_doc(p, "kms", [doc_stmt(["kms:*"], ["*"], [("AWS", ["*"])], sid="AdminsByCondition",
+                                     conditions=[("ArnEquals", "aws:PrincipalArn", [U])],
+                                     refs={"condition.values": ["aws_iam_role.kms_admin.arn", "aws_iam_role.kms_admin"]})])
+    p.key("data", policy(stmt("AdminsByCondition", {"AWS": "*"}, "kms:*",
+                              condition={"ArnEquals": {"aws:PrincipalArn": admin}})), "UNKNOWN", ["update"],
+          policy_expr=doc_refs)
+    write("resolve/condition-survives-replacement.json", p.render())
 
 
 if __name__ == "__main__":

@@ -528,7 +528,7 @@ pub(super) fn evaluate(
     // New users an aws:username condition would match (tried after the other recreations).
     let mut by_username: Vec<(String, String)> = Vec::new();
     for st in &policy.statements {
-        let admin = action_matches(&st.action, PUT_KEY_POLICY);
+        let admin = action_matches(&st.action, PUT_KEY_POLICY) != Tri::False;
         if admin && st.effect == Effect::Allow {
             admin_grants += 1;
         }
@@ -581,7 +581,7 @@ pub(super) fn evaluate(
                         delegates = true;
                     }
                 }
-                PrincipalRef::Service(_) | PrincipalRef::Other(_) => {}
+                PrincipalRef::Service(_) | PrincipalRef::Other(_) | PrincipalRef::Unknown(_) => {}
             }
         }
         if pspec_not && st.effect == Effect::Allow && admin && !narrowed {

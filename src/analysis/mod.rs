@@ -10,6 +10,7 @@ mod candidates;
 
 use serde::Serialize;
 
+use crate::inventory::resolve::Rebuilt;
 use crate::inventory::{Inventory, Key, Lifecycle, PolicyText, PrincipalKind};
 use crate::policy::document::{Effect, Policy};
 use crate::policy::eval::{CallerKind, Via};
@@ -50,12 +51,29 @@ impl Verdict {
 pub enum PolicySource {
     /// The policy JSON is in the plan or state.
     Literal,
+    /// The rendered JSON of a `data.aws_iam_policy_document` read during the plan.
+    DataSource,
+    /// Rebuilt from a policy document read at apply time: its planned arguments and the
+    /// configuration's references.
+    Configuration,
+    /// Evaluated from the Terraform source (`--config-dir`).
+    HclSource,
     /// The provider's or KMS's default key policy applies.
     Default,
     /// Not known at plan time.
     Unresolved,
     /// The key does not exist in this phase.
     None,
+}
+
+impl PolicySource {
+    /// The policy was not in the plan as text and kmsguard rebuilt it.
+    pub fn rebuilt(self) -> bool {
+        matches!(
+            self,
+            PolicySource::DataSource | PolicySource::Configuration | PolicySource::HclSource
+        )
+    }
 }
 
 /// A principal that can call `kms:PutKeyPolicy` on the key.
@@ -204,13 +222,10 @@ pub fn explain(inv: &Inventory, key: usize) -> KeyAnalysis {
 
 fn analyse_key(inv: &Inventory, idx: usize, key: &Key, trace: bool) -> KeyAnalysis {
     // Most keys keep their policy: parse the text once for both phases.
-    let parsed_before = match &key.policy_before {
-        PolicyText::Known { text, .. } => Some(Policy::parse(text)),
-        _ => None,
-    };
-    let parsed_after = match (&key.policy_before, &key.policy_after) {
-        (PolicyText::Known { text: a, .. }, PolicyText::Known { text: b, .. }) if a == b => None,
-        (_, PolicyText::Known { text, .. }) => Some(Policy::parse(text)),
+    let parsed_before = key.policy_before.text().map(Policy::parse);
+    let parsed_after = match (key.policy_before.text(), key.policy_after.text()) {
+        (Some(a), Some(b)) if a == b => None,
+        (_, Some(text)) => Some(Policy::parse(text)),
         _ => None,
     };
     let before = match &key.policy_before {
@@ -236,9 +251,11 @@ fn analyse_key(inv: &Inventory, idx: usize, key: &Key, trace: bool) -> KeyAnalys
         ),
     };
     let policy_written = match (&key.policy_before, &key.policy_after) {
-        (PolicyText::Known { text: a, .. }, PolicyText::Known { text: b, .. }) => a != b,
         (_, PolicyText::Absent) => false,
-        _ => true,
+        (a, b) => match (a.text(), b.text()) {
+            (Some(a), Some(b)) => a != b,
+            _ => true,
+        },
     } || matches!(key.lifecycle, Lifecycle::Created | Lifecycle::Replaced);
     KeyAnalysis {
         key: idx,
@@ -277,17 +294,33 @@ fn phase(
 ) -> PhaseResult {
     let default;
     let (policy, source, note, via) = match text {
-        PolicyText::Known { via, .. } => match parsed.expect("known policies are parsed") {
-            Ok(p) => (p, PolicySource::Literal, None, via.clone()),
-            Err(e) => {
-                let mut r = PhaseResult::simple(Verdict::Unknown, PolicySource::Literal, None);
-                r.unknown
-                    .push(format!("the policy is not a valid key policy: {e}"));
-                r.policy_error = Some(e.message.clone());
-                r.policy_via = via.clone();
-                return r;
+        PolicyText::Known { via, .. } | PolicyText::Resolved { via, .. } => {
+            let (source, note) = match text {
+                PolicyText::Resolved { resolved, .. } => (
+                    match resolved.from {
+                        Rebuilt::DataSource => PolicySource::DataSource,
+                        Rebuilt::Configuration => PolicySource::Configuration,
+                        Rebuilt::HclSource => PolicySource::HclSource,
+                    },
+                    Some(match resolved.from {
+                        Rebuilt::DataSource => format!("taken from {}", resolved.detail),
+                        _ => format!("rebuilt from {}", resolved.detail),
+                    }),
+                ),
+                _ => (PolicySource::Literal, None),
+            };
+            match parsed.expect("known policies are parsed") {
+                Ok(p) => (p, source, note, via.clone()),
+                Err(e) => {
+                    let mut r = PhaseResult::simple(Verdict::Unknown, source, note);
+                    r.unknown
+                        .push(format!("the policy is not a valid key policy: {e}"));
+                    r.policy_error = Some(e.message.clone());
+                    r.policy_via = via.clone();
+                    return r;
+                }
             }
-        },
+        }
         PolicyText::Default { reason } => (
             {
                 default = default_policy();

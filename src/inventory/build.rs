@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::link::{self, Configs};
+use super::resolve::DataDraft;
 use super::{Identity, Input, Inventory, Lifecycle, Principal, PrincipalKind};
 use serde_json::value::RawValue;
 
@@ -46,6 +47,8 @@ pub(super) struct Collected<'a> {
     pub permission_sets: Vec<(String, String, Option<String>, Lifecycle)>,
     /// Account assignments: (address, permission set arn, account, lifecycle).
     pub assignments: Vec<(String, String, String, Lifecycle)>,
+    /// Policy documents, the caller identity and the partition.
+    pub data: Vec<DataDraft<'a>>,
 }
 
 /// Builds the inventory of all inputs.
@@ -127,7 +130,41 @@ pub fn build<'a>(inputs: &'a [Input<'_>]) -> Inventory<'a> {
         .filter(|p| p.managed)
         .map(|p| (p.address.clone(), p.lifecycle))
         .collect();
-    let (keys, notes) = link::join(collected, &configs, &lifecycles);
+    let data: Vec<Vec<DataDraft<'a>>> = collected
+        .iter_mut()
+        .map(|c| std::mem::take(&mut c.data))
+        .collect();
+    let (keys, notes) = {
+        let mut principals = HashMap::new();
+        for p in &inv.principals {
+            principals.entry(p.address.as_str()).or_insert(p);
+        }
+        let world = link::World {
+            configs: &configs,
+            lifecycles: &lifecycles,
+            principals,
+            data: data
+                .iter()
+                .map(|d| d.iter().map(|x| (x.address.as_str(), x)).collect())
+                .collect(),
+            root_vars: inputs
+                .iter()
+                .map(|i| {
+                    i.doc
+                        .raw
+                        .variables
+                        .iter()
+                        .flatten()
+                        .filter_map(|(k, v)| {
+                            let value = serde_json::from_str(v.value.as_deref()?.get()).ok()?;
+                            Some((k.clone(), value))
+                        })
+                        .collect()
+                })
+                .collect(),
+        };
+        link::join(collected, &world)
+    };
     inv.notes.extend(notes);
     inv.keys.reserve_exact(keys.len());
     for mut k in keys {
@@ -237,7 +274,7 @@ fn collect<'a>(src: usize, input: &'a Input<'_>) -> Collected<'a> {
         };
         let before = change.and_then(|c| c.before.as_deref());
         let after = change.and_then(|c| c.after());
-        let unknown = change.map(|c| c.after_unknown).unwrap_or_default();
+        let unknown = change.map(|c| c.after_unknown.clone()).unwrap_or_default();
         if is_relevant(rtype) {
             seen.insert(address.to_owned());
         }
@@ -252,6 +289,7 @@ fn collect<'a>(src: usize, input: &'a Input<'_>) -> Collected<'a> {
                 name: rc.name.as_deref().unwrap_or(""),
                 index: index_text(rc.index.as_deref()),
                 lifecycle,
+                deferred: is_data && change.is_some_and(|c| c.actions.iter().any(|a| a == "read")),
             },
             before,
             after,
@@ -277,6 +315,7 @@ fn collect<'a>(src: usize, input: &'a Input<'_>) -> Collected<'a> {
                 name: r.name.as_deref().unwrap_or(""),
                 index: index_text(r.index.as_deref()),
                 lifecycle: Lifecycle::Kept,
+                deferred: false,
             },
             r.values.as_deref(),
             r.values.as_deref(),
@@ -336,6 +375,8 @@ struct Seen<'s> {
     name: &'s str,
     index: Option<String>,
     lifecycle: Lifecycle,
+    /// A data source read at apply time.
+    deferred: bool,
 }
 
 fn add<'a>(
@@ -345,6 +386,19 @@ fn add<'a>(
     after: Option<&'a Attrs<'a>>,
     unknown: Unknowns,
 ) {
+    if s.is_data
+        && matches!(
+            s.rtype,
+            "aws_iam_policy_document" | "aws_caller_identity" | "aws_partition"
+        )
+    {
+        c.data.push(DataDraft {
+            address: s.address.to_owned(),
+            after: after.or(before).unwrap_or(&NO_ATTRS),
+            unknown: unknown.clone(),
+            deferred: s.deferred,
+        });
+    }
     match (s.rtype, s.is_data) {
         ("aws_caller_identity", true) => {
             let a = after.or(before).unwrap_or(&NO_ATTRS);

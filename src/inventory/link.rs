@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::value::RawValue;
 
 use super::build::{Collected, Draft, KEY_POLICY_TYPE, KEY_TYPES, policy_of};
-use super::{Key, Lifecycle, PolicyText};
+use super::resolve::{DataDraft, Rebuilt, Resolver};
+use super::{Key, Lifecycle, PolicyText, Principal};
 use crate::plan::Document;
 use crate::plan::address::module_calls;
 use crate::plan::model::Expression;
@@ -22,6 +23,8 @@ pub(super) struct ConfigEntry {
     pub key_id_refs: Vec<String>,
     /// `policy`'s references (to say what an unknown policy is built from).
     pub policy_refs: Vec<String>,
+    /// The `policy` expression (keys and key policies) or all expressions (documents).
+    pub expr: Option<serde_json::Value>,
 }
 
 /// The configurations of all inputs, each indexed the first time it is needed (most plans
@@ -47,7 +50,14 @@ impl<'d, 'a> Configs<'d, 'a> {
 #[derive(Debug, Default)]
 pub(super) struct ConfigIndex {
     pub present: bool,
+    /// Whether any module has a `data.aws_iam_policy_document`.
+    pub has_documents: bool,
     entries: HashMap<(Vec<String>, String), ConfigEntry>,
+    /// Module call arguments by (calling module's path, call name).
+    calls: HashMap<(Vec<String>, String), serde_json::Map<String, serde_json::Value>>,
+    /// Output expressions and variable defaults by (module path, name).
+    outputs: HashMap<(Vec<String>, String), serde_json::Value>,
+    defaults: HashMap<(Vec<String>, String), serde_json::Value>,
 }
 
 impl ConfigIndex {
@@ -57,7 +67,11 @@ impl ConfigIndex {
         };
         let mut idx = ConfigIndex {
             present: true,
-            entries: HashMap::new(),
+            ..ConfigIndex::default()
+        };
+        let json = |r: &Option<Box<RawValue>>| -> Option<serde_json::Value> {
+            r.as_deref()
+                .and_then(|r| serde_json::from_str(r.get()).ok())
         };
         let Some(root) = &cfg.root_module else {
             return idx;
@@ -72,11 +86,11 @@ impl ConfigIndex {
                     if t == "aws_iam_policy_document" {
                         // What the document is built from, anywhere in its blocks.
                         let mut e = ConfigEntry::default();
-                        if let Some(x) = &r.expressions {
-                            if let Ok(v) = serde_json::from_str::<serde_json::Value>(x.get()) {
-                                collect_references(&v, &mut e.policy_refs);
-                            }
+                        if let Some(v) = json(&r.expressions) {
+                            collect_references(&v, &mut e.policy_refs);
+                            e.expr = Some(v);
                         }
+                        idx.has_documents = true;
                         idx.entries
                             .insert((path.clone(), format!("data.{t}.{n}")), e);
                     }
@@ -104,6 +118,11 @@ impl ConfigIndex {
                             if attr == "key_id" {
                                 e.key_id_refs = refs;
                             } else {
+                                // A constant policy is in the plan already; keep only
+                                // expressions that may need rebuilding.
+                                if x.constant_value.is_none() {
+                                    e.expr = serde_json::from_str(expr.get()).ok();
+                                }
                                 e.policy_refs = refs;
                             }
                         }
@@ -111,7 +130,20 @@ impl ConfigIndex {
                 }
                 idx.entries.insert((path.clone(), format!("{t}.{n}")), e);
             }
+            for (name, v) in &m.variables {
+                if let Some(d) = json(&v.default) {
+                    idx.defaults.insert((path.clone(), name.to_string()), d);
+                }
+            }
+            for (name, o) in &m.outputs {
+                if let Some(e) = json(&o.expression) {
+                    idx.outputs.insert((path.clone(), name.to_string()), e);
+                }
+            }
             for (call, mc) in &m.module_calls {
+                if let Some(serde_json::Value::Object(args)) = json(&mc.expressions) {
+                    idx.calls.insert((path.clone(), call.to_string()), args);
+                }
                 if let Some(child) = &mc.module {
                     let mut p = path.clone();
                     p.push(call.to_string());
@@ -120,6 +152,50 @@ impl ConfigIndex {
             }
         }
         idx
+    }
+
+    /// An index holding one block's expressions (for tests).
+    #[cfg(test)]
+    pub fn with_block(path: &[String], block: &str, expr: serde_json::Value) -> ConfigIndex {
+        let mut idx = ConfigIndex {
+            present: true,
+            has_documents: true,
+            ..ConfigIndex::default()
+        };
+        idx.entries.insert(
+            (path.to_vec(), block.to_owned()),
+            ConfigEntry {
+                expr: Some(expr),
+                ..ConfigEntry::default()
+            },
+        );
+        idx
+    }
+
+    /// A module call's arguments (variable name → expression).
+    pub fn call_args(
+        &self,
+        path: &[String],
+        call: &str,
+    ) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        self.calls.get(&(path.to_vec(), call.to_owned()))
+    }
+
+    /// A module output's expression.
+    pub fn output(&self, path: &[String], name: &str) -> Option<&serde_json::Value> {
+        self.outputs.get(&(path.to_vec(), name.to_owned()))
+    }
+
+    /// A module variable's default value.
+    pub fn variable_default(&self, path: &[String], name: &str) -> Option<&serde_json::Value> {
+        self.defaults.get(&(path.to_vec(), name.to_owned()))
+    }
+
+    /// The expressions of a block (`data.aws_iam_policy_document.x`) in a module.
+    pub fn block(&self, path: &[String], block: &str) -> Option<&serde_json::Value> {
+        self.entries
+            .get(&(path.to_vec(), block.to_owned()))
+            .and_then(|e| e.expr.as_ref())
     }
 
     /// The data source a module-relative `data.TYPE.NAME` reference names, in a module.
@@ -223,9 +299,9 @@ fn unknown_because(
 /// Joins policy resources to keys and builds the keys.
 pub(super) fn join<'a>(
     collected: Vec<Collected<'a>>,
-    configs: &Configs,
-    lifecycles: &HashMap<String, Lifecycle>,
+    world: &World<'_, 'a>,
 ) -> (Vec<Key<'a>>, Vec<(usize, String)>) {
+    let configs = world.configs;
     let mut notes = Vec::new();
     let mut keys: Vec<Draft<'a>> = Vec::new();
     let mut policies: Vec<Draft<'a>> = Vec::new();
@@ -274,10 +350,10 @@ pub(super) fn join<'a>(
     let mut out = Vec::with_capacity(keys.len() + standalone.len());
     for (ki, k) in keys.iter().enumerate() {
         let p = attached[ki].map(|pi| &policies[pi]);
-        out.push(make_key(k, p, configs, k.source, lifecycles));
+        out.push(make_key(k, p, world));
     }
     for pi in standalone {
-        out.push(make_standalone(&policies[pi]));
+        out.push(make_standalone(&policies[pi], world));
     }
     (out, notes)
 }
@@ -353,13 +429,7 @@ fn arn_parts(arn: Option<&str>) -> (Option<String>, Option<String>) {
     }
 }
 
-fn make_key<'a>(
-    k: &Draft<'a>,
-    p: Option<&Draft<'a>>,
-    configs: &Configs,
-    src: usize,
-    lifecycles: &HashMap<String, Lifecycle>,
-) -> Key<'a> {
+fn make_key<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>, world: &World<'_, 'a>) -> Key<'a> {
     let keeps_arn = matches!(
         k.lifecycle,
         Lifecycle::Kept | Lifecycle::Updated | Lifecycle::Forgotten
@@ -405,7 +475,7 @@ fn make_key<'a>(
         partition,
         tags: k.after.tags().or(k.before.tags()),
         policy_before: key_before(k, p),
-        policy_after: key_after(k, p, || configs.get(src), lifecycles),
+        policy_after: key_after(k, p, world),
         policy_resource: p.map(|p| p.address.clone()),
         bypass,
         ids,
@@ -435,16 +505,29 @@ fn key_before<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>) -> PolicyText<'a> {
     }
 }
 
-fn from_policy_resource<'a>(p: &Draft<'a>) -> PolicyText<'a> {
+fn from_policy_resource<'a>(p: &Draft<'a>, world: &World<'_, 'a>) -> PolicyText<'a> {
     if p.lifecycle.exists_after() {
         return match policy_of(p.after) {
             Some(t) => PolicyText::Known {
                 text: t,
                 via: Some(p.address.clone()),
             },
-            None => PolicyText::Unknown {
-                reason: format!("the policy of {} is known only after apply", p.address),
-            },
+            None => {
+                let config = world.configs.get(p.source);
+                let entry = config.lookup(&p.module_address, KEY_POLICY_TYPE, &p.name);
+                let base = format!("the policy of {} is known only after apply", p.address);
+                match entry {
+                    Some(e) => resolve_or_explain(
+                        e,
+                        config,
+                        &p.module_address,
+                        world,
+                        p.source,
+                        Some(p.address.clone()),
+                    ),
+                    None => PolicyText::Unknown { reason: base },
+                }
+            }
         };
     }
     if p.before.bypass_policy_lockout_safety_check.0 == Some(true) {
@@ -470,20 +553,15 @@ fn from_policy_resource<'a>(p: &Draft<'a>) -> PolicyText<'a> {
     }
 }
 
-fn key_after<'a, 'c>(
-    k: &Draft<'a>,
-    p: Option<&Draft<'a>>,
-    config: impl FnOnce() -> &'c ConfigIndex,
-    lifecycles: &HashMap<String, Lifecycle>,
-) -> PolicyText<'a> {
+fn key_after<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>, world: &World<'_, 'a>) -> PolicyText<'a> {
     if !k.lifecycle.exists_after() {
         return PolicyText::Absent;
     }
     if let Some(p) = p {
-        return from_policy_resource(p);
+        return from_policy_resource(p, world);
     }
     if let Some(t) = policy_of(k.after) {
-        return PolicyText::Known { text: t, via: None };
+        return from_document(k, world).unwrap_or(PolicyText::Known { text: t, via: None });
     }
     if matches!(k.lifecycle, Lifecycle::Kept | Lifecycle::Forgotten) {
         if let Some(t) = policy_of(k.before) {
@@ -491,14 +569,12 @@ fn key_after<'a, 'c>(
         }
     }
     if k.unknown.policy.0 {
-        let config = config();
+        let config = world.configs.get(k.source);
         return match config.lookup(&k.module_address, &k.rtype, &k.name) {
             Some(e) if !e.attrs.contains("policy") => PolicyText::Default {
                 reason: "the configuration sets no policy, so KMS applies its default key policy".into(),
             },
-            Some(e) => PolicyText::Unknown {
-                reason: unknown_because(e, config, &k.module_address, lifecycles),
-            },
+            Some(e) => resolve_or_explain(e, config, &k.module_address, world, k.source, None),
             None if config.present => PolicyText::Unknown {
                 reason: "the policy is known only after apply, and the key's block was not found in the configuration".into(),
             },
@@ -512,8 +588,73 @@ fn key_after<'a, 'c>(
     }
 }
 
+/// A known policy that the configuration sets to a policy document read during the plan:
+/// the same text, marked with where it comes from.
+fn from_document<'a>(k: &Draft<'a>, world: &World<'_, 'a>) -> Option<PolicyText<'a>> {
+    let config = world.configs.get(k.source);
+    if !config.has_documents {
+        return None;
+    }
+    let expr = config
+        .lookup(&k.module_address, &k.rtype, &k.name)?
+        .expr
+        .as_ref()?;
+    let resolver = Resolver {
+        config,
+        data: &world.data[k.source],
+        principals: &world.principals,
+        root_vars: &world.root_vars[k.source],
+    };
+    let resolved = resolver.policy(&k.module_address, expr).ok()?;
+    let same = resolved.from == Rebuilt::DataSource
+        && policy_of(k.after).is_some_and(|t| t.as_ref() == resolved.text);
+    same.then_some(PolicyText::Resolved {
+        resolved,
+        via: None,
+    })
+}
+
+/// Rebuilds an unknown policy from the plan and configuration, or says why it stays unknown.
+fn resolve_or_explain<'a>(
+    e: &ConfigEntry,
+    config: &ConfigIndex,
+    module_address: &str,
+    world: &World<'_, 'a>,
+    src: usize,
+    via: Option<String>,
+) -> PolicyText<'a> {
+    let why = unknown_because(e, config, module_address, world.lifecycles);
+    let Some(expr) = &e.expr else {
+        return PolicyText::Unknown { reason: why };
+    };
+    let resolver = Resolver {
+        config,
+        data: &world.data[src],
+        principals: &world.principals,
+        root_vars: &world.root_vars[src],
+    };
+    match resolver.policy(module_address, expr) {
+        Ok(resolved) => PolicyText::Resolved { resolved, via },
+        Err(e) => PolicyText::Unknown {
+            reason: format!("{why} ({e})"),
+        },
+    }
+}
+
+/// What linking needs to know about all inputs.
+pub(super) struct World<'w, 'a> {
+    pub configs: &'w Configs<'w, 'a>,
+    pub lifecycles: &'w HashMap<String, Lifecycle>,
+    /// Principals by address (the first input that has one).
+    pub principals: HashMap<&'w str, &'w Principal<'a>>,
+    /// Per input: its data sources by address.
+    pub data: Vec<HashMap<&'w str, &'w DataDraft<'a>>>,
+    /// Per input: the root module's variable values.
+    pub root_vars: Vec<BTreeMap<String, serde_json::Value>>,
+}
+
 /// A key known only through an `aws_kms_key_policy` whose key is in no input.
-fn make_standalone<'a>(p: &Draft<'a>) -> Key<'a> {
+fn make_standalone<'a>(p: &Draft<'a>, world: &World<'_, 'a>) -> Key<'a> {
     let key_id = p
         .after
         .key_id
@@ -556,7 +697,7 @@ fn make_standalone<'a>(p: &Draft<'a>) -> Key<'a> {
         partition,
         tags: None,
         policy_before: before,
-        policy_after: from_policy_resource(p),
+        policy_after: from_policy_resource(p, world),
         policy_resource: Some(p.address.clone()),
         bypass,
         ids: key_id.into_iter().collect(),

@@ -7,6 +7,7 @@
 
 mod build;
 mod link;
+pub mod resolve;
 
 use crate::policy::tags::Tags;
 use std::borrow::Cow;
@@ -103,10 +104,27 @@ pub enum PolicyText<'a> {
     /// The provider's default key policy (the account principal with `kms:*`): a key
     /// created without a `policy`, or an `aws_kms_key_policy` destroyed without bypass.
     Default { reason: String },
+    /// Not known at plan time as text, but rebuilt from the plan and its configuration; may
+    /// hold placeholders for values that stay unknown.
+    Resolved {
+        resolved: resolve::Resolved,
+        via: Option<String>,
+    },
     /// Not known at plan time.
     Unknown { reason: String },
     /// The key does not exist in this phase.
     Absent,
+}
+
+impl PolicyText<'_> {
+    /// The policy JSON, when it is known or rebuilt.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            PolicyText::Known { text, .. } => Some(text),
+            PolicyText::Resolved { resolved, .. } => Some(&resolved.text),
+            _ => None,
+        }
+    }
 }
 
 /// A KMS key (or a key known only through an `aws_kms_key_policy`).

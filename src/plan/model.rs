@@ -61,6 +61,9 @@ pub struct RawDocument<'a> {
     pub values: Option<Values<'a>>,
     #[serde(borrow, default)]
     pub configuration: Option<Configuration<'a>>,
+    /// The root module's input variable values (plans only).
+    #[serde(default)]
+    pub variables: Option<BTreeMap<String, PlanVariable>>,
     #[serde(default)]
     pub errored: Option<Flag>,
     // Keys that only look-alike documents have; used to refuse them with a useful message.
@@ -91,6 +94,8 @@ pub const READ_TYPES: &[&str] = &[
     "aws_caller_identity",
     "aws_ssoadmin_permission_set",
     "aws_ssoadmin_account_assignment",
+    "aws_iam_policy_document",
+    "aws_partition",
 ];
 
 /// Whether a resource's payload is needed: its type is read, or not known yet (a document
@@ -115,6 +120,7 @@ const INTERNED: &[&str] = &[
     "aws_ssoadmin_permission_set",
     "aws_ssoadmin_account_assignment",
     "aws_iam_policy_document",
+    "aws_partition",
 ];
 
 fn interned(s: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
@@ -423,13 +429,77 @@ pub struct Attrs<'a> {
     /// The rendered document of a `data.aws_iam_policy_document`.
     pub json: MaybeStr<'a>,
     pub account_id: MaybeStr<'a>,
+    /// `data.aws_partition`'s partition.
+    pub partition: MaybeStr<'a>,
     pub primary_key_arn: MaybeStr<'a>,
     pub permission_set_arn: MaybeStr<'a>,
     pub target_id: MaybeStr<'a>,
     pub bypass_policy_lockout_safety_check: MaybeBool,
     /// `tags_all` (which includes the provider's default tags), else `tags`.
     pub tags: MaybeTags,
+    /// The arguments of a `data.aws_iam_policy_document` (in `after`: as planned; in
+    /// `after_unknown`: which of them are known only after apply).
+    pub document: Option<Box<DocumentArgs>>,
 }
+
+/// The arguments of `data.aws_iam_policy_document` that shape its JSON, kept as written.
+#[derive(Debug, Default, Clone)]
+pub struct DocumentArgs {
+    pub statement: Option<Box<RawValue>>,
+    pub source_policy_documents: Option<Box<RawValue>>,
+    pub override_policy_documents: Option<Box<RawValue>>,
+    pub source_json: Option<Box<RawValue>>,
+    pub override_json: Option<Box<RawValue>>,
+    pub version: Option<Box<RawValue>>,
+    pub policy_id: Option<Box<RawValue>>,
+}
+
+impl PartialEq for DocumentArgs {
+    fn eq(&self, o: &Self) -> bool {
+        let raw = |a: &Option<Box<RawValue>>| a.as_ref().map(|r| r.get().to_owned());
+        raw(&self.statement) == raw(&o.statement)
+            && raw(&self.source_policy_documents) == raw(&o.source_policy_documents)
+            && raw(&self.override_policy_documents) == raw(&o.override_policy_documents)
+            && raw(&self.source_json) == raw(&o.source_json)
+            && raw(&self.override_json) == raw(&o.override_json)
+            && raw(&self.version) == raw(&o.version)
+            && raw(&self.policy_id) == raw(&o.policy_id)
+    }
+}
+
+impl DocumentArgs {
+    /// Reads one document argument into its slot; `false` if `key` is not one.
+    fn read<'de, A: MapAccess<'de>>(
+        slot: &mut Option<Box<DocumentArgs>>,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        let d = slot.get_or_insert_with(Default::default);
+        let field = match key {
+            "statement" => &mut d.statement,
+            "source_policy_documents" => &mut d.source_policy_documents,
+            "override_policy_documents" => &mut d.override_policy_documents,
+            "source_json" => &mut d.source_json,
+            "override_json" => &mut d.override_json,
+            "version" => &mut d.version,
+            "policy_id" => &mut d.policy_id,
+            _ => return Ok(false),
+        };
+        *field = map.next_value()?;
+        Ok(true)
+    }
+}
+
+/// The argument names [`DocumentArgs`] keeps.
+const DOCUMENT_ARGS: &[&str] = &[
+    "statement",
+    "source_policy_documents",
+    "override_policy_documents",
+    "source_json",
+    "override_json",
+    "version",
+    "policy_id",
+];
 
 /// The empty attribute set.
 pub static NO_ATTRS: Attrs<'static> = Attrs {
@@ -442,11 +512,13 @@ pub static NO_ATTRS: Attrs<'static> = Attrs {
     policy: MaybeStr(None),
     json: MaybeStr(None),
     account_id: MaybeStr(None),
+    partition: MaybeStr(None),
     primary_key_arn: MaybeStr(None),
     permission_set_arn: MaybeStr(None),
     target_id: MaybeStr(None),
     bypass_policy_lockout_safety_check: MaybeBool(None),
     tags: MaybeTags(None),
+    document: None,
 };
 
 impl<'a> Attrs<'a> {
@@ -478,6 +550,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attrs<'a> {
                         Some("policy") => &mut a.policy,
                         Some("json") => &mut a.json,
                         Some("account_id") => &mut a.account_id,
+                        Some("partition") => &mut a.partition,
                         Some("primary_key_arn") => &mut a.primary_key_arn,
                         Some("permission_set_arn") => &mut a.permission_set_arn,
                         Some("target_id") => &mut a.target_id,
@@ -495,6 +568,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attrs<'a> {
                         }
                         Some("tags") if !tags_all => {
                             a.tags = map.next_value()?;
+                            continue;
+                        }
+                        Some(k) if DOCUMENT_ARGS.contains(&k) => {
+                            DocumentArgs::read(&mut a.document, k, &mut map)?;
                             continue;
                         }
                         _ => {
@@ -521,7 +598,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attrs<'a> {
 
 /// `after_unknown` flags for the attributes in [`Attrs`]; anything but an object of
 /// booleans reads as "nothing unknown".
-#[derive(Debug, Default, Clone, Copy, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Unknowns {
     pub arn: Flag,
     pub key_id: Flag,
@@ -530,6 +607,8 @@ pub struct Unknowns {
     pub json: Flag,
     pub name: Flag,
     pub unique_id: Flag,
+    /// A policy document's arguments, as `true` (unknown) / `false` trees.
+    pub document: Option<Box<DocumentArgs>>,
 }
 
 impl<'de> Deserialize<'de> for Unknowns {
@@ -551,6 +630,10 @@ impl<'de> Deserialize<'de> for Unknowns {
                         Some("json") => &mut u.json,
                         Some("name") => &mut u.name,
                         Some("unique_id") => &mut u.unique_id,
+                        Some(k) if DOCUMENT_ARGS.contains(&k) => {
+                            DocumentArgs::read(&mut u.document, k, &mut map)?;
+                            continue;
+                        }
                         _ => {
                             map.next_value::<IgnoredAny>()?;
                             continue;
@@ -761,6 +844,13 @@ pub struct ModuleCall<'a> {
     pub for_each_expression: Option<Box<RawValue>>,
     #[serde(borrow, default)]
     pub module: Option<ConfigModule<'a>>,
+}
+
+/// A root module variable's value in a plan.
+#[derive(Debug, Deserialize, Default)]
+pub struct PlanVariable {
+    #[serde(default)]
+    pub value: Option<Box<RawValue>>,
 }
 
 /// A module's input variable.

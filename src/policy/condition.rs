@@ -1,5 +1,6 @@
 //! Condition operators with three-valued logic (semantics.md §3–§4).
 
+use super::document::unknown_in;
 use super::glob::glob_match;
 
 /// A request-context value of a condition key, for one candidate caller.
@@ -211,6 +212,9 @@ impl Condition {
     /// Evaluates this condition for the caller described by `ctx`.
     pub fn eval(&self, ctx: &dyn Context) -> CondResult {
         let op = &self.op;
+        if let Some(what) = unknown_in(&self.key).or_else(|| unknown_in(&self.operator)) {
+            return CondResult::Unknown(format!("known only after apply ({what})"));
+        }
         if op.base == Base::Unknown {
             return CondResult::Unknown(format!("unknown condition operator {}", self.operator));
         }
@@ -243,27 +247,44 @@ impl Condition {
             ));
         }
         let mut patterns = Vec::with_capacity(self.values.len());
+        // A value known only after apply could match anything: the condition is decided
+        // only if it comes out the same whether that value matches every value or none.
+        let mut placeholder = None;
         for p in &self.values {
+            if let Some(what) = unknown_in(p) {
+                placeholder.get_or_insert(what);
+                continue;
+            }
             match substitute(p, ctx) {
                 Pattern::Text(t) => patterns.push(t),
                 Pattern::Never => {}
                 Pattern::Unknown(r) => return CondResult::Unknown(r),
             }
         }
-        let any_match = |v: &str| patterns.iter().any(|p| matches_one(&op.base, p, v));
-        let ok = |v: &String| {
-            if op.negated() {
-                !any_match(v)
-            } else {
-                any_match(v)
+        let decide = |wildcard: bool| {
+            let any_match =
+                |v: &str| wildcard || patterns.iter().any(|p| matches_one(&op.base, p, v));
+            let ok = |v: &String| {
+                if op.negated() {
+                    !any_match(v)
+                } else {
+                    any_match(v)
+                }
+            };
+            match op.set {
+                SetOp::ForAllValues => values.iter().all(ok),
+                SetOp::ForAnyValue => values.iter().any(ok),
+                SetOp::None if op.negated() => values.iter().all(ok),
+                SetOp::None => values.iter().any(ok),
             }
         };
-        bool_result(match op.set {
-            SetOp::ForAllValues => values.iter().all(ok),
-            SetOp::ForAnyValue => values.iter().any(ok),
-            SetOp::None if op.negated() => values.iter().all(ok),
-            SetOp::None => values.iter().any(ok),
-        })
+        let known = decide(false);
+        match placeholder {
+            Some(what) if decide(true) != known => {
+                CondResult::Unknown(format!("a value is known only after apply ({what})"))
+            }
+            _ => bool_result(known),
+        }
     }
 
     /// Whether this condition compares the caller's principal ARN.

@@ -9,6 +9,34 @@ use serde_json::{Map, Value};
 use super::arn::{PrincipalArn, classify_principal, is_account_id, is_unique_id};
 use super::condition::{Condition, Operator};
 
+/// Starts a value that is known only after apply, in a policy rebuilt from the configuration
+/// (see `inventory::resolve`). The text up to [`UNKNOWN_END`] says what the value is. The
+/// evaluator treats any string containing it as "could be anything": a statement whose list
+/// holds one still counts for its known elements.
+pub const UNKNOWN_START: char = '\u{1}';
+pub const UNKNOWN_END: char = '\u{2}';
+
+/// A placeholder for a value known only after apply; `what` names it.
+pub fn unknown_value(what: &str) -> String {
+    let clean: String = what
+        .chars()
+        .filter(|c| *c != UNKNOWN_START && *c != UNKNOWN_END)
+        .collect();
+    format!("{UNKNOWN_START}{clean}{UNKNOWN_END}")
+}
+
+/// What the first placeholder in `s` stands for, if `s` holds one.
+pub fn unknown_in(s: &str) -> Option<&str> {
+    let start = s.find(UNKNOWN_START)? + UNKNOWN_START.len_utf8();
+    let rest = &s[start..];
+    Some(rest.find(UNKNOWN_END).map_or(rest, |e| &rest[..e]))
+}
+
+/// How messages show a string that may hold placeholders: `⟨what⟩`.
+pub fn display_value(s: &str) -> String {
+    s.replace(UNKNOWN_START, "⟨").replace(UNKNOWN_END, "⟩")
+}
+
 /// A parsed key policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
@@ -89,10 +117,15 @@ pub enum PrincipalRef {
     Service(String),
     /// `{"Federated": ...}`, `{"CanonicalUser": ...}`, other ARNs: never a manager here.
     Other(String),
+    /// A value known only after apply (see [`unknown_value`]): it may name anyone.
+    Unknown(String),
 }
 
 impl PrincipalRef {
     pub fn from_aws(s: &str) -> PrincipalRef {
+        if let Some(what) = unknown_in(s) {
+            return PrincipalRef::Unknown(what.to_owned());
+        }
         if s == "*" {
             return PrincipalRef::Any;
         }
@@ -126,6 +159,7 @@ impl PrincipalRef {
             | PrincipalRef::UniqueId(s)
             | PrincipalRef::Service(s)
             | PrincipalRef::Other(s) => s.clone(),
+            PrincipalRef::Unknown(what) => format!("⟨{what}⟩"),
             PrincipalRef::AssumedRole { arn, .. } => arn.clone(),
         }
     }
@@ -288,6 +322,7 @@ fn string_list(v: &Value, at: &str) -> Result<Vec<String>, PolicyError> {
 fn parse_principals(v: &Value, at: &str) -> Result<Vec<PrincipalRef>, PolicyError> {
     match v {
         Value::String(s) if s == "*" => Ok(vec![PrincipalRef::Any]),
+        Value::String(s) if unknown_in(s).is_some() => Ok(vec![PrincipalRef::from_aws(s)]),
         Value::String(s) => err(format!(
             "{at} is the string {s:?}; only \"*\" may be written without {{\"AWS\": ...}}"
         )),
@@ -297,6 +332,9 @@ fn parse_principals(v: &Value, at: &str) -> Result<Vec<PrincipalRef>, PolicyErro
                 let items = string_list(val, &format!("{at}.{k}"))?;
                 for s in items {
                     out.push(match k.to_ascii_lowercase().as_str() {
+                        _ if unknown_in(k).is_some() => {
+                            PrincipalRef::Unknown(unknown_in(k).unwrap_or_default().to_owned())
+                        }
                         "aws" => PrincipalRef::from_aws(&s),
                         "service" => PrincipalRef::Service(s),
                         "federated" | "canonicaluser" => PrincipalRef::Other(s),

@@ -7,7 +7,7 @@ use crate::policy::tags::Tags;
 
 use super::condition::{CondResult, Context, CtxValue};
 use super::document::{
-    ActionSpec, Effect, Policy, PrincipalRef, PrincipalSpec, ResourceSpec, Statement,
+    ActionSpec, Effect, Policy, PrincipalRef, PrincipalSpec, ResourceSpec, Statement, unknown_in,
 };
 use super::glob::glob_match;
 
@@ -101,8 +101,15 @@ pub enum Via {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StatementOutcome {
     pub index: usize,
+    /// How a known entry of `Principal` (or `NotPrincipal`) reaches the caller.
     pub principal: Option<Via>,
+    /// Whether the principal element covers the caller: unknown when only an entry known
+    /// after apply could.
+    pub principal_matches: Tri,
+    /// `Action` / `NotAction` covers the action for sure.
     pub action: bool,
+    /// The same, three-valued: unknown when only an entry known after apply could decide.
+    pub action_matches: Tri,
     pub resource: Tri,
     pub condition: Tri,
     pub applies: Tri,
@@ -177,6 +184,10 @@ fn statement_outcome(
     caller: &Caller,
     ctx: &CallerContext,
 ) -> StatementOutcome {
+    let unknown_ref = st.principal.refs().iter().find_map(|r| match r {
+        PrincipalRef::Unknown(what) => Some(what.as_str()),
+        _ => None,
+    });
     let principal = match &st.principal {
         PrincipalSpec::Principal(refs) => refs
             .iter()
@@ -186,11 +197,26 @@ fn statement_outcome(
             (!not_principal_covers(refs, target, caller)).then_some(Via::Wildcard)
         }
     };
-    let action = action_matches(&st.action, target.action);
+    // An entry known only after apply could name the caller (in Principal) or exempt it
+    // (in NotPrincipal).
+    let (principal, principal_matches) = match (principal, unknown_ref) {
+        (Some(v), Some(_)) if matches!(st.principal, PrincipalSpec::NotPrincipal(_)) => {
+            (Some(v), Tri::Unknown)
+        }
+        (Some(v), _) => (Some(v), Tri::True),
+        (None, Some(_)) if matches!(st.principal, PrincipalSpec::Principal(_)) => {
+            (None, Tri::Unknown)
+        }
+        (None, _) => (None, Tri::False),
+    };
+    let principal_reason = (principal_matches == Tri::Unknown)
+        .then(|| unknown_ref.map(|w| format!("a principal entry is known only after apply ({w})")))
+        .flatten();
+    let (action, action_reason) = action_matches_tri(&st.action, target.action);
     let (resource, resource_reason) = resource_matches(&st.resource, target.key_arn);
     let mut condition = Tri::True;
     let mut cond_reason = None;
-    if principal.is_some() && action {
+    if principal_matches != Tri::False && action != Tri::False {
         for c in &st.conditions {
             let r = match c.eval(ctx) {
                 CondResult::True => Tri::True,
@@ -209,16 +235,21 @@ fn statement_outcome(
             }
         }
     }
-    let applies = Tri::from_bool(principal.is_some() && action)
-        .and(resource)
-        .and(condition);
+    let applies = principal_matches.and(action).and(resource).and(condition);
     let unknown_reason = (applies == Tri::Unknown)
-        .then(|| cond_reason.or(resource_reason))
+        .then(|| {
+            principal_reason
+                .or(action_reason)
+                .or(cond_reason)
+                .or(resource_reason)
+        })
         .flatten();
     StatementOutcome {
         index: st.index,
         principal,
-        action,
+        principal_matches,
+        action: action == Tri::True,
+        action_matches: action,
         resource,
         condition,
         applies,
@@ -279,7 +310,7 @@ fn principal_match(
             }))
         .then_some(Via::Principal),
         PrincipalRef::UniqueId(id) => caller.bound_ids.contains(id).then_some(Via::Principal),
-        PrincipalRef::Service(_) | PrincipalRef::Other(_) => None,
+        PrincipalRef::Service(_) | PrincipalRef::Other(_) | PrincipalRef::Unknown(_) => None,
     }
 }
 
@@ -311,11 +342,29 @@ fn not_principal_covers(refs: &[PrincipalRef], target: &Target, caller: &Caller)
     }
 }
 
-/// Whether an `Action`/`NotAction` element covers `action`.
-pub fn action_matches(spec: &ActionSpec, action: &str) -> bool {
+/// Whether an `Action`/`NotAction` element covers `action`: unknown when only an entry
+/// known after apply could decide it.
+pub fn action_matches(spec: &ActionSpec, action: &str) -> Tri {
+    action_matches_tri(spec, action).0
+}
+
+fn action_matches_tri(spec: &ActionSpec, action: &str) -> (Tri, Option<String>) {
+    let (ActionSpec::Action(list) | ActionSpec::NotAction(list)) = spec;
+    let known = list
+        .iter()
+        .any(|p| unknown_in(p).is_none() && glob_match(p, action, true));
+    let unknown = list.iter().find_map(|p| unknown_in(p));
+    let listed = match (known, unknown) {
+        (true, _) => Tri::True,
+        (false, Some(_)) => Tri::Unknown,
+        (false, None) => Tri::False,
+    };
+    let reason = (listed == Tri::Unknown)
+        .then(|| unknown.map(|w| format!("an action entry is known only after apply ({w})")))
+        .flatten();
     match spec {
-        ActionSpec::Action(list) => list.iter().any(|p| glob_match(p, action, true)),
-        ActionSpec::NotAction(list) => !list.iter().any(|p| glob_match(p, action, true)),
+        ActionSpec::Action(_) => (listed, reason),
+        ActionSpec::NotAction(_) => (listed.negate(), reason),
     }
 }
 
@@ -323,6 +372,22 @@ fn resource_matches(spec: &ResourceSpec, key_arn: Option<&str>) -> (Tri, Option<
     let any = |list: &[String]| -> (Tri, Option<String>) {
         if list.iter().any(|r| r == "*") {
             return (Tri::True, None);
+        }
+        if let Some(what) = list.iter().find_map(|r| unknown_in(r)) {
+            let known = key_arn.is_some_and(|arn| {
+                list.iter()
+                    .any(|r| unknown_in(r).is_none() && glob_match(r, arn, false))
+            });
+            return if known {
+                (Tri::True, None)
+            } else {
+                (
+                    Tri::Unknown,
+                    Some(format!(
+                        "a resource entry is known only after apply ({what})"
+                    )),
+                )
+            };
         }
         match key_arn {
             Some(arn) => (

@@ -11,13 +11,16 @@ use serde::Serialize;
 use crate::analysis::{CandidateTrace, KeyAnalysis, PhaseResult, Verdict};
 use crate::error::display_source;
 use crate::inventory::{Inventory, Key, PolicyText};
-use crate::policy::document::Effect;
+use crate::policy::document::{Effect, display_value};
 use crate::policy::eval::{StatementOutcome, Tri, Via};
 
 /// The policy text of a phase, pretty-printed where it is JSON.
 fn policy_json(key: &Key, text: &PolicyText) -> Option<serde_json::Value> {
     match text {
         PolicyText::Known { text, .. } => serde_json::from_str(text).ok(),
+        PolicyText::Resolved { resolved, .. } => {
+            serde_json::from_str(&resolved.text).ok().map(shown)
+        }
         PolicyText::Default { .. } => {
             let account = key.account.as_deref().unwrap_or("ACCOUNT_ID");
             let partition = key.partition.as_deref().unwrap_or("aws");
@@ -37,10 +40,34 @@ fn policy_json(key: &Key, text: &PolicyText) -> Option<serde_json::Value> {
     }
 }
 
+/// A rebuilt policy as people read it: each value known only after apply as `⟨what⟩`.
+fn shown(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(display_value(&s)),
+        Value::Array(a) => Value::Array(a.into_iter().map(shown).collect()),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (display_value(&k), shown(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 #[derive(Serialize)]
 struct JsonPhase<'a> {
     verdict: Verdict,
     policy_source: crate::analysis::PolicySource,
+    /// What a rebuilt policy was built from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rebuilt_from: Option<&'a str>,
+    /// The values of a rebuilt policy that stay unknown (`⟨…⟩` in `policy`).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    placeholders: &'a [String],
+    /// Values of a rebuilt policy that the plan did not show, and where each comes from.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    symbolic_values: &'a [String],
     policy_resource: Option<&'a str>,
     /// The policy as JSON, when it is known (`null` otherwise; see `unknown`).
     policy: Option<serde_json::Value>,
@@ -68,9 +95,18 @@ struct JsonExplain<'a> {
 
 fn json_phase<'a>(key: &Key, text: &'a PolicyText, p: &'a PhaseResult) -> JsonPhase<'a> {
     let policy = policy_json(key, text);
+    let resolved = match text {
+        PolicyText::Resolved { resolved, .. } => Some(resolved),
+        _ => None,
+    };
     JsonPhase {
         verdict: p.verdict,
         policy_source: p.policy_source,
+        rebuilt_from: resolved.map(|r| r.detail.as_str()),
+        placeholders: resolved
+            .map(|r| r.placeholders.as_slice())
+            .unwrap_or_default(),
+        symbolic_values: resolved.map(|r| r.symbolic.as_slice()).unwrap_or_default(),
         policy_resource: p.policy_via.as_deref(),
         policy_text: match (text, &policy) {
             (PolicyText::Known { text, .. }, None) => Some(text),
@@ -131,8 +167,11 @@ fn statement_line(
 ) -> io::Result<()> {
     let mut line = format!(
         "      {label} {effect}: principal {}, action {}, resource {}, condition {} → {}",
-        via(s.principal),
-        tri(Tri::from_bool(s.action)),
+        match (s.principal, s.principal_matches) {
+            (_, Tri::Unknown) => tri(Tri::Unknown),
+            (v, _) => via(v),
+        },
+        tri(s.action_matches),
         tri(s.resource),
         tri(s.condition),
         match s.applies {
@@ -166,6 +205,23 @@ fn phase_text(
         }
         PolicyText::Default { reason } => {
             writeln!(out, "  policy: the default key policy ({reason}):")?
+        }
+        PolicyText::Resolved { resolved, via } => {
+            let from = via
+                .as_deref()
+                .map(|v| format!(" (set by {v})"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  policy{from}: known only after apply; rebuilt from {}:",
+                resolved.detail
+            )?;
+            for s in &resolved.symbolic {
+                writeln!(out, "    {} {s}", "from the plan:".cyan())?;
+            }
+            for p in &resolved.placeholders {
+                writeln!(out, "    {} {p}", "unknown value:".magenta())?;
+            }
         }
         PolicyText::Unknown { reason } => {
             writeln!(out, "  policy: not known at plan time: {reason}")?
@@ -211,7 +267,7 @@ fn phase_text(
         }
         let mut silent = 0;
         for s in &c.decision.statements {
-            if s.principal.is_none() && s.applies == Tri::False {
+            if s.principal_matches == Tri::False && s.applies == Tri::False {
                 silent += 1;
                 continue;
             }

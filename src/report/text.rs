@@ -145,6 +145,13 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             .map(|p| format!("  policy from {p}"))
             .unwrap_or_default();
         writeln!(out, "  verdict: {}{}", change(a), via.dimmed())?;
+        if let (true, Some(note)) = (a.after.policy_source.rebuilt(), &a.after.policy_note) {
+            writeln!(
+                out,
+                "  {}",
+                format!("policy after the apply: known only after apply; {note}").dimmed()
+            )?;
+        }
         if a.after.verdict != Verdict::Deleted {
             writeln!(
                 out,

@@ -1,17 +1,27 @@
 //! `policy-unknown`: manageability after the apply cannot be decided at plan time.
 
 use super::{Finding, KeyCtx, RuleId};
-use crate::analysis::Verdict;
+use crate::analysis::{PolicySource, Verdict};
 
 pub fn check(ctx: &KeyCtx) -> Option<Finding> {
     let after = &ctx.analysis.after;
     if after.verdict != Verdict::Unknown || after.policy_error.is_some() {
         return None;
     }
+    let rebuilt = match (after.policy_source.rebuilt(), &after.policy_note) {
+        (true, Some(note)) => format!("the policy is known only after apply and was {note}; "),
+        _ => String::new(),
+    };
     let message = format!(
-        "cannot tell whether anyone can manage the key after the apply: {}",
+        "cannot tell whether anyone can manage the key after the apply: {rebuilt}{}",
         after.unknown.join("; ")
     );
-    let remedy = "Make the policy known at plan time (build it from values that exist before the apply, e.g. ARNs from variables or data sources), or check the policy after the apply with `kmsguard check` on `terraform show -json`.".to_owned();
+    let known = "make the policy known at plan time (build it from values that exist before the apply, e.g. ARNs from variables or data sources), or check the policy after the apply with `kmsguard check` on `terraform show -json`.";
+    let remedy = match after.policy_source {
+        PolicySource::Unresolved | PolicySource::Configuration => format!(
+            "Point --config-dir at the Terraform source so kmsguard can evaluate what the plan leaves out, or {known}"
+        ),
+        _ => format!("M{}", &known[1..]),
+    };
     Some(ctx.finding(RuleId::PolicyUnknown, message, Some(remedy)))
 }

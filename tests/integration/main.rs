@@ -12,3 +12,4 @@ mod corpus;
 mod formats;
 mod properties;
 mod reports;
+mod resolve;

@@ -486,3 +486,111 @@ fn tri_logic() {
     assert_eq!(False.or(Unknown), Unknown);
     assert_eq!(Unknown.negate(), Unknown);
 }
+
+// Values known only after apply (placeholders in a rebuilt policy): three-valued.
+
+fn unknown(what: &str) -> String {
+    serde_json::to_string(&crate::policy::document::unknown_value(what)).unwrap()
+}
+
+#[test]
+fn an_unknown_principal_entry_leaves_the_known_ones_counting() {
+    let p = policy(&[stmt(
+        "Allow",
+        &format!(
+            r#"{{"AWS":["{ADMIN}",{}]}}"#,
+            unknown("the ARN of aws_iam_role.x")
+        ),
+        r#""kms:*""#,
+        "",
+    )]);
+    assert_eq!(can(&p, &role(ADMIN, true)), Tri::True);
+    let d = decide_for(&p, &root());
+    assert_eq!(
+        d.can,
+        Tri::Unknown,
+        "the unknown entry could be the account"
+    );
+    assert!(
+        d.unknown_reasons[0].contains("the ARN of aws_iam_role.x"),
+        "{:?}",
+        d.unknown_reasons
+    );
+    assert_eq!(d.statements[0].principal_matches, Tri::Unknown);
+}
+
+#[test]
+fn an_unknown_principal_in_a_deny_makes_everyone_unknown() {
+    let p = policy(&[
+        stmt("Allow", &format!(r#"{{"AWS":"{ROOT}"}}"#), r#""kms:*""#, ""),
+        stmt(
+            "Deny",
+            &format!(r#"{{"AWS":[{}]}}"#, unknown("x")),
+            r#""kms:PutKeyPolicy""#,
+            "",
+        ),
+    ]);
+    assert_eq!(can(&p, &root()), Tri::Unknown);
+}
+
+#[test]
+fn an_unknown_not_principal_entry_could_exempt_anyone() {
+    let p = policy(&[
+        stmt("Allow", &format!(r#"{{"AWS":"{ROOT}"}}"#), r#""kms:*""#, ""),
+        format!(
+            r#"{{"Effect":"Deny","NotPrincipal":{{"AWS":[{}]}},"Action":"kms:*","Resource":"*"}}"#,
+            unknown("y")
+        ),
+    ]);
+    assert_eq!(can(&p, &root()), Tri::Unknown);
+}
+
+#[test]
+fn unknown_actions_and_resources_are_unknown_unless_a_known_entry_decides() {
+    let admin = role(ADMIN, true);
+    let p = policy(&[stmt(
+        "Allow",
+        &format!(r#"{{"AWS":"{ADMIN}"}}"#),
+        &format!(r#"[{}]"#, unknown("var.actions")),
+        "",
+    )]);
+    assert_eq!(can(&p, &admin), Tri::Unknown);
+    let p = policy(&[stmt(
+        "Allow",
+        &format!(r#"{{"AWS":"{ADMIN}"}}"#),
+        &format!(r#"["kms:*",{}]"#, unknown("var.actions")),
+        "",
+    )]);
+    assert_eq!(can(&p, &admin), Tri::True);
+    let p = policy(&[format!(
+        r#"{{"Effect":"Allow","Principal":{{"AWS":"{ADMIN}"}},"NotAction":[{}],"Resource":"*"}}"#,
+        unknown("var.excluded")
+    )]);
+    assert_eq!(can(&p, &admin), Tri::Unknown);
+    let p = policy(&[format!(
+        r#"{{"Effect":"Allow","Principal":{{"AWS":"{ADMIN}"}},"Action":"kms:*","Resource":[{}]}}"#,
+        unknown("aws_kms_key.k.arn")
+    )]);
+    assert_eq!(can(&p, &admin), Tri::Unknown);
+}
+
+#[test]
+fn an_unknown_condition_value_decides_only_when_it_cannot_matter() {
+    let admin = role(ADMIN, true);
+    let cond = |values: String| {
+        policy(&[stmt(
+            "Allow",
+            r#"{"AWS":"*"}"#,
+            r#""kms:*""#,
+            &format!(r#","Condition":{{"ArnEquals":{{"aws:PrincipalArn":[{values}]}}}}"#),
+        )])
+    };
+    // The admin's ARN is among the known values: allowed whatever the unknown one is.
+    let p = cond(format!(r#""{ADMIN}",{}"#, unknown("var.extra")));
+    assert_eq!(can(&p, &admin), Tri::True);
+    // Only the unknown value: it may or may not be the admin.
+    let p = cond(unknown("aws_iam_role.kms_admin.arn"));
+    let d = decide_for(&p, &admin);
+    assert_eq!(d.can, Tri::Unknown);
+    assert!(d.unknown_reasons[0].contains("aws_iam_role.kms_admin.arn"));
+}

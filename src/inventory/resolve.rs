@@ -1,0 +1,1089 @@
+//! Rebuilding a key policy that the plan shows only as "known after apply".
+//!
+//! Terraform leaves a policy out of `after` as soon as anything it is built from is unknown
+//! — most often the ARN of a role the same plan creates or replaces. Two sources still say
+//! what it will be:
+//!
+//! - a `data.aws_iam_policy_document` read at apply time is in `resource_changes` with its
+//!   planned arguments (`after`) and, element by element, which of them are unknown
+//!   (`after_unknown`): the exact shape of the document, constants included;
+//! - the configuration names what each unknown element refers to (`references`), which the
+//!   plan resolves: a role's ARN from its name and path, an input variable through the module
+//!   call that sets it, a module output through its expression.
+//!
+//! The result is the policy JSON with a placeholder ([`unknown_value`]) for each value that
+//! stays unknown, which the evaluator treats as "could be anything" (three-valued). A
+//! referenced principal keeps its lifecycle: the analysis then knows that a role created by
+//! the plan exists and binds, and that a replaced one named in `Principal` does not bind.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Map, Value};
+
+use super::link::ConfigIndex;
+use super::{Lifecycle, Principal};
+use crate::plan::address::module_calls;
+use crate::plan::model::{Attrs, DocumentArgs, Unknowns};
+use crate::policy::document::{display_value, unknown_in, unknown_value};
+
+/// Nested documents and reference chains deeper than this are left unknown.
+const MAX_DEPTH: usize = 16;
+
+/// A data source of an input: a policy document, the caller identity or the partition.
+#[derive(Debug, Clone)]
+pub(super) struct DataDraft<'a> {
+    pub address: String,
+    pub after: &'a Attrs<'a>,
+    pub unknown: Unknowns,
+    /// Read at apply time (`resource_changes` with `read`), not during the plan.
+    pub deferred: bool,
+}
+
+/// Where a rebuilt policy came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rebuilt {
+    /// The rendered JSON of a policy document read during the plan.
+    DataSource,
+    /// A policy document read at apply time, rebuilt from its planned arguments and the
+    /// configuration's references.
+    Configuration,
+    /// Evaluated from the Terraform source.
+    HclSource,
+}
+
+/// A rebuilt policy: JSON text that may hold placeholders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub text: String,
+    pub from: Rebuilt,
+    /// What it was built from, for people: `data.aws_iam_policy_document.kms (read at apply)`.
+    pub detail: String,
+    /// What the placeholders stand for, one line each.
+    pub placeholders: Vec<String>,
+    /// The values the plan did not show that kmsguard filled in, and where each comes from:
+    /// `arn:aws:iam::111122223333:role/kms-admin = aws_iam_role.kms_admin.arn (replaced by this plan)`.
+    pub symbolic: Vec<String>,
+}
+
+/// What one input knows, for resolving references in it.
+pub(super) struct Resolver<'r, 'a> {
+    pub config: &'r ConfigIndex,
+    pub data: &'r HashMap<&'r str, &'r DataDraft<'a>>,
+    pub principals: &'r HashMap<&'r str, &'r Principal<'a>>,
+    /// The root module's variable values (`variables` at the top of a plan).
+    pub root_vars: &'r BTreeMap<String, Value>,
+}
+
+/// A place in the configuration: the module instance (`module.a["x"]`, `""` for the root)
+/// and its module call path (`["a"]`).
+#[derive(Debug, Clone)]
+struct Scope {
+    instance: String,
+    path: Vec<String>,
+}
+
+impl Scope {
+    fn of(instance: &str) -> Option<Scope> {
+        Some(Scope {
+            instance: instance.to_owned(),
+            path: module_calls(instance)?
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        })
+    }
+
+    fn absolute(&self, relative: &str) -> String {
+        if self.instance.is_empty() {
+            relative.to_owned()
+        } else {
+            format!("{}.{relative}", self.instance)
+        }
+    }
+
+    /// The calling module's scope.
+    fn parent(&self) -> Option<Scope> {
+        let cut = self.instance.rfind("module.")?;
+        let instance = self.instance[..cut].trim_end_matches('.').to_owned();
+        let mut path = self.path.clone();
+        path.pop()?;
+        Some(Scope { instance, path })
+    }
+}
+
+/// The value of a reference or an expression.
+#[derive(Debug, Clone)]
+enum Sym {
+    /// Known JSON; strings may hold placeholders.
+    Known(Value),
+    /// Known only after apply; says what it is.
+    Unknown(String),
+}
+
+impl<'a> Resolver<'_, 'a> {
+    /// Rebuilds the policy set by the `policy` expression of a block in a module instance.
+    pub fn policy(&self, instance: &str, policy_expr: &Value) -> Result<Resolved, String> {
+        let scope = Scope::of(instance).ok_or("the module address cannot be read")?;
+        let refs = leaves(references(policy_expr));
+        let [reference] = refs.as_slice() else {
+            return Err(if refs.is_empty() {
+                "the configuration shows the policy as an expression it does not evaluate (a function call such as jsonencode); --config-dir reads the source".into()
+            } else {
+                format!(
+                    "the policy combines {}; only a policy that is one document's json is rebuilt from the plan",
+                    refs.join(", ")
+                )
+            });
+        };
+        let mut placeholders = Vec::new();
+        let mut symbolic = Vec::new();
+        let (doc_address, scope) = self.document_behind(&scope, reference, 0).ok_or_else(|| {
+            format!("the policy is {reference}, which kmsguard cannot follow to a policy document")
+        })?;
+        let (text, from) =
+            self.document_json(&scope, &doc_address, &mut placeholders, &mut symbolic, 0)?;
+        let detail = match from {
+            Rebuilt::DataSource => format!("{doc_address} (read during the plan)"),
+            _ => format!(
+                "{doc_address} (read at apply), from its planned arguments and the configuration"
+            ),
+        };
+        placeholders.sort();
+        placeholders.dedup();
+        symbolic.sort();
+        symbolic.dedup();
+        Ok(Resolved {
+            text,
+            from,
+            detail,
+            placeholders,
+            symbolic,
+        })
+    }
+
+    /// Follows `var.x` / `module.m.out` / a document reference to the absolute address of
+    /// the policy document it names, with the scope that document is in.
+    fn document_behind(
+        &self,
+        scope: &Scope,
+        reference: &str,
+        depth: usize,
+    ) -> Option<(String, Scope)> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        if let Some(rest) = reference.strip_prefix("data.aws_iam_policy_document.") {
+            let end = rest.find(".json").filter(|e| rest.len() == e + 5)?;
+            let root = format!("data.aws_iam_policy_document.{}", &rest[..end]);
+            return Some((scope.absolute(&root), scope.clone()));
+        }
+        let (next_scope, expr) = self.expression_of(scope, reference)?;
+        let refs = leaves(references(&expr));
+        match refs.as_slice() {
+            [one] => self.document_behind(&next_scope, one, depth + 1),
+            _ => None,
+        }
+    }
+
+    /// The expression a `var.NAME` or `module.CALL.OUTPUT` reference stands for, with the
+    /// scope it is written in.
+    fn expression_of(&self, scope: &Scope, reference: &str) -> Option<(Scope, Value)> {
+        if let Some(name) = reference.strip_prefix("var.") {
+            let name = name.split(['.', '[']).next()?;
+            let parent = scope.parent()?;
+            let call = scope.path.last()?;
+            let arg = self
+                .config
+                .call_args(&parent.path, call)
+                .and_then(|a| a.get(name).cloned());
+            return arg.map(|a| (parent, a));
+        }
+        if let Some(rest) = reference.strip_prefix("module.") {
+            let mut parts = rest.splitn(2, '.');
+            let call = parts.next()?;
+            let output = parts.next()?.split(['.', '[']).next()?;
+            if call.contains('[') {
+                return None;
+            }
+            let mut path = scope.path.clone();
+            path.push(call.to_owned());
+            let child = Scope {
+                instance: scope.absolute(&format!("module.{call}")),
+                path,
+            };
+            let expr = self.config.output(&child.path, output)?.clone();
+            return Some((child, expr));
+        }
+        None
+    }
+
+    /// The JSON of a policy document: as read during the plan, or rebuilt.
+    fn document_json(
+        &self,
+        scope: &Scope,
+        address: &str,
+        placeholders: &mut Vec<String>,
+        symbolic: &mut Vec<String>,
+        depth: usize,
+    ) -> Result<(String, Rebuilt), String> {
+        if depth > MAX_DEPTH {
+            return Err(format!("{address}: documents nest too deeply"));
+        }
+        let d = self
+            .data
+            .get(address)
+            .ok_or_else(|| format!("{address} is not in the plan"))?;
+        if let Some(json) = d.after.json.non_empty() {
+            if !d.unknown.json.0 {
+                return Ok((json.to_owned(), Rebuilt::DataSource));
+            }
+        }
+        if !d.deferred {
+            return Err(format!("the plan shows no JSON for {address}"));
+        }
+        let args = d
+            .after
+            .document
+            .as_deref()
+            .ok_or_else(|| format!("the plan shows no arguments for {address}"))?;
+        let unknown = d.unknown.document.as_deref();
+        let relative = address
+            .strip_prefix(&format!("{}.", scope.instance))
+            .unwrap_or(address);
+        let root = relative.split('[').next().unwrap_or(relative);
+        let config = self.config.block(&scope.path, root);
+        let doc = self.rebuild(
+            scope,
+            address,
+            args,
+            unknown,
+            config,
+            (placeholders, symbolic),
+            depth,
+        )?;
+        Ok((doc.to_string(), Rebuilt::Configuration))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn rebuild(
+        &self,
+        scope: &Scope,
+        address: &str,
+        args: &DocumentArgs,
+        unknown: Option<&DocumentArgs>,
+        config: Option<&Value>,
+        (placeholders, symbolic): (&mut Vec<String>, &mut Vec<String>),
+        depth: usize,
+    ) -> Result<Value, String> {
+        let raw = |r: &Option<Box<serde_json::value::RawValue>>| -> Value {
+            r.as_deref()
+                .and_then(|r| serde_json::from_str(r.get()).ok())
+                .unwrap_or(Value::Null)
+        };
+        let unknown_of = |f: fn(&DocumentArgs) -> &Option<Box<serde_json::value::RawValue>>| {
+            unknown.map(|u| raw(f(u))).unwrap_or(Value::Null)
+        };
+        let legacy = [
+            (
+                "source_json",
+                raw(&args.source_json),
+                unknown_of(|u| &u.source_json),
+            ),
+            (
+                "override_json",
+                raw(&args.override_json),
+                unknown_of(|u| &u.override_json),
+            ),
+        ];
+        for (name, value, unk) in legacy {
+            let set = match &value {
+                Value::Null => false,
+                Value::String(s) => !s.is_empty(),
+                _ => true,
+            };
+            if set || unk == Value::Bool(true) {
+                return Err(format!(
+                    "{address} uses {name}, which kmsguard does not rebuild"
+                ));
+            }
+        }
+        let ctx = Walk {
+            resolver: self,
+            scope,
+            address,
+            placeholders: std::cell::RefCell::new(std::mem::take(placeholders)),
+            symbolic: std::cell::RefCell::new(std::mem::take(symbolic)),
+        };
+        let statements = raw(&args.statement);
+        let statements_unknown = unknown_of(|u| &u.statement);
+        let cfg_statements = config.and_then(|c| c.get("statement"));
+        let own = ctx.statements(&statements, &statements_unknown, cfg_statements);
+        let docs_of = |field: &str, value: Value, unk: Value| -> Result<Vec<Vec<Value>>, String> {
+            let cfg = config.and_then(|c| c.get(field));
+            let mut out = Vec::new();
+            if unk == Value::Bool(true) {
+                return Err(format!(
+                    "{address}: {field} is known only after apply as a whole"
+                ));
+            }
+            for (i, v) in value.as_array().into_iter().flatten().enumerate() {
+                let known = v
+                    .as_str()
+                    .filter(|_| unk.get(i) != Some(&Value::Bool(true)));
+                let text = match known {
+                    Some(t) => t.to_owned(),
+                    None => {
+                        let refs = cfg.map(references).map(leaves).unwrap_or_default();
+                        let docs: Vec<&String> = refs
+                            .iter()
+                            .filter(|r| r.starts_with("data.aws_iam_policy_document."))
+                            .collect();
+                        let [one] = docs.as_slice() else {
+                            return Err(format!(
+                                "{address}: an element of {field} is known only after apply and the configuration does not name one document for it"
+                            ));
+                        };
+                        let (inner, inner_scope) = ctx
+                            .resolver
+                            .document_behind(scope, one, depth + 1)
+                            .ok_or_else(|| format!("{address}: cannot follow {one}"))?;
+                        let mut ph = ctx.placeholders.borrow_mut();
+                        let mut sy = ctx.symbolic.borrow_mut();
+                        ctx.resolver
+                            .document_json(&inner_scope, &inner, &mut ph, &mut sy, depth + 1)?
+                            .0
+                    }
+                };
+                let v: Value = serde_json::from_str(&text)
+                    .map_err(|e| format!("{address}: an element of {field} is not JSON: {e}"))?;
+                out.push(statements_of(&v));
+            }
+            Ok(out)
+        };
+        let sources = docs_of(
+            "source_policy_documents",
+            raw(&args.source_policy_documents),
+            unknown_of(|u| &u.source_policy_documents),
+        )?;
+        let overrides = docs_of(
+            "override_policy_documents",
+            raw(&args.override_policy_documents),
+            unknown_of(|u| &u.override_policy_documents),
+        )?;
+        let own = own?;
+        // The provider's merge: source statements first (a later Sid replaces an earlier
+        // one), then the document's own (replacing by Sid), then overrides (replacing by Sid
+        // or appended).
+        let mut merged: Vec<Value> = Vec::new();
+        let mut put = |st: Value, replace_only_by_sid: bool| {
+            let sid = st
+                .get("Sid")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty());
+            if let Some(sid) = sid {
+                if let Some(slot) = merged
+                    .iter_mut()
+                    .find(|m| m.get("Sid").and_then(Value::as_str) == Some(sid))
+                {
+                    *slot = st;
+                    return;
+                }
+            }
+            let _ = replace_only_by_sid;
+            merged.push(st);
+        };
+        for doc in sources {
+            for st in doc {
+                put(st, false);
+            }
+        }
+        for st in own {
+            put(st, false);
+        }
+        for doc in overrides {
+            for st in doc {
+                put(st, true);
+            }
+        }
+        *placeholders = ctx.placeholders.into_inner();
+        *symbolic = ctx.symbolic.into_inner();
+        let mut out = Map::new();
+        let version = raw(&args.version);
+        out.insert(
+            "Version".into(),
+            match version.as_str() {
+                Some(v) if !v.is_empty() => Value::String(v.to_owned()),
+                _ => Value::String("2012-10-17".into()),
+            },
+        );
+        if let Some(id) = raw(&args.policy_id).as_str().filter(|s| !s.is_empty()) {
+            out.insert("Id".into(), Value::String(id.to_owned()));
+        }
+        out.insert("Statement".into(), Value::Array(merged));
+        Ok(Value::Object(out))
+    }
+
+    /// The value of one reference (the most specific form), in a scope.
+    fn reference(&self, scope: &Scope, reference: &str, depth: usize) -> Sym {
+        if depth > MAX_DEPTH {
+            return Sym::Unknown(format!(
+                "{reference} (a chain of references too long to follow)"
+            ));
+        }
+        if reference.starts_with("var.") || reference.starts_with("module.") {
+            if reference.starts_with("var.") && scope.path.is_empty() {
+                let name = reference["var.".len()..]
+                    .split(['.', '['])
+                    .next()
+                    .unwrap_or("");
+                return match self.root_vars.get(name) {
+                    Some(v) => Sym::Known(v.clone()),
+                    None => Sym::Unknown(format!("{reference}, which the plan gives no value")),
+                };
+            }
+            if let Some(name) = reference.strip_prefix("var.") {
+                if let Some((next, expr)) = self.expression_of(scope, reference) {
+                    return self.expression(&next, &expr, depth + 1);
+                }
+                let name = name.split(['.', '[']).next().unwrap_or("");
+                return match self.config.variable_default(&scope.path, name) {
+                    Some(v) => Sym::Known(v.clone()),
+                    None => Sym::Unknown(format!("{reference}, which kmsguard cannot follow")),
+                };
+            }
+            return match self.expression_of(scope, reference) {
+                Some((next, expr)) => self.expression(&next, &expr, depth + 1),
+                None => Sym::Unknown(format!("{reference}, which kmsguard cannot follow")),
+            };
+        }
+        if reference.starts_with("local.") {
+            return Sym::Unknown(format!(
+                "{reference} (local values are not in the plan; --config-dir reads them)"
+            ));
+        }
+        let Some((resource, attr)) = split_attribute(reference) else {
+            return Sym::Unknown(format!("{reference} (known after apply)"));
+        };
+        let address = scope.absolute(resource);
+        let rtype = resource
+            .trim_start_matches("data.")
+            .split('.')
+            .next()
+            .unwrap_or("");
+        match rtype {
+            "aws_iam_role" | "aws_iam_user" => {
+                let Some(p) = self.principals.get(address.as_str()) else {
+                    return Sym::Unknown(format!("{reference}, which is in no input"));
+                };
+                let word = p.lifecycle.word();
+                let Some(id) = p.identity(true) else {
+                    return Sym::Unknown(format!("{reference} ({address} is {word} by this plan)"));
+                };
+                let value = match attr {
+                    "arn" => id.arn.as_deref(),
+                    "name" | "id" => id.name.as_deref(),
+                    "unique_id" if p.lifecycle == Lifecycle::Replaced => None,
+                    "unique_id" => id.unique_id.as_deref(),
+                    _ => None,
+                };
+                match value {
+                    Some(v) => Sym::Known(Value::String(v.to_owned())),
+                    None => Sym::Unknown(format!("the {attr} of {address} ({word} by this plan)")),
+                }
+            }
+            "aws_caller_identity" | "aws_partition" => {
+                let value = self.data.get(address.as_str()).and_then(|d| match attr {
+                    "account_id" => d.after.account_id.non_empty(),
+                    "partition" => d.after.partition.non_empty(),
+                    _ => None,
+                });
+                match value {
+                    Some(v) => Sym::Known(Value::String(v.to_owned())),
+                    None => Sym::Unknown(format!("{reference} (known after apply)")),
+                }
+            }
+            _ => Sym::Unknown(format!("{reference} (known after apply)")),
+        }
+    }
+
+    /// Where a reference's value comes from, for people: `var.admin_arn →
+    /// aws_iam_role.kms_admin.arn (replaced by this plan)`.
+    fn origin(&self, scope: &Scope, reference: &str, depth: usize) -> String {
+        if depth <= MAX_DEPTH && (reference.starts_with("var.") || reference.starts_with("module."))
+        {
+            if let Some((next, expr)) = self.expression_of(scope, reference) {
+                if let [one] = leaves(references(&expr)).as_slice() {
+                    return format!("{reference} → {}", self.origin(&next, one, depth + 1));
+                }
+            }
+            return reference.to_owned();
+        }
+        let address = split_attribute(reference).map(|(r, _)| scope.absolute(r));
+        let shown = scope.absolute(reference);
+        match address.and_then(|a| self.principals.get(a.as_str())) {
+            Some(p) if p.lifecycle != Lifecycle::Kept => {
+                format!("{shown} ({} by this plan)", p.lifecycle.word())
+            }
+            _ => shown,
+        }
+    }
+
+    /// The value of an expression from the configuration: its constant, or — when it makes
+    /// exactly one reference — that reference's value (the common `x = var.y` and
+    /// `x = aws_iam_role.a.arn`); anything else stays unknown.
+    fn expression(&self, scope: &Scope, expr: &Value, depth: usize) -> Sym {
+        if let Some(c) = expr.get("constant_value") {
+            return Sym::Known(c.clone());
+        }
+        let refs = leaves(references(expr));
+        match refs.as_slice() {
+            [one] => self.reference(scope, one, depth),
+            [] => Sym::Unknown("an expression the plan does not evaluate".into()),
+            many => Sym::Unknown(format!("an expression of {}", many.join(", "))),
+        }
+    }
+}
+
+/// Walks a document's planned statements, filling in unknown elements.
+struct Walk<'w, 'r, 'a> {
+    resolver: &'w Resolver<'r, 'a>,
+    scope: &'w Scope,
+    address: &'w str,
+    placeholders: std::cell::RefCell<Vec<String>>,
+    symbolic: std::cell::RefCell<Vec<String>>,
+}
+
+impl Walk<'_, '_, '_> {
+    fn placeholder(&self, what: String) -> Value {
+        let v = unknown_value(&what);
+        self.placeholders.borrow_mut().push(display_value(&v));
+        Value::String(v)
+    }
+
+    fn statements(
+        &self,
+        planned: &Value,
+        unknown: &Value,
+        config: Option<&Value>,
+    ) -> Result<Vec<Value>, String> {
+        if unknown == &Value::Bool(true) {
+            return Err(format!(
+                "{}: its statements are known only after apply (a dynamic block over unknown values)",
+                self.address
+            ));
+        }
+        let list = planned.as_array().map(Vec::as_slice).unwrap_or_default();
+        // The configuration lists static blocks only; it lines up when the counts agree.
+        let cfg = config
+            .and_then(Value::as_array)
+            .filter(|c| c.len() == list.len());
+        list.iter()
+            .enumerate()
+            .map(|(i, st)| {
+                let u = unknown.get(i).unwrap_or(&Value::Null);
+                let c = cfg.and_then(|c| c.get(i));
+                self.statement(i, st, u, c)
+            })
+            .collect()
+    }
+
+    fn statement(
+        &self,
+        i: usize,
+        st: &Value,
+        unknown: &Value,
+        config: Option<&Value>,
+    ) -> Result<Value, String> {
+        let at = |f: &str| format!("{}: statement {}: {f}", self.address, i + 1);
+        if unknown == &Value::Bool(true) {
+            return Err(at("known only after apply as a whole"));
+        }
+        let field_unknown = |f: &str| unknown.get(f).unwrap_or(&Value::Null);
+        let field_config = |f: &str| config.and_then(|c| c.get(f));
+        let mut out = Map::new();
+        let get = |f: &str| st.get(f).unwrap_or(&Value::Null);
+        match scalar(get("sid"), field_unknown("sid")) {
+            Scalar::Known(s) if !s.is_empty() => {
+                out.insert("Sid".into(), Value::String(s));
+            }
+            _ => {}
+        }
+        let effect = match scalar(get("effect"), field_unknown("effect")) {
+            Scalar::Known(e) if e.is_empty() => "Allow".to_owned(),
+            Scalar::Known(e) => e,
+            Scalar::Absent => "Allow".to_owned(),
+            Scalar::Unknown => return Err(at("its effect is known only after apply")),
+        };
+        out.insert("Effect".into(), Value::String(effect));
+        for (field, key) in [
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ] {
+            if let Some(list) = self.list(
+                st.get(field),
+                field_unknown(field),
+                field_config(field),
+                &format!("statement {} {field}", i + 1),
+            ) {
+                out.insert(key.into(), Value::Array(list));
+            }
+        }
+        for (field, key) in [
+            ("principals", "Principal"),
+            ("not_principals", "NotPrincipal"),
+        ] {
+            if field_unknown(field) == &Value::Bool(true) {
+                // The blocks themselves are unknown (a dynamic block over unknown values).
+                let names = field_config(field)
+                    .map(references)
+                    .map(leaves)
+                    .unwrap_or_default();
+                let what = describe_all(&format!("statement {} {field}", i + 1), &names);
+                let mut map = Map::new();
+                map.insert(
+                    unknown_value(&what),
+                    Value::Array(vec![self.placeholder(what)]),
+                );
+                out.insert(key.into(), Value::Object(map));
+                continue;
+            }
+            let blocks = st.get(field).and_then(Value::as_array);
+            let Some(blocks) = blocks.filter(|b| !b.is_empty()) else {
+                continue;
+            };
+            let cfg = field_config(field)
+                .and_then(Value::as_array)
+                .filter(|c| c.len() == blocks.len());
+            let mut map = Map::new();
+            for (j, b) in blocks.iter().enumerate() {
+                let u = field_unknown(field).get(j).unwrap_or(&Value::Null);
+                let c = cfg.and_then(|c| c.get(j));
+                let what = format!("statement {} {field} {} identifiers", i + 1, j + 1);
+                let ptype = match scalar(
+                    b.get("type").unwrap_or(&Value::Null),
+                    u.get("type").unwrap_or(&Value::Null),
+                ) {
+                    Scalar::Known(t) => t,
+                    _ => unknown_value(&format!("the principal type in {what}")),
+                };
+                let ids = self
+                    .list(
+                        b.get("identifiers"),
+                        u.get("identifiers").unwrap_or(&Value::Null),
+                        c.and_then(|c| c.get("identifiers")),
+                        &what,
+                    )
+                    .unwrap_or_default();
+                if ptype == "*" && ids.iter().any(|v| v == "*") {
+                    out.insert(key.into(), Value::String("*".into()));
+                    map.clear();
+                    break;
+                }
+                let slot = map.entry(ptype).or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(a) = slot {
+                    a.extend(ids);
+                }
+            }
+            if !map.is_empty() {
+                out.insert(key.into(), Value::Object(map));
+            }
+        }
+        if field_unknown("condition") == &Value::Bool(true) {
+            let what = format!("statement {} condition", i + 1);
+            let v = self.placeholder(what.clone());
+            let mut keys = Map::new();
+            keys.insert(unknown_value(&what), Value::Array(vec![v]));
+            let mut ops = Map::new();
+            ops.insert(unknown_value(&what), Value::Object(keys));
+            out.insert("Condition".into(), Value::Object(ops));
+        }
+        let conditions = st.get("condition").and_then(Value::as_array);
+        if let Some(conds) = conditions.filter(|c| !c.is_empty()) {
+            let cfg = field_config("condition")
+                .and_then(Value::as_array)
+                .filter(|c| c.len() == conds.len());
+            let mut map: Map<String, Value> = Map::new();
+            for (j, c) in conds.iter().enumerate() {
+                let u = field_unknown("condition").get(j).unwrap_or(&Value::Null);
+                let cc = cfg.and_then(|x| x.get(j));
+                let what = format!("statement {} condition {}", i + 1, j + 1);
+                let part = |f: &str| match scalar(
+                    c.get(f).unwrap_or(&Value::Null),
+                    u.get(f).unwrap_or(&Value::Null),
+                ) {
+                    Scalar::Known(s) => s,
+                    _ => unknown_value(&format!("the {f} of {what}")),
+                };
+                let (test, variable) = (part("test"), part("variable"));
+                let values = self
+                    .list(
+                        c.get("values"),
+                        u.get("values").unwrap_or(&Value::Null),
+                        cc.and_then(|x| x.get("values")),
+                        &format!("{what} values"),
+                    )
+                    .unwrap_or_default();
+                let op = map.entry(test).or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(keys) = op {
+                    let slot = keys
+                        .entry(variable)
+                        .or_insert_with(|| Value::Array(Vec::new()));
+                    if let Value::Array(a) = slot {
+                        a.extend(values);
+                    }
+                }
+            }
+            out.insert("Condition".into(), Value::Object(map));
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// A planned list of strings with its unknown flags. Unknown elements become the values
+    /// of what the configuration references there, when they account for them exactly;
+    /// else placeholders. `None` when the argument is not set.
+    fn list(
+        &self,
+        planned: Option<&Value>,
+        unknown: &Value,
+        config: Option<&Value>,
+        what: &str,
+    ) -> Option<Vec<Value>> {
+        let refs = || config.map(references).map(leaves).unwrap_or_default();
+        if unknown == &Value::Bool(true) {
+            // The whole list is unknown (a splat, a function): its length is unknown too.
+            let names = refs();
+            return Some(vec![self.placeholder(describe_all(what, &names))]);
+        }
+        let list = planned?.as_array()?;
+        let mut known = Vec::new();
+        let mut missing = 0usize;
+        for (i, v) in list.iter().enumerate() {
+            let flagged = unknown.get(i) == Some(&Value::Bool(true));
+            match v {
+                Value::String(s) if !flagged => known.push(Value::String(s.clone())),
+                Value::Null if !flagged => {}
+                Value::Number(_) | Value::Bool(_) if !flagged => {
+                    known.push(Value::String(v.to_string()))
+                }
+                _ => missing += 1,
+            }
+        }
+        if missing == 0 {
+            return Some(known);
+        }
+        // What the configuration references here, with their values.
+        let mut values: Vec<Value> = Vec::new();
+        let mut origins: Vec<String> = Vec::new();
+        let mut unresolved: Vec<String> = Vec::new();
+        for r in refs() {
+            let origin = self.resolver.origin(self.scope, &r, 0);
+            match self.resolver.reference(self.scope, &r, 0) {
+                Sym::Known(Value::String(s)) => {
+                    origins.push(format!("{s} = {origin}"));
+                    values.push(Value::String(s));
+                }
+                Sym::Known(Value::Array(a)) if a.iter().all(Value::is_string) => {
+                    for v in &a {
+                        origins.push(format!("{} = {origin}", v.as_str().unwrap_or_default()));
+                    }
+                    values.extend(a)
+                }
+                Sym::Known(other) => unresolved.push(format!("{r} = {other}")),
+                Sym::Unknown(why) => unresolved.push(why),
+            }
+        }
+        values.retain(|v| !known.contains(v));
+        values.dedup();
+        if unresolved.is_empty() && values.len() == missing {
+            known.extend(values);
+            self.symbolic.borrow_mut().extend(origins);
+        } else {
+            // Known values still count; the rest stays open, one placeholder per element.
+            let names = if unresolved.is_empty() {
+                refs()
+            } else {
+                unresolved
+            };
+            for _ in 0..missing {
+                known.push(self.placeholder(describe_all(what, &names)));
+            }
+        }
+        Some(known)
+    }
+}
+
+/// What a placeholder stands for: the place in the document, and what the configuration
+/// builds it from.
+fn describe_all(what: &str, names: &[String]) -> String {
+    if names.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{what}, from {}", names.join(", "))
+    }
+}
+
+enum Scalar {
+    Known(String),
+    Absent,
+    Unknown,
+}
+
+fn scalar(v: &Value, unknown: &Value) -> Scalar {
+    if unknown == &Value::Bool(true) {
+        return Scalar::Unknown;
+    }
+    match v {
+        Value::String(s) => Scalar::Known(s.clone()),
+        Value::Null => Scalar::Absent,
+        Value::Bool(_) | Value::Number(_) => Scalar::Known(v.to_string()),
+        _ => Scalar::Unknown,
+    }
+}
+
+/// The statements of a policy document (a list, or a single statement object).
+fn statements_of(doc: &Value) -> Vec<Value> {
+    match doc.get("Statement") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(o @ Value::Object(_)) => vec![o.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// Every `references` string in an expression tree, in order, each once.
+pub(super) fn references(v: &Value) -> Vec<String> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    if k == "references" {
+                        for r in x.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                            if !out.iter().any(|o| o == r) {
+                                out.push(r.to_owned());
+                            }
+                        }
+                    } else {
+                        walk(x, out);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, &mut out);
+    out
+}
+
+/// The most specific references: `aws_iam_role.a.arn` rather than also `aws_iam_role.a`.
+pub(super) fn leaves(refs: Vec<String>) -> Vec<String> {
+    refs.iter()
+        .filter(|r| {
+            !refs.iter().any(|o| {
+                o != *r && (o.starts_with(&format!("{r}.")) || o.starts_with(&format!("{r}[")))
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+/// `aws_iam_role.a["x"].arn` → (`aws_iam_role.a["x"]`, `arn`); data sources too.
+fn split_attribute(reference: &str) -> Option<(&str, &str)> {
+    let skip = if reference.starts_with("data.") { 3 } else { 2 };
+    // Find the end of TYPE.NAME (and an index), honouring quotes in the index.
+    let bytes = reference.as_bytes();
+    let mut dots = 0;
+    let mut i = 0;
+    let mut in_quote = false;
+    let mut depth = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_quote => i += 1,
+            b'"' => in_quote = !in_quote,
+            b'[' if !in_quote => depth += 1,
+            b']' if !in_quote => depth -= 1,
+            b'.' if !in_quote && depth == 0 => {
+                dots += 1;
+                if dots == skip {
+                    let attr = &reference[i + 1..];
+                    let attr = attr.split(['.', '[']).next().unwrap_or(attr);
+                    return Some((&reference[..i], attr));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether a rebuilt policy's JSON text holds placeholders (serialized as `\u0001`).
+pub fn has_placeholders(text: &str) -> bool {
+    text.contains("\\u0001") || unknown_in(text).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::inventory::{Identity, PrincipalKind};
+
+    fn attrs(json: &str) -> Attrs<'static> {
+        serde_json::from_str(Box::leak(json.to_owned().into_boxed_str())).unwrap()
+    }
+
+    /// A deferred document naming `aws_iam_role.admin` (created, or replaced) next to the
+    /// account, with a source document read during the plan whose Sid it overrides.
+    fn rebuild_with(lifecycle: Lifecycle, arn: Option<&'static str>) -> Resolved {
+        let source = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Admins","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/old"},"Action":"kms:*","Resource":"*"},{"Sid":"Use","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/app"},"Action":"kms:Decrypt","Resource":"*"}]}"#;
+        let after = attrs(&format!(
+            r#"{{"json":null,"source_policy_documents":[{}],"statement":[{{"sid":"Admins","effect":null,"actions":["kms:*"],"resources":["*"],"principals":[{{"type":"AWS","identifiers":["arn:aws:iam::111122223333:root",null]}}],"not_principals":[],"condition":[]}}]}}"#,
+            serde_json::to_string(source).unwrap()
+        ));
+        let unknown: Unknowns = serde_json::from_str(
+            r#"{"json":true,"statement":[{"actions":[false],"principals":[{"identifiers":[false,true]}]}]}"#,
+        )
+        .unwrap();
+        let doc = DataDraft {
+            address: "data.aws_iam_policy_document.kms".into(),
+            after: Box::leak(Box::new(after)),
+            unknown,
+            deferred: true,
+        };
+        let data: HashMap<&str, &DataDraft> = [(doc.address.as_str(), &doc)].into();
+        let role = Principal {
+            source: 0,
+            address: "aws_iam_role.admin".into(),
+            kind: PrincipalKind::Role,
+            managed: true,
+            lifecycle,
+            before: None,
+            after: Some(Identity {
+                arn: arn.map(Into::into),
+                name: arn.map(|_| "admin".into()),
+                path: None,
+                unique_id: None,
+                tags: None,
+            }),
+        };
+        let principals: HashMap<&str, &Principal> = [("aws_iam_role.admin", &role)].into();
+        let cfg: Value = serde_json::from_str(
+            r#"{"statement":[{"principals":[{"type":{"constant_value":"AWS"},"identifiers":{"references":["aws_iam_role.admin.arn","aws_iam_role.admin"]}}]}]}"#,
+        )
+        .unwrap();
+        let config = ConfigIndex::with_block(&[], "data.aws_iam_policy_document.kms", cfg);
+        let vars = BTreeMap::new();
+        let r = Resolver {
+            config: &config,
+            data: &data,
+            principals: &principals,
+            root_vars: &vars,
+        };
+        let expr = serde_json::json!({"references": ["data.aws_iam_policy_document.kms.json", "data.aws_iam_policy_document.kms"]});
+        r.policy("", &expr).unwrap()
+    }
+
+    #[test]
+    fn a_deferred_document_is_rebuilt_with_its_constants_and_references() {
+        let r = rebuild_with(
+            Lifecycle::Created,
+            Some("arn:aws:iam::111122223333:role/admin"),
+        );
+        assert_eq!(r.from, Rebuilt::Configuration);
+        let v: Value = serde_json::from_str(&r.text).unwrap();
+        let st = v["Statement"].as_array().unwrap();
+        // The source's "Admins" is replaced by the document's own; "Use" stays.
+        assert_eq!(st.len(), 2);
+        assert_eq!(st[0]["Sid"], "Admins");
+        assert_eq!(st[0]["Effect"], "Allow", "an unset effect is Allow");
+        assert_eq!(
+            st[0]["Principal"]["AWS"],
+            serde_json::json!([
+                "arn:aws:iam::111122223333:root",
+                "arn:aws:iam::111122223333:role/admin"
+            ])
+        );
+        assert_eq!(st[1]["Sid"], "Use");
+        assert!(r.placeholders.is_empty());
+        assert_eq!(
+            r.symbolic,
+            [
+                "arn:aws:iam::111122223333:role/admin = aws_iam_role.admin.arn (created by this plan)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_value_the_plan_cannot_give_stays_a_placeholder() {
+        // A role created under a name known only after apply (name_prefix): no ARN.
+        let r = rebuild_with(Lifecycle::Created, None);
+        assert!(has_placeholders(&r.text));
+        assert!(r.symbolic.is_empty());
+        assert_eq!(r.placeholders.len(), 1);
+        assert!(
+            r.placeholders[0].contains("the arn of aws_iam_role.admin (created by this plan)"),
+            "{:?}",
+            r.placeholders
+        );
+        let v: Value = serde_json::from_str(&r.text).unwrap();
+        let ids = v["Statement"][0]["Principal"]["AWS"].as_array().unwrap();
+        assert_eq!(
+            ids[0], "arn:aws:iam::111122223333:root",
+            "the constant is kept"
+        );
+        assert!(unknown_in(ids[1].as_str().unwrap()).is_some());
+    }
+
+    #[test]
+    fn leaves_keep_the_most_specific_references() {
+        let refs = [
+            "aws_iam_role.a[0].arn",
+            "aws_iam_role.a[0]",
+            "aws_iam_role.a",
+            "var.x",
+            "module.m.out",
+            "module.m",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            leaves(refs),
+            ["aws_iam_role.a[0].arn", "var.x", "module.m.out"]
+        );
+    }
+
+    #[test]
+    fn attributes_split_after_type_name_and_index() {
+        assert_eq!(
+            split_attribute("aws_iam_role.a.arn"),
+            Some(("aws_iam_role.a", "arn"))
+        );
+        assert_eq!(
+            split_attribute(r#"aws_iam_role.a["x.y"].arn"#),
+            Some((r#"aws_iam_role.a["x.y"]"#, "arn"))
+        );
+        assert_eq!(
+            split_attribute("data.aws_caller_identity.current.account_id"),
+            Some(("data.aws_caller_identity.current", "account_id"))
+        );
+        assert_eq!(split_attribute("aws_iam_role.a"), None);
+    }
+
+    #[test]
+    fn scopes_know_their_parent() {
+        let s = Scope::of(r#"module.a["k"].module.b"#).unwrap();
+        assert_eq!(s.path, ["a", "b"]);
+        assert_eq!(
+            s.absolute("aws_iam_role.r"),
+            r#"module.a["k"].module.b.aws_iam_role.r"#
+        );
+        let p = s.parent().unwrap();
+        assert_eq!(p.instance, r#"module.a["k"]"#);
+        assert_eq!(p.path, ["a"]);
+        let root = p.parent().unwrap();
+        assert_eq!((root.instance.as_str(), root.path.len()), ("", 0));
+        assert!(root.parent().is_none());
+    }
+}
