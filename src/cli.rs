@@ -60,7 +60,9 @@ pub struct CheckArgs {
     pub append: Vec<(Format, PathBuf)>,
 
     /// The Terraform root module: findings then point at the `.tf` line that declares each
-    /// key (local modules are followed). May be given several times.
+    /// key, and policies the plan leaves unknown (jsonencode, heredocs, file, templatefile)
+    /// are evaluated from the source (local modules are followed; docs/resolving.md). May be
+    /// given several times; policies are evaluated from the first.
     #[arg(long, value_name = "DIR")]
     pub config_dir: Vec<PathBuf>,
 
@@ -117,6 +119,11 @@ pub struct ExplainArgs {
     /// `text` or `json`.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     pub format: ExplainFormat,
+
+    /// The Terraform root module, to evaluate a policy the plan leaves unknown from the
+    /// source (as for `check`).
+    #[arg(long, value_name = "DIR")]
+    pub config_dir: Vec<PathBuf>,
 
     /// Stream the inputs instead of reading them into memory.
     #[arg(long)]

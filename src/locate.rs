@@ -80,11 +80,7 @@ impl Locator {
             let body = match hcl_edit::parser::parse_body(&text) {
                 Ok(b) => b,
                 Err(e) => {
-                    let first = e.to_string().lines().next().unwrap_or_default().to_owned();
-                    self.notes.push(format!(
-                        "{}: not valid HCL ({first}); its blocks are not located",
-                        f.display()
-                    ));
+                    self.notes.push(invalid_hcl(&f, &e.to_string()));
                     continue;
                 }
             };
@@ -112,6 +108,19 @@ fn collect_blocks(body: &Body, text: &str, file: &str, out: &mut Blocks) {
     }
 }
 
+/// The note for a `.tf` file that does not parse (the same from every step that reads it).
+pub fn invalid_hcl(file: &Path, error: &str) -> String {
+    let first = error
+        .lines()
+        .map(|l| l.trim().trim_start_matches("-->").trim())
+        .find(|l| !l.is_empty())
+        .unwrap_or("a parse error");
+    format!(
+        "{}: not valid HCL ({first}); kmsguard skips this file",
+        file.display()
+    )
+}
+
 /// The nearest folder at or above `dir` that holds `.git`.
 fn repo_root(dir: &Path) -> PathBuf {
     let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
@@ -135,6 +144,21 @@ fn relative(path: &Path, root: &Path) -> String {
             .collect::<Vec<_>>()
             .join("/"),
         Err(_) => path.to_string_lossy().replace('\\', "/"),
+    }
+}
+
+/// `dir` relative to `root` (`.` for the root itself), lexically; as given where it is not
+/// below `root`.
+pub fn relative_to(dir: &Path, root: &Path) -> String {
+    let (d, r) = (normalize(dir), normalize(root));
+    match d.strip_prefix(&r) {
+        Ok(rel) if rel.as_os_str().is_empty() => ".".to_owned(),
+        Ok(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => dir.to_string_lossy().replace('\\', "/"),
     }
 }
 

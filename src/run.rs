@@ -194,11 +194,14 @@ fn report(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let inv = inventory::build(inputs);
+    let mut inv = inventory::build(inputs);
+    let mut notes = inventory::source::refine(&mut inv, inputs, &args.config_dir);
     let analyses = analysis::analyse(&inv);
     let findings = rules::check(&inv, &analyses);
     let locations = locate::locate(&args.config_dir, inputs, &inv);
-    for n in &locations.notes {
+    notes.extend(locations.notes.iter().cloned());
+    let mut seen = std::collections::HashSet::new();
+    for n in notes.iter().filter(|n| seen.insert(n.as_str())) {
         let _ = writeln!(err, "kmsguard: warning: {}", one_line(n));
     }
     let r = Report {
@@ -278,7 +281,10 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         args.low_memory,
         err,
         |inputs, _infos, errors, err| {
-            let inv = inventory::build(inputs);
+            let mut inv = inventory::build(inputs);
+            for n in inventory::source::refine(&mut inv, inputs, &args.config_dir) {
+                let _ = writeln!(err, "kmsguard: warning: {}", one_line(&n));
+            }
             let matches: Vec<usize> = inv
                 .keys
                 .iter()

@@ -901,6 +901,40 @@ def main():
           policy_expr=doc_refs)
     write("resolve/condition-survives-replacement.json", p.render())
 
+    # Policies written in HCL (jsonencode, a heredoc, templatefile): the plan shows them as
+    # known after apply and its configuration only as function calls with references; the
+    # source is testdata/resolve/hcl/*.tf, evaluated with --config-dir. The admin role is
+    # replaced.
+    p = Plan()
+    p.variables = {"admin_role_names": ["kms-admin"]}
+    p.role("kms-admin", ["delete", "create"], index="kms-admin", rname="admins")
+    admins_ref = ['aws_iam_role.admins["kms-admin"].arn', 'aws_iam_role.admins["kms-admin"]', "aws_iam_role.admins"]
+    only_admin = policy(stmt("KeyAdministrators", {"AWS": admin}, "kms:*"))
+    p.key("data", only_admin, "UNKNOWN", ["update"], policy_expr=["aws_iam_role.admins"])
+    p.key("logs", policy(stmt("EnableIAMUserPermissions", {"AWS": [ROOT, admin]}, "kms:*")), "UNKNOWN", ["update"],
+          policy_expr=["local.account_root", "local.admin_arns"])
+    p.key("heredoc", only_admin, "UNKNOWN", ["update"], policy_expr=admins_ref)
+    p.key("templated", policy(stmt("EnableIAMUserPermissions", {"AWS": ROOT}, "kms:*"),
+                              stmt("KeyAdministrators", {"AWS": admin}, "kms:*")), "UNKNOWN", ["update"],
+          policy_expr=["path.module", "data.aws_caller_identity.current.account_id",
+                       "data.aws_caller_identity.current"] + admins_ref)
+    p.key("yaml", only_admin, "UNKNOWN", ["update"], policy_expr=["path.module"] + admins_ref)
+    write("resolve/hcl/plan.json", p.render())
+
+    # The same from a local module that receives the admin ARN as a variable (source in
+    # testdata/resolve/hcl-module).
+    p = Plan()
+    p.role("kms-admin", ["delete", "create"])
+    p.module_call(["kms"], expressions={"alias": {"constant_value": "data"},
+                                        "admin_arns": {"references": ["aws_iam_role.kms_admin.arn",
+                                                                      "aws_iam_role.kms_admin"]}},
+                  variables={"alias": {}, "admin_arns": {"description": "Roles that administer the key."},
+                             "account_admin": {"default": False,
+                                               "description": "Also let the account administer the key."}})
+    p.key("this", only_admin, "UNKNOWN", ["update"], module="module.kms",
+          policy_expr=["local.admin_statement", "var.account_admin", "local.account_statement"])
+    write("resolve/hcl-module/plan.json", p.render())
+
 
 if __name__ == "__main__":
     main()

@@ -67,12 +67,9 @@ pub enum PolicySource {
 }
 
 impl PolicySource {
-    /// The policy was not in the plan as text and kmsguard rebuilt it.
+    /// The plan does not show the policy text; kmsguard rebuilt it.
     pub fn rebuilt(self) -> bool {
-        matches!(
-            self,
-            PolicySource::DataSource | PolicySource::Configuration | PolicySource::HclSource
-        )
+        matches!(self, PolicySource::Configuration | PolicySource::HclSource)
     }
 }
 
@@ -304,6 +301,7 @@ fn phase(
                     },
                     Some(match resolved.from {
                         Rebuilt::DataSource => format!("taken from {}", resolved.detail),
+                        Rebuilt::HclSource => format!("evaluated from {}", resolved.detail),
                         _ => format!("rebuilt from {}", resolved.detail),
                     }),
                 ),

@@ -134,6 +134,21 @@ pub fn build<'a>(inputs: &'a [Input<'_>]) -> Inventory<'a> {
         .iter_mut()
         .map(|c| std::mem::take(&mut c.data))
         .collect();
+    let root_vars: Vec<std::collections::BTreeMap<String, serde_json::Value>> = inputs
+        .iter()
+        .map(|i| {
+            i.doc
+                .raw
+                .variables
+                .iter()
+                .flatten()
+                .filter_map(|(k, v)| {
+                    let value = serde_json::from_str(v.value.as_deref()?.get()).ok()?;
+                    Some((k.clone(), value))
+                })
+                .collect()
+        })
+        .collect();
     let (keys, notes) = {
         let mut principals = HashMap::new();
         for p in &inv.principals {
@@ -147,24 +162,12 @@ pub fn build<'a>(inputs: &'a [Input<'_>]) -> Inventory<'a> {
                 .iter()
                 .map(|d| d.iter().map(|x| (x.address.as_str(), x)).collect())
                 .collect(),
-            root_vars: inputs
-                .iter()
-                .map(|i| {
-                    i.doc
-                        .raw
-                        .variables
-                        .iter()
-                        .flatten()
-                        .filter_map(|(k, v)| {
-                            let value = serde_json::from_str(v.value.as_deref()?.get()).ok()?;
-                            Some((k.clone(), value))
-                        })
-                        .collect()
-                })
-                .collect(),
+            root_vars: root_vars.clone(),
         };
         link::join(collected, &world)
     };
+    inv.data = data;
+    inv.root_vars = root_vars;
     inv.notes.extend(notes);
     inv.keys.reserve_exact(keys.len());
     for mut k in keys {

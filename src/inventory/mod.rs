@@ -8,6 +8,7 @@
 mod build;
 mod link;
 pub mod resolve;
+pub mod source;
 
 use crate::policy::tags::Tags;
 use std::borrow::Cow;
@@ -246,6 +247,10 @@ pub struct Inventory<'a> {
     pub notes: Vec<(usize, String)>,
     /// IAM Identity Center changes that remove (or re-suffix) `AWSReservedSSO_*` roles.
     pub sso_removals: Vec<SsoRemoval>,
+    /// Per input: its policy documents, caller identity and partition data sources.
+    pub(crate) data: Vec<Vec<resolve::DataDraft<'a>>>,
+    /// Per input: the root module's variable values.
+    pub(crate) root_vars: Vec<BTreeMap<String, serde_json::Value>>,
     by_arn_ci: HashMap<String, Vec<usize>>,
     by_arn: BTreeMap<String, Vec<usize>>,
     by_unique_id: HashMap<String, Vec<usize>>,

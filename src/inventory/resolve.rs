@@ -31,7 +31,7 @@ const MAX_DEPTH: usize = 16;
 
 /// A data source of an input: a policy document, the caller identity or the partition.
 #[derive(Debug, Clone)]
-pub(super) struct DataDraft<'a> {
+pub(crate) struct DataDraft<'a> {
     pub address: String,
     pub after: &'a Attrs<'a>,
     pub unknown: Unknowns,

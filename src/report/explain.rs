@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::analysis::{CandidateTrace, KeyAnalysis, PhaseResult, Verdict};
 use crate::error::display_source;
+use crate::inventory::resolve::Rebuilt;
 use crate::inventory::{Inventory, Key, PolicyText};
 use crate::policy::document::{Effect, display_value};
 use crate::policy::eval::{StatementOutcome, Tri, Via};
@@ -211,11 +212,20 @@ fn phase_text(
                 .as_deref()
                 .map(|v| format!(" (set by {v})"))
                 .unwrap_or_default();
-            writeln!(
-                out,
-                "  policy{from}: known only after apply; rebuilt from {}:",
-                resolved.detail
-            )?;
+            let how = match resolved.from {
+                Rebuilt::DataSource => "taken from",
+                Rebuilt::Configuration => "rebuilt from",
+                Rebuilt::HclSource => "evaluated from",
+            };
+            if resolved.from == Rebuilt::DataSource {
+                writeln!(out, "  policy{from}: {how} {}:", resolved.detail)?;
+            } else {
+                writeln!(
+                    out,
+                    "  policy{from}: known only after apply; {how} {}:",
+                    resolved.detail
+                )?;
+            }
             for s in &resolved.symbolic {
                 writeln!(out, "    {} {s}", "from the plan:".cyan())?;
             }
@@ -278,12 +288,15 @@ fn phase_text(
             };
             statement_line(out, &label, effect, s)?;
         }
-        if silent > 0 {
-            writeln!(
-                out,
-                "      {}",
-                format!("{silent} other statement(s) do not name it").dimmed()
-            )?;
+        let shown = c.decision.statements.len() - silent;
+        let silent_line = match (silent, shown) {
+            (0, _) => None,
+            (n, 0) if n == c.decision.statements.len() => Some("no statement names it".to_owned()),
+            (1, _) => Some("1 other statement does not name it".to_owned()),
+            (n, _) => Some(format!("{n} other statements do not name it")),
+        };
+        if let Some(line) = silent_line {
+            writeln!(out, "      {}", line.dimmed())?;
         }
         let outcome = match (c.decision.allowed, c.decision.denied) {
             (Tri::True, Tri::False) => "allowed and not denied: can manage the key"

@@ -115,3 +115,167 @@ fn explain_marks_the_values_filled_in_from_the_plan() {
         "arn:aws:iam::111122223333:role/kms-admin = var.admin_arn → aws_iam_role.kms_admin.arn (replaced by this plan)"
     );
 }
+
+// Policies written in HCL, evaluated from the source with --config-dir.
+
+const HCL_PLAN: &str = "testdata/resolve/hcl/plan.json";
+const HCL_DIR: &str = "testdata/resolve/hcl";
+
+fn verdicts(args: &[&str]) -> Vec<(String, String, String)> {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let r = run(&all);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["address"].as_str().unwrap().to_owned(),
+                k["verdict"].as_str().unwrap().to_owned(),
+                k["policy_source"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn hcl_policies_stay_unknown_without_the_source() {
+    for (address, verdict, source) in verdicts(&[HCL_PLAN]) {
+        assert_eq!(
+            (verdict.as_str(), source.as_str()),
+            ("unknown", "unresolved"),
+            "{address}"
+        );
+    }
+}
+
+#[test]
+fn config_dir_evaluates_jsonencode_heredoc_and_templatefile_policies() {
+    let got = verdicts(&["--config-dir", HCL_DIR, HCL_PLAN]);
+    let want = [
+        ("aws_kms_key.data", "locked_out", "hcl_source"),
+        ("aws_kms_key.heredoc", "locked_out", "hcl_source"),
+        ("aws_kms_key.logs", "manageable", "hcl_source"),
+        ("aws_kms_key.templated", "manageable", "hcl_source"),
+        ("aws_kms_key.yaml", "unknown", "unresolved"),
+    ];
+    let got: Vec<(&str, &str, &str)> = got
+        .iter()
+        .map(|(a, v, s)| (a.as_str(), v.as_str(), s.as_str()))
+        .collect();
+    assert_eq!(got, want);
+    let r = run(&[
+        "check",
+        "--color",
+        "never",
+        "--config-dir",
+        HCL_DIR,
+        HCL_PLAN,
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    insta::assert_snapshot!("check_text__hcl", r.stdout);
+    let r = run(&[
+        "check",
+        "--format",
+        "json",
+        "--config-dir",
+        HCL_DIR,
+        HCL_PLAN,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    insta::assert_json_snapshot!("check_json__hcl", v);
+}
+
+#[test]
+fn explain_shows_each_policy_evaluated_from_the_source() {
+    for key in ["data", "logs", "heredoc", "templated", "yaml"] {
+        let address = format!("aws_kms_key.{key}");
+        let args = ["--config-dir", HCL_DIR, "--key", &address, HCL_PLAN];
+        let mut text = vec!["explain", "--color", "never"];
+        text.extend_from_slice(&args);
+        let r = run(&text);
+        assert_eq!(r.code, 0, "{key}: {}", r.stderr);
+        insta::assert_snapshot!(format!("explain_text__hcl_{key}"), r.stdout);
+        let mut json = vec!["explain", "--format", "json"];
+        json.extend_from_slice(&args);
+        let r = run(&json);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        insta::assert_json_snapshot!(format!("explain_json__hcl_{key}"), v);
+    }
+}
+
+#[test]
+fn an_unevaluable_expression_says_why() {
+    let r = run(&[
+        "check",
+        "--format",
+        "json",
+        "--config-dir",
+        HCL_DIR,
+        HCL_PLAN,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let yaml = v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["address"] == "aws_kms_key.yaml")
+        .unwrap();
+    let reason = yaml["unknown"][0].as_str().unwrap();
+    assert!(
+        reason.contains("kmsguard does not evaluate the function yamldecode"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn config_dir_follows_a_local_module_and_its_variables() {
+    let plan = "testdata/resolve/hcl-module/plan.json";
+    let dir = "testdata/resolve/hcl-module";
+    assert_eq!(
+        verdicts(&["--config-dir", dir, plan]),
+        [(
+            "module.kms.aws_kms_key.this".to_owned(),
+            "locked_out".to_owned(),
+            "hcl_source".to_owned()
+        )]
+    );
+    let r = run(&[
+        "explain",
+        "--color",
+        "never",
+        "--config-dir",
+        dir,
+        "--key",
+        "module.kms.aws_kms_key.this",
+        plan,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("explain_text__hcl_module", r.stdout);
+}
+
+#[test]
+fn unreadable_source_leaves_the_policy_unknown_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"aws_kms_key\" \"data\" {\n  policy = \n",
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let r = run(&["check", "--format", "json", "--config-dir", d, HCL_PLAN]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("not valid HCL"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        v["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["verdict"] == "unknown")
+    );
+}
