@@ -547,10 +547,10 @@ def render_doc(statements):
     return json.dumps({"Version": "2012-10-17", "Statement": out}, indent=2)
 
 
-def deferred_doc(p, name, statements, module="", source_docs=None):
+def deferred_doc(p, name, statements, module="", source_docs=None, index=None):
     """A policy document read at apply time (it references something the apply computes)."""
     after, unknown, cfg = doc_args(statements, source_docs)
-    return p.resource("aws_iam_policy_document", name, ["read"], None, after, unknown, module, mode="data",
+    return p.resource("aws_iam_policy_document", name, ["read"], None, after, unknown, module, index, mode="data",
                       config_exprs=cfg, action_reason="read_because_config_unknown")
 
 
@@ -934,6 +934,21 @@ def main():
     p.key("this", only_admin, "UNKNOWN", ["update"], module="module.kms",
           policy_expr=["local.admin_statement", "var.account_admin", "local.account_statement"])
     write("resolve/hcl-module/plan.json", p.render())
+
+    # for_each keys, each with its own document instance: the key's policy references
+    # data.aws_iam_policy_document.kms[each.key].json, which the configuration lists as
+    # data.aws_iam_policy_document.kms and each.key. The "ops" admin is created, the "data"
+    # admin replaced.
+    p = Plan()
+    for team, actions in (("ops", ["create"]), ("data", ["delete", "create"])):
+        p.role(f"{team}-admin", actions, index=team, rname="team_admin")
+        deferred_doc(p, "kms", [doc_stmt(["kms:*"], ["*"], [("AWS", [U])], sid="KeyAdministrators",
+                                         refs={"principals.0.identifiers": ["aws_iam_role.team_admin", "each.key"]})],
+                     index=team)
+        p.key("team", policy(stmt("KeyAdministrators", {"AWS": role_arn(f"{team}-admin")}, "kms:*"))
+              if team == "data" else None, "UNKNOWN", ["update"] if team == "data" else ["create"], index=team,
+              policy_expr=["data.aws_iam_policy_document.kms", "each.key"])
+    write("resolve/for-each-documents.json", p.render())
 
 
 if __name__ == "__main__":

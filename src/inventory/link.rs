@@ -523,6 +523,7 @@ fn from_policy_resource<'a>(p: &Draft<'a>, world: &World<'_, 'a>) -> PolicyText<
                         &p.module_address,
                         world,
                         p.source,
+                        p.index.as_deref(),
                         Some(p.address.clone()),
                     ),
                     None => PolicyText::Unknown { reason: base },
@@ -574,7 +575,15 @@ fn key_after<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>, world: &World<'_, 'a>) ->
             Some(e) if !e.attrs.contains("policy") => PolicyText::Default {
                 reason: "the configuration sets no policy, so KMS applies its default key policy".into(),
             },
-            Some(e) => resolve_or_explain(e, config, &k.module_address, world, k.source, None),
+            Some(e) => resolve_or_explain(
+                e,
+                config,
+                &k.module_address,
+                world,
+                k.source,
+                k.index.as_deref(),
+                None,
+            ),
             None if config.present => PolicyText::Unknown {
                 reason: "the policy is known only after apply, and the key's block was not found in the configuration".into(),
             },
@@ -605,7 +614,9 @@ fn from_document<'a>(k: &Draft<'a>, world: &World<'_, 'a>) -> Option<PolicyText<
         principals: &world.principals,
         root_vars: &world.root_vars[k.source],
     };
-    let resolved = resolver.policy(&k.module_address, expr).ok()?;
+    let resolved = resolver
+        .policy(&k.module_address, k.index.as_deref(), expr)
+        .ok()?;
     let same = resolved.from == Rebuilt::DataSource
         && policy_of(k.after).is_some_and(|t| t.as_ref() == resolved.text);
     same.then_some(PolicyText::Resolved {
@@ -621,6 +632,7 @@ fn resolve_or_explain<'a>(
     module_address: &str,
     world: &World<'_, 'a>,
     src: usize,
+    index: Option<&str>,
     via: Option<String>,
 ) -> PolicyText<'a> {
     let why = unknown_because(e, config, module_address, world.lifecycles);
@@ -633,7 +645,7 @@ fn resolve_or_explain<'a>(
         principals: &world.principals,
         root_vars: &world.root_vars[src],
     };
-    match resolver.policy(module_address, expr) {
+    match resolver.policy(module_address, index, expr) {
         Ok(resolved) => PolicyText::Resolved { resolved, via },
         Err(e) => PolicyText::Unknown {
             reason: format!("{why} ({e})"),

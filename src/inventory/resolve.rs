@@ -121,10 +121,21 @@ enum Sym {
 }
 
 impl<'a> Resolver<'_, 'a> {
-    /// Rebuilds the policy set by the `policy` expression of a block in a module instance.
-    pub fn policy(&self, instance: &str, policy_expr: &Value) -> Result<Resolved, String> {
+    /// Rebuilds the policy set by the `policy` expression of a block (instance key `index`)
+    /// in a module instance.
+    pub fn policy(
+        &self,
+        instance: &str,
+        index: Option<&str>,
+        policy_expr: &Value,
+    ) -> Result<Resolved, String> {
         let scope = Scope::of(instance).ok_or("the module address cannot be read")?;
-        let refs = leaves(references(policy_expr));
+        // `each.key` and `count.index` select an instance (`data.x.y[each.key].json`);
+        // they are not values the policy is built from.
+        let refs: Vec<String> = leaves(references(policy_expr))
+            .into_iter()
+            .filter(|r| !r.starts_with("each.") && !r.starts_with("count."))
+            .collect();
         let [reference] = refs.as_slice() else {
             return Err(if refs.is_empty() {
                 "the configuration shows the policy as an expression it does not evaluate (a function call such as jsonencode); --config-dir reads the source".into()
@@ -137,9 +148,22 @@ impl<'a> Resolver<'_, 'a> {
         };
         let mut placeholders = Vec::new();
         let mut symbolic = Vec::new();
-        let (doc_address, scope) = self.document_behind(&scope, reference, 0).ok_or_else(|| {
-            format!("the policy is {reference}, which kmsguard cannot follow to a policy document")
-        })?;
+        let (mut doc_address, scope) =
+            self.document_behind(&scope, reference, 0).ok_or_else(|| {
+                format!(
+                    "the policy is {reference}, which kmsguard cannot follow to a policy document"
+                )
+            })?;
+        // `data.x.y[each.key].json` lists only `data.x.y`: the instance with the key's own
+        // index, when the document has instances.
+        if !self.data.contains_key(doc_address.as_str()) {
+            if let Some(ix) = index {
+                let keyed = format!("{doc_address}[{ix}]");
+                if self.data.contains_key(keyed.as_str()) {
+                    doc_address = keyed;
+                }
+            }
+        }
         let (text, from) =
             self.document_json(&scope, &doc_address, &mut placeholders, &mut symbolic, 0)?;
         let detail = match from {
@@ -173,8 +197,22 @@ impl<'a> Resolver<'_, 'a> {
             return None;
         }
         if let Some(rest) = reference.strip_prefix("data.aws_iam_policy_document.") {
-            let end = rest.find(".json").filter(|e| rest.len() == e + 5)?;
-            let root = format!("data.aws_iam_policy_document.{}", &rest[..end]);
+            // `NAME`, `NAME[KEY]`, then `.json` (or `.minified_json`), or nothing when an
+            // index expression hides the attribute from the references.
+            let root = rest
+                .strip_suffix(".json")
+                .or_else(|| rest.strip_suffix(".minified_json"))
+                .unwrap_or(rest);
+            let name_end = root.find('[').unwrap_or(root.len());
+            let name = &root[..name_end];
+            let tail = &root[name_end..];
+            let well_formed = !name.is_empty()
+                && !name.contains('.')
+                && (tail.is_empty() || (tail.starts_with('[') && tail.ends_with(']')));
+            if !well_formed {
+                return None;
+            }
+            let root = format!("data.aws_iam_policy_document.{root}");
             return Some((scope.absolute(&root), scope.clone()));
         }
         let (next_scope, expr) = self.expression_of(scope, reference)?;
@@ -462,7 +500,9 @@ impl<'a> Resolver<'_, 'a> {
             ));
         }
         let Some((resource, attr)) = split_attribute(reference) else {
-            return Sym::Unknown(format!("{reference} (known after apply)"));
+            return Sym::Unknown(format!(
+                "{reference}, through an index or attribute the plan's configuration does not show"
+            ));
         };
         let address = scope.absolute(resource);
         let rtype = resource
@@ -750,7 +790,16 @@ impl Walk<'_, '_, '_> {
         config: Option<&Value>,
         what: &str,
     ) -> Option<Vec<Value>> {
-        let refs = || config.map(references).map(leaves).unwrap_or_default();
+        // `each.key` / `count.index` select an instance; they are not values.
+        let refs = || {
+            config
+                .map(references)
+                .map(leaves)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|r| !r.starts_with("each.") && !r.starts_with("count."))
+                .collect::<Vec<_>>()
+        };
         if unknown == &Value::Bool(true) {
             // The whole list is unknown (a splat, a function): its length is unknown too.
             let names = refs();
@@ -982,7 +1031,7 @@ mod tests {
             root_vars: &vars,
         };
         let expr = serde_json::json!({"references": ["data.aws_iam_policy_document.kms.json", "data.aws_iam_policy_document.kms"]});
-        r.policy("", &expr).unwrap()
+        r.policy("", None, &expr).unwrap()
     }
 
     #[test]

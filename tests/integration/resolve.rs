@@ -49,6 +49,12 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         0,
         "configuration",
     ),
+    (
+        "for-each-documents",
+        r#"aws_kms_key.team["data"]"#,
+        0,
+        "configuration",
+    ),
 ];
 
 fn plan(name: &str) -> String {
@@ -83,6 +89,23 @@ fn a_replaced_admin_named_through_a_deferred_document_locks_the_key_out() {
         let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
         assert_eq!(v["keys"][0]["verdict"], "locked_out", "{name}");
         assert_eq!(v["keys"][0]["verdict_before"], "manageable", "{name}");
+    }
+}
+
+#[test]
+fn each_for_each_key_reads_its_own_document_instance() {
+    let r = run(&["check", "--format", "json", &plan("for-each-documents")]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    for k in v["keys"].as_array().unwrap() {
+        let address = k["address"].as_str().unwrap();
+        let team = &address[address.find('[').unwrap()..];
+        let note = k["notes"][0].as_str().unwrap();
+        assert!(
+            note.contains(&format!("data.aws_iam_policy_document.kms{team}")),
+            "{address}: {note}"
+        );
+        // The role is named through a dynamic index: the element stays unknown, not guessed.
+        assert_eq!(k["verdict"], "unknown", "{address}");
     }
 }
 
