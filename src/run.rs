@@ -201,8 +201,10 @@ fn report(
     let locations = locate::locate(&args.config_dir, inputs, &inv);
     notes.extend(locations.notes.iter().cloned());
     let mut seen = std::collections::HashSet::new();
-    for n in notes.iter().filter(|n| seen.insert(n.as_str())) {
-        let _ = writeln!(err, "kmsguard: warning: {}", one_line(n));
+    for n in notes.iter().map(|n| one_line(n)) {
+        if seen.insert(n.clone()) {
+            let _ = writeln!(err, "kmsguard: warning: {n}");
+        }
     }
     let r = Report {
         inventory: &inv,

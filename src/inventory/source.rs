@@ -336,7 +336,7 @@ impl Evaluation<'_, '_> {
         }
         let value = evaluate(&expr, &ctx, &placeholders)?;
         let text = match value {
-            Value::String(s) => s,
+            Value::String(s) => escape_placeholders(&s),
             Value::Null => return Err(format!("the policy of {block_key} is null")),
             other => {
                 return Err(format!(
@@ -809,6 +809,12 @@ fn collect_placeholders(text: &str, out: &mut Vec<String>) {
     }
     out.sort();
     out.dedup();
+}
+
+/// A placeholder interpolated into a heredoc or a file is a raw control character inside a
+/// JSON string: escape it as JSON would, so the policy stays valid JSON.
+fn escape_placeholders(s: &str) -> String {
+    s.replace('\u{1}', "\\u0001").replace('\u{2}', "\\u0002")
 }
 
 /// An evaluation error in words, without the expression it happened in.

@@ -192,6 +192,22 @@ fn err<T>(message: impl Into<String>) -> Result<T, PolicyError> {
     })
 }
 
+/// The length of a policy's JSON text without its placeholders (whose values, and so whose
+/// lengths, are not known); each is written `\u0001…\u0002` in JSON.
+fn known_len(text: &str) -> usize {
+    const START: &str = "\\u0001";
+    const END: &str = "\\u0002";
+    let mut len = text.len();
+    let mut rest = text;
+    while let Some(s) = rest.find(START) {
+        let after = &rest[s..];
+        let Some(e) = after.find(END) else { break };
+        len -= e + END.len();
+        rest = &after[e + END.len()..];
+    }
+    len
+}
+
 /// KMS rejects key policies over 32 KiB (`PutKeyPolicy`, `CreateKey`). A longer policy is
 /// reported as invalid and not evaluated, which also bounds the work hostile input can cause.
 pub const MAX_POLICY_BYTES: usize = 32 * 1024;
@@ -199,10 +215,10 @@ pub const MAX_POLICY_BYTES: usize = 32 * 1024;
 impl Policy {
     /// Parses a key policy from its JSON text.
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
-        if text.len() > MAX_POLICY_BYTES {
+        let len = known_len(text);
+        if len > MAX_POLICY_BYTES {
             return err(format!(
-                "the policy is {} bytes long; KMS accepts at most {MAX_POLICY_BYTES}",
-                text.len()
+                "the policy is {len} bytes long; KMS accepts at most {MAX_POLICY_BYTES}"
             ));
         }
         let v: Value = serde_json::from_str(text).map_err(|e| PolicyError {
@@ -399,6 +415,21 @@ fn condition_values(v: &Value) -> Option<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn placeholders_do_not_count_towards_the_size_limit() {
+        let long = unknown_value(&"x".repeat(MAX_POLICY_BYTES));
+        let text = serde_json::json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": long},
+            "Action": "kms:*", "Resource": "*"}]})
+        .to_string();
+        assert!(text.len() > MAX_POLICY_BYTES);
+        let p = Policy::parse(&text).unwrap();
+        assert!(matches!(
+            p.statements[0].principal.refs()[0],
+            PrincipalRef::Unknown(_)
+        ));
+        assert!(known_len(&text) < 200);
+    }
+
     use super::*;
 
     #[test]

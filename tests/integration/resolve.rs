@@ -302,3 +302,22 @@ fn unreadable_source_leaves_the_policy_unknown_with_a_warning() {
             .all(|k| k["verdict"] == "unknown")
     );
 }
+
+#[test]
+fn deeply_nested_source_neither_crashes_nor_hangs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    for (open, close) in [("(", ")"), ("[", "]"), ("{a=", "}"), ("f(", ")")] {
+        let n = 100_000;
+        let src = format!(
+            "resource \"aws_kms_key\" \"data\" {{\n  policy = {}1{}\n}}\n",
+            open.repeat(n),
+            close.repeat(n)
+        );
+        std::fs::write(dir.path().join("main.tf"), src).unwrap();
+        let r = run(&["check", "--format", "json", "--config-dir", d, HCL_PLAN]);
+        assert_eq!(r.code, 0, "{open}: {}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(v["keys"][0]["verdict"], "unknown", "{open}");
+    }
+}

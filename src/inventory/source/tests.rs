@@ -234,3 +234,19 @@ fn instances_group_as_terraform_exposes_them() {
     assert_eq!(roles["keyed"].as_object().unwrap()["x"], Value::from("x"));
     assert_eq!(roles["single"], Value::from("s"));
 }
+
+#[test]
+fn a_placeholder_in_a_heredoc_policy_stays_valid_json() {
+    let v = s(eval(
+        "<<EOT\n{\"AWS\": \"${var.later}\"}\nEOT\n",
+        "{}",
+        true,
+    ));
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&v).is_err(),
+        "raw, it is not JSON"
+    );
+    let escaped = escape_placeholders(&v);
+    let parsed: serde_json::Value = serde_json::from_str(&escaped).unwrap();
+    assert!(unknown_in(parsed["AWS"].as_str().unwrap()).is_some());
+}
