@@ -33,12 +33,30 @@ pub(super) struct ConfigEntry {
 pub(super) struct Configs<'d, 'a> {
     docs: Vec<&'d Document<'a>>,
     cache: Vec<std::cell::OnceCell<ConfigIndex>>,
+    documents: Vec<std::cell::OnceCell<bool>>,
 }
 
 impl<'d, 'a> Configs<'d, 'a> {
     pub fn new(docs: Vec<&'d Document<'a>>) -> Self {
         let cache = docs.iter().map(|_| std::cell::OnceCell::new()).collect();
-        Configs { docs, cache }
+        let documents = docs.iter().map(|_| std::cell::OnceCell::new()).collect();
+        Configs {
+            docs,
+            cache,
+            documents,
+        }
+    }
+
+    /// Whether an input's configuration has policy documents (computed once per input).
+    pub fn has_documents(&self, src: usize) -> bool {
+        *self.documents[src].get_or_init(|| {
+            self.docs[src]
+                .raw
+                .configuration
+                .as_ref()
+                .and_then(|c| c.root_module.as_ref())
+                .is_some_and(|m| m.has_documents())
+        })
     }
 
     fn get(&self, src: usize) -> &ConfigIndex {
@@ -600,10 +618,12 @@ fn key_after<'a>(k: &Draft<'a>, p: Option<&Draft<'a>>, world: &World<'_, 'a>) ->
 /// A known policy that the configuration sets to a policy document read during the plan:
 /// the same text, marked with where it comes from.
 fn from_document<'a>(k: &Draft<'a>, world: &World<'_, 'a>) -> Option<PolicyText<'a>> {
-    let config = world.configs.get(k.source);
-    if !config.has_documents {
+    // Checked on the parsed configuration first: most plans have no policy documents, and
+    // then the configuration is never indexed.
+    if !world.configs.has_documents(k.source) {
         return None;
     }
+    let config = world.configs.get(k.source);
     let expr = config
         .lookup(&k.module_address, &k.rtype, &k.name)?
         .expr

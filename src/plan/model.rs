@@ -490,17 +490,6 @@ impl DocumentArgs {
     }
 }
 
-/// The argument names [`DocumentArgs`] keeps.
-const DOCUMENT_ARGS: &[&str] = &[
-    "statement",
-    "source_policy_documents",
-    "override_policy_documents",
-    "source_json",
-    "override_json",
-    "version",
-    "policy_id",
-];
-
 /// The empty attribute set.
 pub static NO_ATTRS: Attrs<'static> = Attrs {
     arn: MaybeStr(None),
@@ -570,7 +559,15 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attrs<'a> {
                             a.tags = map.next_value()?;
                             continue;
                         }
-                        Some(k) if DOCUMENT_ARGS.contains(&k) => {
+                        Some(
+                            k @ ("statement"
+                            | "source_policy_documents"
+                            | "override_policy_documents"
+                            | "source_json"
+                            | "override_json"
+                            | "version"
+                            | "policy_id"),
+                        ) => {
                             DocumentArgs::read(&mut a.document, k, &mut map)?;
                             continue;
                         }
@@ -630,7 +627,15 @@ impl<'de> Deserialize<'de> for Unknowns {
                         Some("json") => &mut u.json,
                         Some("name") => &mut u.name,
                         Some("unique_id") => &mut u.unique_id,
-                        Some(k) if DOCUMENT_ARGS.contains(&k) => {
+                        Some(
+                            k @ ("statement"
+                            | "source_policy_documents"
+                            | "override_policy_documents"
+                            | "source_json"
+                            | "override_json"
+                            | "version"
+                            | "policy_id"),
+                        ) => {
                             DocumentArgs::read(&mut u.document, k, &mut map)?;
                             continue;
                         }
@@ -828,6 +833,15 @@ impl<'a> ConfigModule<'a> {
     /// The kept resource blocks.
     pub fn resources(&self) -> impl Iterator<Item = &ConfigResource<'a>> {
         self.resources.iter().flatten()
+    }
+
+    /// Whether this module or one it calls has a `data.aws_iam_policy_document` block.
+    pub fn has_documents(&self) -> bool {
+        self.resources().any(|r| r.mode.as_deref() == Some("data"))
+            || self
+                .module_calls
+                .values()
+                .any(|c| c.module.as_ref().is_some_and(ConfigModule::has_documents))
     }
 }
 

@@ -27,7 +27,8 @@ pub fn unknown_value(what: &str) -> String {
 
 /// What the first placeholder in `s` stands for, if `s` holds one.
 pub fn unknown_in(s: &str) -> Option<&str> {
-    let start = s.find(UNKNOWN_START)? + UNKNOWN_START.len_utf8();
+    // A byte search: this runs on every pattern the evaluator matches.
+    let start = s.as_bytes().iter().position(|b| *b == 1)? + 1;
     let rest = &s[start..];
     Some(rest.find(UNKNOWN_END).map_or(rest, |e| &rest[..e]))
 }
