@@ -3,7 +3,10 @@
 # string found in them (one file per policy).
 set -euo pipefail
 cd "$(dirname "$0")"
-mkdir -p corpus/plan_reader corpus/policy_eval
+mkdir -p corpus/plan_reader corpus/policy_eval corpus/source_eval
+find ../testdata \( -name '*.tf' -o -name '*.tftpl' \) | while read -r f; do
+  name="${f#../}"; cp "$f" "corpus/source_eval/${name//\//_}"
+done
 find ../testdata -name '*.json' | while read -r f; do
   name="${f#../}"; cp "$f" "corpus/plan_reader/${name//\//_}"
 done
@@ -24,5 +27,20 @@ def walk(v):
             walk(x)
 for f in glob.glob("../testdata/**/*.json", recursive=True):
     walk(json.load(open(f)))
+# Rebuilt policies hold placeholders for values known only after apply (\u0001...\u0002).
+for i, where in enumerate(["principal", "action", "resource", "condition"]):
+    st = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+          "Action": "kms:*", "Resource": "*"}
+    ph = "\u0001the arn of aws_iam_role.x (created by this plan)\u0002"
+    if where == "principal":
+        st["Principal"] = {"AWS": [ph, "arn:aws:iam::111122223333:role/a"]}
+    elif where == "action":
+        st["Action"] = [ph]
+    elif where == "resource":
+        st["Resource"] = [ph]
+    else:
+        st["Condition"] = {"ArnEquals": {"aws:PrincipalArn": [ph]}}
+    with open(os.path.join("corpus/policy_eval", f"placeholder-{where}"), "w") as f:
+        f.write(json.dumps({"Version": "2012-10-17", "Statement": [st]}))
 print(f"{len(seen)} policies")
 PY

@@ -45,6 +45,12 @@ pub fn check_bytes(docs: &[&[u8]]) {
     let _ = r.outcome();
 }
 
+/// Evaluates the attributes of a `.tf` text as `--config-dir` would (see
+/// `inventory::source`).
+pub fn evaluate_source_text(text: &str) {
+    inventory::source::fuzz_evaluate(text);
+}
+
 /// Parses a policy text and evaluates it for a few callers; also uses the text as a
 /// wildcard pattern and value (split at the first new line).
 pub fn evaluate_policy_text(text: &str) {
@@ -104,5 +110,16 @@ mod tests {
         super::evaluate_policy_text(
             r#"{"Statement":[{"Action":"kms:*","Condition":{"ArnLiEffetsr\uEffeke":{"aws:PrincipalArn":["arn:aws:iot","arn:awG:iam::222244446666:role/kms-admin"]}},"Effect":"Allow","Principal":{"AWS":"*"},"Resource":"*","Sid":"KeyAdministration"}],"Version":"2012-10-17"}"#,
         );
+    }
+
+    /// `file()` and `templatefile()` on a device or a missing file fail at once instead of
+    /// reading without end.
+    #[test]
+    fn source_files_that_are_not_regular_files_are_refused() {
+        super::evaluate_source_text(
+            "a = file(\"/dev/zero\")\nb = templatefile(\"/dev/urandom\", {})\nc = file(\"/nonexistent\")\n",
+        );
+        super::evaluate_source_text("a = jsonencode({ AWS = [var.later, \"x\"] })\n");
+        super::evaluate_source_text("a = var.later == \"x\" ? 1 : 2\nb = \"${var.name}\"\n");
     }
 }

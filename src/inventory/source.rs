@@ -1109,10 +1109,21 @@ pub mod functions {
             ROOT.with(|r| r.borrow().join(p))
         };
         let meta = std::fs::metadata(&full).map_err(|e| format!("{path}: {e}"))?;
-        if meta.len() > MAX_FILE_BYTES {
+        // Regular files only: a device or a pipe could block or never end.
+        if !meta.is_file() {
+            return Err(format!("{path} is not a regular file"));
+        }
+        let file = std::fs::File::open(&full).map_err(|e| format!("{path}: {e}"))?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut std::io::Read::take(file, MAX_FILE_BYTES + 1),
+            &mut text,
+        )
+        .map_err(|e| format!("{path}: {e}"))?;
+        if text.len() as u64 > MAX_FILE_BYTES {
             return Err(format!("{path} is larger than {MAX_FILE_BYTES} bytes"));
         }
-        std::fs::read_to_string(&full).map_err(|e| format!("{path}: {e}"))
+        Ok(text)
     }
 
     fn file(args: FuncArgs) -> Result<Value, String> {
@@ -1142,6 +1153,30 @@ pub mod functions {
             .evaluate(&ctx)
             .map(Value::String)
             .map_err(|e| format!("templatefile: {}", one_line(&e.to_string())))
+    }
+}
+
+/// Evaluates every attribute of an HCL text (for the fuzz target): parsing, functions,
+/// placeholders and refusals must never panic or hang.
+#[doc(hidden)]
+pub fn fuzz_evaluate(text: &str) {
+    let Ok(body) = hcl::parse(text) else { return };
+    let mut ph = Placeholders::default();
+    let mut var = hcl::Map::new();
+    var.insert("later".to_owned(), ph.unknown("later".into()));
+    var.insert("name".to_owned(), Value::from("kms-admin"));
+    let var = Value::Object(var);
+    let empty = Value::Object(Default::default());
+    let dir = std::env::temp_dir();
+    let ctx = base_context(&var, &empty, &empty, &dir, &dir);
+    let mut exprs: Vec<Expression> = body.attributes().map(|a| a.expr().clone()).collect();
+    for b in body.blocks() {
+        exprs.extend(b.body().attributes().map(|a| a.expr().clone()));
+    }
+    for e in exprs.iter().take(64) {
+        if let Ok(Value::String(s)) = evaluate(e, &ctx, &ph) {
+            let _ = crate::policy::Policy::parse(&escape_placeholders(&s));
+        }
     }
 }
 
