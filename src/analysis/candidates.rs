@@ -29,6 +29,8 @@ enum Origin {
     Root,
     Known(usize),
     Assumed,
+    /// Whoever a value known only after apply names.
+    Placeholder,
     /// Could be created by an account administrator; the string says what it stands for.
     Hypothetical(String),
 }
@@ -196,6 +198,26 @@ impl Builder<'_, '_> {
         });
     }
 
+    /// A candidate for whoever an entry known only after apply names. No principal entry
+    /// binds to it, so its decisions are unknown at best; it is never a manager.
+    fn placeholder_cand(&mut self, arn: &str, shown: &str) {
+        if !self.seen_arns.insert(arn.to_ascii_lowercase()) {
+            return;
+        }
+        self.cands.push(Cand {
+            kind: CallerKind::Role,
+            account: None,
+            name: None,
+            unique_id: None,
+            tags: None,
+            display: Some(shown.to_owned()),
+            arn: arn.to_owned(),
+            bound_arns: Vec::new(),
+            bound_ids: Vec::new(),
+            origin: Origin::Placeholder,
+        });
+    }
+
     fn hypothetical(&mut self, arn: &str, kind: CallerKind, origin: String) {
         if !self.hypo_arns.insert(arn.to_ascii_lowercase())
             || self.other_account(arn_account_str(arn))
@@ -343,6 +365,12 @@ impl Builder<'_, '_> {
 
     fn condition_refs(&mut self, c: &Condition, effect: Effect, stmt: &str, admin: bool) {
         for v in &c.values {
+            if let Some(what) = crate::policy::document::unknown_in(v) {
+                // A value known only after apply may match a principal no input has.
+                let shown = format!("⟨{what}⟩");
+                self.placeholder_cand(&crate::policy::document::unknown_value(what), &shown);
+                continue;
+            }
             if v.contains("${") {
                 continue;
             }
@@ -416,6 +444,25 @@ fn narrows_by_arn(c: &Condition) -> bool {
             Base::StringEquals | Base::StringEqualsIgnoreCase | Base::StringLike | Base::ArnLike
         )
         && c.values.iter().all(|v| !v.contains("${"))
+        // A value known only after apply could match anyone: it does not narrow.
+        && c.values
+            .iter()
+            .all(|v| crate::policy::document::unknown_in(v).is_none())
+}
+
+/// A short list of candidates: the first three, then how many more.
+fn people(who: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut out = who
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if who.len() > SHOWN {
+        out.push_str(&format!(" and {} more", who.len() - SHOWN));
+    }
+    out
 }
 
 /// Who a candidate is, in words (for `kmsguard explain`).
@@ -437,6 +484,9 @@ fn describe(inv: &Inventory, c: &Cand, after: bool) -> String {
             format!("{} ({what} by this plan{when})", p.address)
         }
         Origin::Assumed => "no input manages it; assumed to exist".to_owned(),
+        Origin::Placeholder => {
+            "whoever this value, known only after apply, turns out to name".to_owned()
+        }
         Origin::Hypothetical(what) => format!("could be created: {what}"),
     }
 }
@@ -581,7 +631,19 @@ pub(super) fn evaluate(
                         delegates = true;
                     }
                 }
-                PrincipalRef::Service(_) | PrincipalRef::Other(_) | PrincipalRef::Unknown(_) => {}
+                // A value known only after apply could be the account itself: every identity
+                // of the account is then a candidate (its decision comes out unknown).
+                PrincipalRef::Unknown(what) => {
+                    if st.effect == Effect::Allow && admin && !narrowed {
+                        delegates = true;
+                    }
+                    // The entry may also name a principal no input has, which would be
+                    // assumed to exist (as a named ARN is): a candidate that stands for it.
+                    let shown = format!("⟨{what}⟩");
+                    let arn = crate::policy::document::unknown_value(what);
+                    b.placeholder_cand(&arn, &shown);
+                }
+                PrincipalRef::Service(_) | PrincipalRef::Other(_) => {}
             }
         }
         if pspec_not && st.effect == Effect::Allow && admin && !narrowed {
@@ -618,8 +680,11 @@ pub(super) fn evaluate(
         key_tags: key.tags,
     };
     let mut result = PhaseResult::simple(Verdict::LockedOut, PolicySource::Literal, None);
-    let mut unknown: Vec<String> = Vec::new();
-    let run = |cands: &[Cand], result: &mut PhaseResult, unknown: &mut Vec<String>| {
+    // Why a decision is unknown, with the candidates it is unknown for.
+    let mut unknown: Vec<(String, Vec<String>)> = Vec::new();
+    let run = |cands: &[Cand],
+               result: &mut PhaseResult,
+               unknown: &mut Vec<(String, Vec<String>)>| {
         for c in cands {
             let caller = Caller {
                 kind: c.kind,
@@ -642,7 +707,8 @@ pub(super) fn evaluate(
                         origin: describe(inv, c, after),
                         bound: !c.bound_arns.is_empty()
                             || !c.bound_ids.is_empty()
-                            || c.kind == CallerKind::Root,
+                            || c.kind == CallerKind::Root
+                            || matches!(c.origin, Origin::Placeholder),
                         hypothetical: matches!(c.origin, Origin::Hypothetical(_)),
                         decision: d.clone(),
                     });
@@ -669,10 +735,21 @@ pub(super) fn evaluate(
                     });
                 }
                 Tri::Unknown => {
+                    // A placeholder's own candidate is not named: the reason names the value.
+                    let who = (!matches!(c.origin, Origin::Placeholder))
+                        .then(|| c.display.clone().unwrap_or_else(|| c.arn.clone()));
                     for r in d.unknown_reasons {
-                        let r = format!("for {}: {r}", c.arn);
-                        if !unknown.contains(&r) {
-                            unknown.push(r);
+                        let list = match unknown.iter_mut().find(|(reason, _)| *reason == r) {
+                            Some((_, list)) => list,
+                            None => {
+                                unknown.push((r, Vec::new()));
+                                &mut unknown.last_mut().expect("just pushed").1
+                            }
+                        };
+                        if let Some(w) = &who {
+                            if !list.contains(w) {
+                                list.push(w.clone());
+                            }
                         }
                     }
                 }
@@ -707,7 +784,16 @@ pub(super) fn evaluate(
         result.verdict = Verdict::Manageable;
     } else if !unknown.is_empty() {
         result.verdict = Verdict::Unknown;
-        result.unknown = unknown;
+        result.unknown = unknown
+            .into_iter()
+            .map(|(reason, who)| {
+                if who.is_empty() {
+                    reason
+                } else {
+                    format!("for {}: {reason}", people(&who))
+                }
+            })
+            .collect();
     } else {
         // Deleted or replaced principals can be created again under their old ARN. Those the
         // policy names or matches are tried already; the others can only help through the

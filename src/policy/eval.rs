@@ -487,6 +487,15 @@ fn tag_value(tags: Option<&Tags>, tag: &str, what: &str) -> CtxValue {
 impl Context for CallerContext<'_, '_> {
     fn lookup(&self, key: &str) -> CtxValue {
         let c = self.caller;
+        // A caller that stands for a principal known only after apply: whatever describes
+        // the principal is unknown too.
+        if let Some(what) = unknown_in(c.arn) {
+            let about_principal = key.starts_with("aws:principal")
+                || matches!(key, "aws:username" | "aws:userid" | "kms:calleraccount");
+            if about_principal {
+                return CtxValue::Unknown(format!("the principal is {what}"));
+            }
+        }
         let account = effective_account(self.target, c);
         match key {
             "aws:principalarn" => one(c.arn),

@@ -2,7 +2,8 @@
 //! adding an Allow never lowers a verdict, adding a Deny never raises it, deleting a
 //! principal never raises it; statement order, JSON whitespace and action-name case never
 //! change it; naming principals in `Principal` and matching them by an `aws:PrincipalArn`
-//! condition differ only when a principal is deleted or recreated.
+//! condition differ only when a principal is deleted or recreated; a placeholder for a value
+//! known only after apply never yields a verdict that a real value would contradict.
 
 use proptest::prelude::*;
 
@@ -275,6 +276,30 @@ proptest! {
         } else {
             // A condition survives recreation; a Principal entry does not.
             prop_assert!(rank(c) >= rank(p), "{p:?} vs {c:?}");
+        }
+    }
+
+    /// A value known only after apply (a placeholder in a rebuilt policy) is never guessed:
+    /// where the verdict with it is definite, every value it could take gives that verdict.
+    #[test]
+    fn a_placeholder_never_gives_a_verdict_that_a_real_value_contradicts(w in world()) {
+        let text = policy_of(&w.statements, false, false);
+        if !text.contains(ROLE_A) {
+            return Ok(());
+        }
+        let placeholder = r#"\u0001the arn of aws_iam_role.a (created by this plan)\u0002"#;
+        let with = verdict_of(&text.replace(ROLE_A, placeholder), w.lifecycles);
+        if with != Verdict::Unknown {
+            for value in [ROLE_A, ROOT, USER_C, "arn:aws:iam::111122223333:role/nobody"] {
+                let real = verdict_of(&text.replace(ROLE_A, value), w.lifecycles);
+                // A recovery that rests on the unknown value is not claimed: the key is then
+                // locked_out (both verdicts are errors; the stronger one is reported).
+                let unmanageable = |v: Verdict| matches!(v, Verdict::LockedOut | Verdict::Recoverable);
+                if with == Verdict::LockedOut && unmanageable(real) {
+                    continue;
+                }
+                prop_assert_eq!(with, real, "placeholder vs {}", value);
+            }
         }
     }
 }
