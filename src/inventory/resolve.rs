@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 
 use super::link::ConfigIndex;
 use super::{Lifecycle, Principal};
-use crate::plan::address::module_calls;
+use crate::plan::address::{module_calls, module_instances};
 use crate::plan::model::{Attrs, DocumentArgs, Unknowns};
 use crate::policy::document::{display_value, unknown_in, unknown_value};
 
@@ -103,11 +103,14 @@ impl Scope {
 
     /// The calling module's scope.
     fn parent(&self) -> Option<Scope> {
-        let cut = self.instance.rfind("module.")?;
-        let instance = self.instance[..cut].trim_end_matches('.').to_owned();
+        let instances = module_instances(&self.instance)?;
+        let parent = instances.len().checked_sub(2).map(|i| instances[i])?;
         let mut path = self.path.clone();
         path.pop()?;
-        Some(Scope { instance, path })
+        Some(Scope {
+            instance: parent.to_owned(),
+            path,
+        })
     }
 }
 
@@ -1122,14 +1125,14 @@ mod tests {
 
     #[test]
     fn scopes_know_their_parent() {
-        let s = Scope::of(r#"module.a["k"].module.b"#).unwrap();
+        let s = Scope::of(r#"module.a["module.k"].module.b"#).unwrap();
         assert_eq!(s.path, ["a", "b"]);
         assert_eq!(
             s.absolute("aws_iam_role.r"),
-            r#"module.a["k"].module.b.aws_iam_role.r"#
+            r#"module.a["module.k"].module.b.aws_iam_role.r"#
         );
         let p = s.parent().unwrap();
-        assert_eq!(p.instance, r#"module.a["k"]"#);
+        assert_eq!(p.instance, r#"module.a["module.k"]"#);
         assert_eq!(p.path, ["a"]);
         let root = p.parent().unwrap();
         assert_eq!((root.instance.as_str(), root.path.len()), ("", 0));

@@ -32,7 +32,7 @@ use hcl::{Body, Value};
 
 use super::resolve::{Rebuilt, Resolved};
 use super::{Input, Inventory, Lifecycle, PolicyText};
-use crate::plan::address::module_calls;
+use crate::plan::address::{module_calls, module_instances};
 use crate::plan::model::{ConfigModule, Configuration};
 use crate::policy::document::{display_value, unknown_in, unknown_value};
 
@@ -264,7 +264,11 @@ impl Evaluation<'_, '_> {
             module = mc.and_then(|m| m.module.as_ref());
         }
         // Instance addresses of each level: "", "module.a[0]", "module.a[0].module.b".
-        let instances = instance_prefixes(instance, calls.len());
+        let instances: Vec<String> = module_instances(instance)
+            .ok_or("the module address cannot be read")?
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         let mut placeholders = Placeholders::default();
         let mut vars: Option<Value> = None;
         let mut ctx_values: Vec<(Value, Value, Value)> = Vec::new();
@@ -524,30 +528,6 @@ fn group(by_type: ByType) -> Value {
         types.insert(rtype, Value::Object(out));
     }
     Value::Object(types)
-}
-
-/// Each level's module instance address, from the root (`""`) down.
-fn instance_prefixes(instance: &str, levels: usize) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut cut = 0;
-    for _ in 0..levels {
-        let start = instance[cut..]
-            .find("module.")
-            .map(|i| cut + i + "module.".len());
-        let Some(start) = start else { break };
-        let rest = &instance[start..];
-        let name_end = rest.find(['.', '[']).unwrap_or(rest.len());
-        let mut end = start + name_end;
-        if instance[end..].starts_with('[') {
-            end += index_len(&instance[end..]).unwrap_or(0);
-        }
-        out.push(instance[..end].to_owned());
-        cut = end;
-    }
-    while out.len() < levels + 1 {
-        out.push(instance.to_owned());
-    }
-    out
 }
 
 fn base_context(

@@ -33,6 +33,33 @@ pub fn module_calls(module_address: &str) -> Option<Vec<&str>> {
     Some(out)
 }
 
+/// The module instance addresses from the root down: `module.a["x.y"].module.b` →
+/// `["", "module.a[\"x.y\"]", "module.a[\"x.y\"].module.b"]`. `None` for a malformed address.
+pub fn module_instances(module_address: &str) -> Option<Vec<&str>> {
+    let mut out = vec![""];
+    let mut rest = module_address;
+    while !rest.is_empty() {
+        let after_name = rest.strip_prefix("module.")?;
+        let end = after_name.find(['.', '[']).unwrap_or(after_name.len());
+        if end == 0 {
+            return None;
+        }
+        let mut tail = &after_name[end..];
+        if tail.starts_with('[') {
+            tail = skip_key(tail)?;
+        }
+        let consumed = module_address.len() - tail.len();
+        out.push(&module_address[..consumed]);
+        rest = match tail.strip_prefix('.') {
+            Some("") => return None,
+            Some(r) => r,
+            None if tail.is_empty() => tail,
+            None => return None,
+        };
+    }
+    Some(out)
+}
+
 /// Skips one `[...]` instance key at the start of `s` and returns what follows it.
 fn skip_key(s: &str) -> Option<&str> {
     let body = s.strip_prefix('[')?;
@@ -66,6 +93,21 @@ mod tests {
             module_calls(r#"module.a["x.y]\"[z"].module.b[3]"#),
             Some(vec!["a", "b"])
         );
+    }
+
+    #[test]
+    fn lists_module_instances_from_the_root_down() {
+        assert_eq!(module_instances(""), Some(vec![""]));
+        assert_eq!(
+            module_instances(r#"module.a["module.x"].module.b[2]"#),
+            Some(vec![
+                "",
+                r#"module.a["module.x"]"#,
+                r#"module.a["module.x"].module.b[2]"#
+            ])
+        );
+        assert_eq!(module_instances("module.a."), None);
+        assert_eq!(module_instances("resource.x"), None);
     }
 
     #[test]

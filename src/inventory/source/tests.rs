@@ -202,10 +202,6 @@ fn addresses_split_into_module_instance_and_resource() {
         Some((String::new(), "aws_kms_key".into(), "k".into(), None))
     );
     assert_eq!(split_address("data.aws_iam_policy_document.d"), None);
-    assert_eq!(
-        instance_prefixes(r#"module.a["k"].module.b[2]"#, 2),
-        ["", r#"module.a["k"]"#, r#"module.a["k"].module.b[2]"#]
-    );
 }
 
 #[test]
