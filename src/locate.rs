@@ -138,13 +138,17 @@ fn repo_root(dir: &Path) -> PathBuf {
 fn relative(path: &Path, root: &Path) -> String {
     let abs = normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
     match abs.strip_prefix(normalize(root)) {
-        Ok(rel) => rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/"),
+        Ok(rel) => slashed(rel),
         Err(_) => path.to_string_lossy().replace('\\', "/"),
     }
+}
+
+/// A relative path with `/` separators.
+fn slashed(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// `dir` relative to `root` (`.` for the root itself), lexically; as given where it is not
@@ -153,11 +157,7 @@ pub fn relative_to(dir: &Path, root: &Path) -> String {
     let (d, r) = (normalize(dir), normalize(root));
     match d.strip_prefix(&r) {
         Ok(rel) if rel.as_os_str().is_empty() => ".".to_owned(),
-        Ok(rel) => rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/"),
+        Ok(rel) => slashed(rel),
         Err(_) => dir.to_string_lossy().replace('\\', "/"),
     }
 }

@@ -468,6 +468,20 @@ impl PartialEq for DocumentArgs {
 }
 
 impl DocumentArgs {
+    /// Whether `key` is an argument [`DocumentArgs`] keeps.
+    fn is_arg(key: &str) -> bool {
+        matches!(
+            key,
+            "statement"
+                | "source_policy_documents"
+                | "override_policy_documents"
+                | "source_json"
+                | "override_json"
+                | "version"
+                | "policy_id"
+        )
+    }
+
     /// Reads one document argument into its slot; `false` if `key` is not one.
     fn read<'de, A: MapAccess<'de>>(
         slot: &mut Option<Box<DocumentArgs>>,
@@ -559,15 +573,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attrs<'a> {
                             a.tags = map.next_value()?;
                             continue;
                         }
-                        Some(
-                            k @ ("statement"
-                            | "source_policy_documents"
-                            | "override_policy_documents"
-                            | "source_json"
-                            | "override_json"
-                            | "version"
-                            | "policy_id"),
-                        ) => {
+                        Some(k) if DocumentArgs::is_arg(k) => {
                             DocumentArgs::read(&mut a.document, k, &mut map)?;
                             continue;
                         }
@@ -627,15 +633,7 @@ impl<'de> Deserialize<'de> for Unknowns {
                         Some("json") => &mut u.json,
                         Some("name") => &mut u.name,
                         Some("unique_id") => &mut u.unique_id,
-                        Some(
-                            k @ ("statement"
-                            | "source_policy_documents"
-                            | "override_policy_documents"
-                            | "source_json"
-                            | "override_json"
-                            | "version"
-                            | "policy_id"),
-                        ) => {
+                        Some(k) if DocumentArgs::is_arg(k) => {
                             DocumentArgs::read(&mut u.document, k, &mut map)?;
                             continue;
                         }
