@@ -122,4 +122,24 @@ mod tests {
         super::evaluate_source_text("a = jsonencode({ AWS = [var.later, \"x\"] })\n");
         super::evaluate_source_text("a = var.later == \"x\" ? 1 : 2\nb = \"${var.name}\"\n");
     }
+
+    /// Regression for the first crash the source_eval fuzzer found: `%` by zero panics in
+    /// the HCL evaluator's integer arithmetic, so arithmetic is not evaluated at all.
+    #[test]
+    fn fuzz_crash_remainder_by_zero_in_source() {
+        super::evaluate_source_text(include_str!(
+            "../fuzz/regressions/source_eval-remainder-by-zero"
+        ));
+        for text in [
+            "a = 1 % 0\n",
+            "a = -9223372036854775808 % -1\n",
+            "a = \"${1 % 0}\"\n",
+            "a = \"%{ if 1 % 0 == 0 }x%{ endif }\"\n",
+            "a = [for x in [1] : x % 0]\n",
+            "a = { (\"k${1 % 0}\") = 1 }\n",
+            "a = 18446744073709551615 * 18446744073709551615\n",
+        ] {
+            super::evaluate_source_text(text);
+        }
+    }
 }

@@ -650,6 +650,9 @@ impl Placeholders {
 /// Evaluates an expression; refuses when a decision (comparison, conditional, `for` filter,
 /// template directive) could depend on a placeholder.
 fn evaluate(expr: &Expression, ctx: &Context, ph: &Placeholders) -> Result<Value, String> {
+    if arithmetic(expr) {
+        return Err(ARITHMETIC.into());
+    }
     let value = expr.evaluate(ctx).map_err(|e| explain_error(e.kind()))?;
     if ph.issued > 0 && decides(expr) && uses_placeholder(expr, ctx) {
         return Err(
@@ -658,6 +661,74 @@ fn evaluate(expr: &Expression, ctx: &Context, ph: &Placeholders) -> Result<Value
         );
     }
     Ok(value)
+}
+
+const ARITHMETIC: &str = "kmsguard does not evaluate arithmetic (a policy has no use for it)";
+
+/// Whether the expression does arithmetic anywhere, templates included. The evaluator's
+/// integer arithmetic panics on some operands (`1 % 0`), and policies do not need it.
+fn arithmetic(e: &Expression) -> bool {
+    match e {
+        Expression::Operation(op) => match op.as_ref() {
+            Operation::Binary(b) => {
+                matches!(
+                    b.operator,
+                    BinaryOperator::Plus
+                        | BinaryOperator::Minus
+                        | BinaryOperator::Mul
+                        | BinaryOperator::Div
+                        | BinaryOperator::Mod
+                ) || arithmetic(&b.lhs_expr)
+                    || arithmetic(&b.rhs_expr)
+            }
+            Operation::Unary(u) => {
+                matches!(u.operator, hcl::expr::UnaryOperator::Neg) || arithmetic(&u.expr)
+            }
+        },
+        Expression::TemplateExpr(t) => match hcl::Template::from_expr(t) {
+            Ok(template) => template_arithmetic(&template),
+            // Evaluating it fails the same way.
+            Err(_) => false,
+        },
+        Expression::Conditional(c) => {
+            arithmetic(&c.cond_expr) || arithmetic(&c.true_expr) || arithmetic(&c.false_expr)
+        }
+        Expression::ForExpr(f) => {
+            arithmetic(&f.collection_expr)
+                || arithmetic(&f.value_expr)
+                || f.key_expr.as_ref().is_some_and(arithmetic)
+                || f.cond_expr.as_ref().is_some_and(arithmetic)
+        }
+        Expression::FuncCall(f) => f.args.iter().any(arithmetic),
+        Expression::Array(a) => a.iter().any(arithmetic),
+        Expression::Object(o) => o.iter().any(|(k, v)| {
+            arithmetic(v) || matches!(k, hcl::expr::ObjectKey::Expression(k) if arithmetic(k))
+        }),
+        Expression::Parenthesis(p) => arithmetic(p),
+        Expression::Traversal(t) => {
+            arithmetic(&t.expr)
+                || t.operators.iter().any(
+                    |op| matches!(op, hcl::expr::TraversalOperator::Index(ix) if arithmetic(ix)),
+                )
+        }
+        _ => false,
+    }
+}
+
+fn template_arithmetic(t: &hcl::Template) -> bool {
+    use hcl::template::{Directive, Element};
+    t.elements().iter().any(|e| match e {
+        Element::Literal(_) => false,
+        Element::Interpolation(i) => arithmetic(&i.expr),
+        Element::Directive(d) => match d.as_ref() {
+            Directive::If(i) => {
+                arithmetic(&i.cond_expr)
+                    || template_arithmetic(&i.true_template)
+                    || i.false_template.as_ref().is_some_and(template_arithmetic)
+            }
+            Directive::For(f) => arithmetic(&f.collection_expr) || template_arithmetic(&f.template),
+        },
+    })
 }
 
 /// Whether the expression makes a decision on a value.
@@ -1118,6 +1189,9 @@ pub mod functions {
         let template: hcl::Template = text
             .parse()
             .map_err(|e: hcl::Error| format!("templatefile: {}", one_line(&e.to_string())))?;
+        if template_arithmetic(&template) {
+            return Err(format!("templatefile: {ARITHMETIC}"));
+        }
         let root = ROOT.with(|r| r.borrow().clone());
         let mut ctx = context(&root, &root);
         for (k, v) in vars {
