@@ -152,7 +152,13 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 format!("policy after the apply: known only after apply; {note}").dimmed()
             )?;
         }
-        if a.after.verdict != Verdict::Deleted {
+        if a.after.verdict == Verdict::Unknown && a.after.managers.is_empty() {
+            writeln!(
+                out,
+                "  can manage after the apply: {}",
+                "nobody for sure; the finding says what is unknown".magenta()
+            )?;
+        } else if a.after.verdict != Verdict::Deleted {
             writeln!(
                 out,
                 "  can manage after the apply: {}",
