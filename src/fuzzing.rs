@@ -142,4 +142,13 @@ mod tests {
             super::evaluate_source_text(text);
         }
     }
+
+    /// Regression for the source_eval fuzzer's timeout: unclosed braces made the HCL parser
+    /// backtrack exponentially; such text is now refused before parsing.
+    #[test]
+    fn fuzz_timeout_unclosed_braces_in_source() {
+        super::evaluate_source_text(include_str!(
+            "../fuzz/regressions/source_eval-unclosed-braces-backtracking"
+        ));
+    }
 }

@@ -77,10 +77,10 @@ impl Locator {
                 self.notes.push(format!("{}: cannot read it", f.display()));
                 continue;
             };
-            let body = match hcl_edit::parser::parse_body(&text) {
+            let body = match parse_tf(&text) {
                 Ok(b) => b,
                 Err(e) => {
-                    self.notes.push(invalid_hcl(&f, &e.to_string()));
+                    self.notes.push(invalid_hcl(&f, &e));
                     continue;
                 }
             };
@@ -105,6 +105,112 @@ fn collect_blocks(body: &Body, text: &str, file: &str, out: &mut Blocks) {
             file: file.to_owned(),
             line,
         });
+    }
+}
+
+/// Parses a `.tf` file's text into hcl-edit's syntax tree, refusing first what the parser
+/// would spend exponential time on.
+pub fn parse_tf(text: &str) -> Result<Body, String> {
+    check_brackets(text)?;
+    hcl_edit::parser::parse_body(text).map_err(|e| e.to_string())
+}
+
+/// Checks that brackets nest properly outside strings, comments and heredocs (interpolations
+/// inside strings included). The HCL parser backtracks exponentially over unclosed braces
+/// (the fuzzer found 642 bytes that take seconds), and no valid file has them.
+pub fn check_brackets(text: &str) -> Result<(), String> {
+    #[derive(PartialEq)]
+    enum Frame {
+        Open(u8),
+        /// `${` or `%{` inside a string: `}` returns to the string.
+        Interpolation,
+        Str,
+    }
+    let b = text.as_bytes();
+    let line_of = |i: usize| text[..i].matches('\n').count() + 1;
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        if stack.last() == Some(&Frame::Str) {
+            match (c, next) {
+                (b'\\', _) => i += 1,
+                (b'"', _) => {
+                    stack.pop();
+                }
+                (b'$' | b'%', Some(b'{')) if b.get(i.wrapping_sub(1)) != Some(&c) => {
+                    stack.push(Frame::Interpolation);
+                    i += 1;
+                }
+                (b'\n', _) => return Err(format!("line {}: unterminated string", line_of(i))),
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match (c, next) {
+            (b'#', _) | (b'/', Some(b'/')) => {
+                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                continue;
+            }
+            (b'/', Some(b'*')) => {
+                let end = text[i + 2..]
+                    .find("*/")
+                    .ok_or_else(|| format!("line {}: unterminated comment", line_of(i)))?;
+                i += 2 + end + 2;
+                continue;
+            }
+            (b'"', _) => stack.push(Frame::Str),
+            (b'<', Some(b'<')) => {
+                // A heredoc: `<<EOT` or `<<-EOT`, up to a line that is the marker alone.
+                let rest = &text[i + 2..];
+                let rest = rest.strip_prefix('-').unwrap_or(rest);
+                let marker: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !marker.is_empty() {
+                    let start = text[i..].find('\n').map_or(b.len(), |n| i + n + 1);
+                    let mut pos = start;
+                    let mut found = None;
+                    while pos < b.len() {
+                        let end = text[pos..].find('\n').map_or(b.len(), |n| pos + n);
+                        if text[pos..end].trim() == marker {
+                            found = Some(end);
+                            break;
+                        }
+                        pos = end + 1;
+                    }
+                    i = found.ok_or_else(|| {
+                        format!("line {}: heredoc {marker} is not closed", line_of(i))
+                    })?;
+                    continue;
+                }
+            }
+            (b'(' | b'[' | b'{', _) => stack.push(Frame::Open(c)),
+            (b')' | b']' | b'}', _) => {
+                let want = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                match stack.pop() {
+                    Some(Frame::Open(o)) if o == want => {}
+                    Some(Frame::Interpolation) if c == b'}' => {}
+                    _ => {
+                        return Err(format!("line {}: unbalanced {:?}", line_of(i), c as char));
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    match stack.last() {
+        None => Ok(()),
+        Some(Frame::Str) => Err("a string is not closed".into()),
+        Some(_) => Err("a bracket is not closed".into()),
     }
 }
 
@@ -277,6 +383,84 @@ mod tests {
             }
         );
         assert_eq!(out["module.kms"].line, 7);
+    }
+
+    #[test]
+    fn brackets_are_checked_outside_strings_comments_and_heredocs() {
+        let valid = r#"
+# a comment with { and (
+// another }
+/* a block comment ] */
+locals {
+  a = "x ${lookup(var.m, "}")} y $${literal} %%{ also } %{ if true }z%{ endif }"
+  b = [for x in var.l : { k = x }]
+  c = <<-EOT
+    {"unbalanced": [ in a heredoc
+    EOT
+  d = jsonencode({ Statement = [{ Effect = "Allow" }] })
+  e = { for k, v in merge(local.a, var.b) : k => { name = "alias/${v}" } if var.create }
+  f = try(aws_kms_key.this[0].key_id, "") # see https://example.com/a#b
+  g = "a // not a comment # nor this /* nor this"
+  h = "escaped \" quote { and $${not} an interpolation"
+}
+
+data "aws_iam_policy_document" "this" {
+  dynamic "statement" {
+    for_each = length(var.admins) > 0 ? [1] : []
+    content {
+      sid = "KeyAdministration"
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+      }
+      dynamic "condition" {
+        for_each = var.sources
+        content {
+          values = [try(condition.value.arn, "arn:${local.partition}:route53:::hostedzone/*")]
+        }
+      }
+    }
+  }
+}
+"#;
+        assert_eq!(check_brackets(valid), Ok(()));
+        for text in std::fs::read_dir("testdata")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .flat_map(|d| walk(&d.path()))
+        {
+            assert_eq!(check_brackets(&text.1), Ok(()), "{}", text.0.display());
+        }
+        assert!(check_brackets("a = {\n").is_err());
+        assert!(check_brackets("a = [)\n").is_err());
+        assert!(check_brackets("a = \"open\n").is_err());
+        assert!(check_brackets("a = <<EOT\nno end\n").is_err());
+        assert!(check_brackets("/* open").is_err());
+        assert!(check_brackets("}").is_err());
+    }
+
+    /// Every `.tf` file below a folder, with its text.
+    fn walk(p: &Path) -> Vec<(PathBuf, String)> {
+        if p.is_dir() {
+            std::fs::read_dir(p)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .flat_map(|e| walk(&e.path()))
+                .collect()
+        } else if p.extension().is_some_and(|e| e == "tf") {
+            vec![(p.to_path_buf(), std::fs::read_to_string(p).unwrap())]
+        } else {
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn unclosed_braces_are_refused_at_once_instead_of_backtracking() {
+        // The shape the fuzzer found: lines that open braces and never close them.
+        let text = "  on   = 016-10-{\n  oo/{\n".repeat(40);
+        assert!(parse_tf(&text).is_err());
     }
 
     #[test]

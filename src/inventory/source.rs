@@ -145,11 +145,12 @@ impl Sources {
             let Ok(text) = std::fs::read_to_string(&f) else {
                 continue;
             };
-            let body = match hcl::parse(&text) {
+            let parsed = crate::locate::check_brackets(&text)
+                .and_then(|()| hcl::parse(&text).map_err(|e| e.to_string()));
+            let body = match parsed {
                 Ok(b) => b,
                 Err(e) => {
-                    self.notes
-                        .push(crate::locate::invalid_hcl(&f, &e.to_string()));
+                    self.notes.push(crate::locate::invalid_hcl(&f, &e));
                     continue;
                 }
             };
@@ -1214,6 +1215,9 @@ pub mod functions {
 /// placeholders and refusals must never panic or hang.
 #[doc(hidden)]
 pub fn fuzz_evaluate(text: &str) {
+    if crate::locate::check_brackets(text).is_err() {
+        return;
+    }
     let Ok(body) = hcl::parse(text) else { return };
     let mut ph = Placeholders::default();
     let mut var = hcl::Map::new();
