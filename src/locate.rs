@@ -119,31 +119,50 @@ pub fn parse_tf(text: &str) -> Result<Body, String> {
 /// inside strings included). The HCL parser backtracks exponentially over unclosed braces
 /// (the fuzzer found 642 bytes that take seconds), and no valid file has them.
 pub fn check_brackets(text: &str) -> Result<(), String> {
+    scan_brackets(text, false)
+}
+
+/// The same for a template file's text (`templatefile`): literal text with `${…}` and
+/// `%{…}` sequences.
+pub fn check_template_brackets(text: &str) -> Result<(), String> {
+    scan_brackets(text, true)
+}
+
+fn scan_brackets(text: &str, template: bool) -> Result<(), String> {
     #[derive(PartialEq)]
     enum Frame {
         Open(u8),
         /// `${` or `%{` inside a string: `}` returns to the string.
         Interpolation,
         Str,
+        /// The whole text of a template file.
+        Template,
     }
     let b = text.as_bytes();
     let line_of = |i: usize| text[..i].matches('\n').count() + 1;
     let mut stack: Vec<Frame> = Vec::new();
+    if template {
+        stack.push(Frame::Template);
+    }
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         let next = b.get(i + 1).copied();
-        if stack.last() == Some(&Frame::Str) {
+        let in_text = matches!(stack.last(), Some(Frame::Str | Frame::Template));
+        if in_text {
+            let quoted = stack.last() == Some(&Frame::Str);
             match (c, next) {
-                (b'\\', _) => i += 1,
-                (b'"', _) => {
+                (b'\\', _) if quoted => i += 1,
+                (b'"', _) if quoted => {
                     stack.pop();
                 }
                 (b'$' | b'%', Some(b'{')) if b.get(i.wrapping_sub(1)) != Some(&c) => {
                     stack.push(Frame::Interpolation);
                     i += 1;
                 }
-                (b'\n', _) => return Err(format!("line {}: unterminated string", line_of(i))),
+                (b'\n', _) if quoted => {
+                    return Err(format!("line {}: unterminated string", line_of(i)));
+                }
                 _ => {}
             }
             i += 1;
@@ -209,6 +228,7 @@ pub fn check_brackets(text: &str) -> Result<(), String> {
     }
     match stack.last() {
         None => Ok(()),
+        Some(Frame::Template) if stack.len() == 1 => Ok(()),
         Some(Frame::Str) => Err("a string is not closed".into()),
         Some(_) => Err("a bracket is not closed".into()),
     }
@@ -438,6 +458,11 @@ data "aws_iam_policy_document" "this" {
         assert!(check_brackets("a = <<EOT\nno end\n").is_err());
         assert!(check_brackets("/* open").is_err());
         assert!(check_brackets("}").is_err());
+        assert_eq!(
+            check_template_brackets("{\"a\": \"${x}\", %{ if y }\"b\"%{ endif } }\n"),
+            Ok(())
+        );
+        assert!(check_template_brackets("a ${ b\nc").is_err());
     }
 
     /// Every `.tf` file below a folder, with its text.

@@ -1184,6 +1184,8 @@ pub mod functions {
 
     fn templatefile(args: FuncArgs) -> Result<Value, String> {
         let text = read(&str_arg(&args[0], "templatefile's path")?)?;
+        crate::locate::check_template_brackets(&text)
+            .map_err(|e| format!("templatefile: not a valid template ({e})"))?;
         let Value::Object(vars) = &args[1] else {
             return Err("templatefile's variables must be an object".into());
         };
