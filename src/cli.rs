@@ -75,7 +75,7 @@ pub struct CheckArgs {
     pub fail_on: FailOn,
 
     /// Stream the inputs instead of reading them into memory: only what the checks need is
-    /// held (46 MB for a 680 MB plan), at about three times the time. Inputs over 1 GiB are
+    /// held (49 MB for a 680 MB plan), at about three times the time. Inputs over 1 GiB are
     /// always streamed.
     #[arg(long)]
     pub low_memory: bool,
