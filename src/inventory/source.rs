@@ -271,8 +271,10 @@ impl Evaluation<'_, '_> {
             .map(str::to_owned)
             .collect();
         let mut placeholders = Placeholders::default();
+        // Each level's context, from the root module down: its variables (the calling
+        // module's arguments), resources, data sources and locals.
         let mut vars: Option<Value> = None;
-        let mut ctx_values: Vec<(Value, Value, Value)> = Vec::new();
+        let mut ctx: Option<Context<'static>> = None;
         for (level, dir) in dirs.iter().enumerate() {
             let Some(m) = sources.module(dir) else {
                 return Err(format!("cannot read {}", dir.display()));
@@ -282,21 +284,16 @@ impl Evaluation<'_, '_> {
                 (_, Some(v)) => v,
                 _ => Value::Object(Default::default()),
             };
-            let scope = &instances[level];
-            let (resources, data) = self.resources(scope, &mut placeholders);
-            let base = base_context(&var, &resources, &data, dir, self.root_dir);
-            let local = evaluate_locals(m, &base, &placeholders)?;
-            ctx_values.push((var, local, resources));
-            if level + 1 < dirs.len() {
-                let call = calls[level];
+            let (resources, data) = self.resources(&instances[level], &mut placeholders);
+            let mut level_ctx = base_context(&var, &resources, &data, dir, self.root_dir);
+            let local = evaluate_locals(m, &level_ctx, &placeholders);
+            level_ctx.declare_var("local", local);
+            if let Some(&call) = calls.get(level) {
                 let call_body = m
                     .module_calls
                     .get(call)
                     .ok_or_else(|| format!("module \"{call}\" is not in {}", dir.display()))?
                     .clone();
-                let (var, local, resources) = ctx_values.last().unwrap_or_else(|| unreachable!());
-                let mut ctx = base_context(var, resources, &data, dir, self.root_dir);
-                ctx.declare_var("local", local.clone());
                 let child_dir = &dirs[level + 1];
                 let child = sources
                     .module(child_dir)
@@ -305,9 +302,9 @@ impl Evaluation<'_, '_> {
                 for (vname, default) in &child.variables {
                     let given = call_body.attributes().find(|a| a.key() == vname.as_str());
                     let value = match (given, default) {
-                        (Some(a), _) => evaluate(a.expr(), &ctx, &placeholders)
+                        (Some(a), _) => evaluate(a.expr(), &level_ctx, &placeholders)
                             .map_err(|e| format!("module.{call}: {vname}: {e}"))?,
-                        (None, Some(d)) => evaluate(d, &ctx, &placeholders)
+                        (None, Some(d)) => evaluate(d, &level_ctx, &placeholders)
                             .map_err(|e| format!("module.{call}: {vname}: {e}"))?,
                         (None, None) => Value::Null,
                     };
@@ -315,7 +312,9 @@ impl Evaluation<'_, '_> {
                 }
                 vars = Some(Value::Object(args));
             }
+            ctx = Some(level_ctx);
         }
+        let mut ctx = ctx.unwrap_or_else(|| unreachable!("the root level is always evaluated"));
         let dir = dirs.last().unwrap_or_else(|| unreachable!());
         let m = sources
             .module(dir)
@@ -332,10 +331,6 @@ impl Evaluation<'_, '_> {
             .find(|a| a.key() == "policy")
             .map(|a| a.expr().clone())
             .ok_or_else(|| format!("{block_key} in {} sets no policy", file.display()))?;
-        let (var, local, resources) = ctx_values.last().unwrap_or_else(|| unreachable!());
-        let (_, data) = self.resources(&instances[instances.len() - 1], &mut placeholders);
-        let mut ctx = base_context(var, resources, &data, dir, self.root_dir);
-        ctx.declare_var("local", local.clone());
         if let Some(ix) = index {
             instance_vars(&mut ctx, body, ix, &placeholders)?;
         }
@@ -587,9 +582,10 @@ fn instance_vars(
 }
 
 /// Evaluates the module's locals in dependency order (each pass evaluates what it can).
-fn evaluate_locals(m: &Module, base: &Context, ph: &Placeholders) -> Result<Value, String> {
+/// Locals that cannot be evaluated stay out; an expression using one fails with the undefined
+/// key, and the reason names it.
+fn evaluate_locals(m: &Module, base: &Context, ph: &Placeholders) -> Value {
     let mut done = hcl::Map::new();
-    let mut errors: HashMap<&str, String> = HashMap::new();
     let mut pending: Vec<&(String, Expression)> = m.locals.iter().collect();
     loop {
         let mut ctx = base.clone();
@@ -600,19 +596,13 @@ fn evaluate_locals(m: &Module, base: &Context, ph: &Placeholders) -> Result<Valu
                 done.insert(name.clone(), v);
                 false
             }
-            Err(e) => {
-                errors.insert(name, e);
-                true
-            }
+            Err(_) => true,
         });
         if pending.is_empty() || pending.len() == before {
             break;
         }
     }
-    // Locals that cannot be evaluated stay out; an expression using one fails with the
-    // undefined key, and the reason names it.
-    let _ = errors;
-    Ok(Value::Object(done))
+    Value::Object(done)
 }
 
 /// Placeholders handed out for values the plan cannot give, and known values that came from
@@ -666,116 +656,126 @@ fn evaluate(expr: &Expression, ctx: &Context, ph: &Placeholders) -> Result<Value
 
 const ARITHMETIC: &str = "kmsguard does not evaluate arithmetic (a policy has no use for it)";
 
-/// Whether the expression does arithmetic anywhere, templates included. The evaluator's
-/// integer arithmetic panics on some operands (`1 % 0`), and policies do not need it.
-fn arithmetic(e: &Expression) -> bool {
+/// Whether `rule` holds for an expression: the rule decides a node (`Some`), or the node
+/// holds when an expression inside it does (`None`). Templates are looked into.
+fn any_expr(e: &Expression, rule: &dyn Fn(&Expression) -> Option<bool>) -> bool {
+    if let Some(decided) = rule(e) {
+        return decided;
+    }
+    let any = |x: &Expression| any_expr(x, rule);
     match e {
         Expression::Operation(op) => match op.as_ref() {
-            Operation::Binary(b) => {
-                matches!(
-                    b.operator,
-                    BinaryOperator::Plus
-                        | BinaryOperator::Minus
-                        | BinaryOperator::Mul
-                        | BinaryOperator::Div
-                        | BinaryOperator::Mod
-                ) || arithmetic(&b.lhs_expr)
-                    || arithmetic(&b.rhs_expr)
-            }
-            Operation::Unary(u) => {
-                matches!(u.operator, hcl::expr::UnaryOperator::Neg) || arithmetic(&u.expr)
-            }
+            Operation::Binary(b) => any(&b.lhs_expr) || any(&b.rhs_expr),
+            Operation::Unary(u) => any(&u.expr),
         },
-        Expression::TemplateExpr(t) => match hcl::Template::from_expr(t) {
-            Ok(template) => template_arithmetic(&template),
-            // Evaluating it fails the same way.
-            Err(_) => false,
-        },
-        Expression::Conditional(c) => {
-            arithmetic(&c.cond_expr) || arithmetic(&c.true_expr) || arithmetic(&c.false_expr)
+        // A template that does not parse fails the same way when it is evaluated.
+        Expression::TemplateExpr(t) => {
+            hcl::Template::from_expr(t).is_ok_and(|t| any_in_template(&t, rule))
         }
+        Expression::Conditional(c) => any(&c.cond_expr) || any(&c.true_expr) || any(&c.false_expr),
         Expression::ForExpr(f) => {
-            arithmetic(&f.collection_expr)
-                || arithmetic(&f.value_expr)
-                || f.key_expr.as_ref().is_some_and(arithmetic)
-                || f.cond_expr.as_ref().is_some_and(arithmetic)
+            any(&f.collection_expr)
+                || any(&f.value_expr)
+                || f.key_expr.as_ref().is_some_and(any)
+                || f.cond_expr.as_ref().is_some_and(any)
         }
-        Expression::FuncCall(f) => f.args.iter().any(arithmetic),
-        Expression::Array(a) => a.iter().any(arithmetic),
-        Expression::Object(o) => o.iter().any(|(k, v)| {
-            arithmetic(v) || matches!(k, hcl::expr::ObjectKey::Expression(k) if arithmetic(k))
-        }),
-        Expression::Parenthesis(p) => arithmetic(p),
+        Expression::FuncCall(f) => f.args.iter().any(any),
+        Expression::Array(a) => a.iter().any(any),
+        Expression::Object(o) => o
+            .iter()
+            .any(|(k, v)| any(v) || matches!(k, hcl::expr::ObjectKey::Expression(k) if any(k))),
+        Expression::Parenthesis(p) => any(p),
         Expression::Traversal(t) => {
-            arithmetic(&t.expr)
-                || t.operators.iter().any(
-                    |op| matches!(op, hcl::expr::TraversalOperator::Index(ix) if arithmetic(ix)),
-                )
+            any(&t.expr)
+                || t.operators
+                    .iter()
+                    .any(|op| matches!(op, hcl::expr::TraversalOperator::Index(ix) if any(ix)))
         }
         _ => false,
     }
 }
 
-fn template_arithmetic(t: &hcl::Template) -> bool {
+fn any_in_template(t: &hcl::Template, rule: &dyn Fn(&Expression) -> Option<bool>) -> bool {
     use hcl::template::{Directive, Element};
     t.elements().iter().any(|e| match e {
         Element::Literal(_) => false,
-        Element::Interpolation(i) => arithmetic(&i.expr),
+        Element::Interpolation(i) => any_expr(&i.expr, rule),
         Element::Directive(d) => match d.as_ref() {
             Directive::If(i) => {
-                arithmetic(&i.cond_expr)
-                    || template_arithmetic(&i.true_template)
-                    || i.false_template.as_ref().is_some_and(template_arithmetic)
+                any_expr(&i.cond_expr, rule)
+                    || any_in_template(&i.true_template, rule)
+                    || i.false_template
+                        .as_ref()
+                        .is_some_and(|f| any_in_template(f, rule))
             }
-            Directive::For(f) => arithmetic(&f.collection_expr) || template_arithmetic(&f.template),
+            Directive::For(f) => {
+                any_expr(&f.collection_expr, rule) || any_in_template(&f.template, rule)
+            }
         },
     })
 }
 
-/// Whether the expression makes a decision on a value.
-fn decides(e: &Expression) -> bool {
+fn is_arithmetic(op: &BinaryOperator) -> bool {
+    matches!(
+        op,
+        BinaryOperator::Plus
+            | BinaryOperator::Minus
+            | BinaryOperator::Mul
+            | BinaryOperator::Div
+            | BinaryOperator::Mod
+    )
+}
+
+/// Whether the expression does arithmetic anywhere, templates included. The evaluator's
+/// integer arithmetic panics on some operands (`1 % 0`), and policies do not need it.
+fn arithmetic(e: &Expression) -> bool {
+    any_expr(e, &arithmetic_node)
+}
+
+fn template_arithmetic(t: &hcl::Template) -> bool {
+    any_in_template(t, &arithmetic_node)
+}
+
+fn arithmetic_node(e: &Expression) -> Option<bool> {
     match e {
-        Expression::Conditional(_) => true,
         Expression::Operation(op) => match op.as_ref() {
-            Operation::Binary(b) => {
-                !matches!(
-                    b.operator,
-                    BinaryOperator::Plus
-                        | BinaryOperator::Minus
-                        | BinaryOperator::Mul
-                        | BinaryOperator::Div
-                        | BinaryOperator::Mod
-                ) || decides(&b.lhs_expr)
-                    || decides(&b.rhs_expr)
+            Operation::Binary(b) if is_arithmetic(&b.operator) => Some(true),
+            Operation::Unary(u) if matches!(u.operator, hcl::expr::UnaryOperator::Neg) => {
+                Some(true)
             }
-            Operation::Unary(u) => decides(&u.expr),
+            _ => None,
         },
-        Expression::ForExpr(f) => {
-            f.cond_expr.is_some()
-                || decides(&f.collection_expr)
-                || decides(&f.value_expr)
-                || f.key_expr.as_ref().is_some_and(decides)
-        }
+        _ => None,
+    }
+}
+
+/// Whether the expression makes a decision on a value. A template decides when its text
+/// shows a directive or an operator that can (read conservatively, without parsing it).
+fn decides(e: &Expression) -> bool {
+    any_expr(e, &|e| match e {
+        Expression::Conditional(_) => Some(true),
+        Expression::Operation(op) => match op.as_ref() {
+            Operation::Binary(b) if !is_arithmetic(&b.operator) => Some(true),
+            _ => None,
+        },
+        Expression::ForExpr(f) if f.cond_expr.is_some() => Some(true),
         Expression::TemplateExpr(t) => {
             let raw = match t.as_ref() {
                 TemplateExpr::QuotedString(s) => s.as_str(),
                 TemplateExpr::Heredoc(h) => h.template.as_str(),
             };
-            ["%{", "?", "==", "!=", "&&", "||", ">", "<"]
-                .iter()
-                .any(|d| raw.contains(d))
+            Some(
+                ["%{", "?", "==", "!=", "&&", "||", ">", "<"]
+                    .iter()
+                    .any(|d| raw.contains(d)),
+            )
         }
-        Expression::FuncCall(f) => f.args.iter().any(decides),
-        Expression::Array(a) => a.iter().any(decides),
-        Expression::Object(o) => o.values().any(decides),
-        Expression::Parenthesis(p) => decides(p),
-        Expression::Traversal(t) => decides(&t.expr),
-        _ => false,
-    }
+        _ => None,
+    })
 }
 
 /// Whether a value the expression reads (a variable, or a chain of attributes of one) holds a
-/// placeholder. Templates with directives count as reading one.
+/// placeholder. Any template counts as reading one.
 fn uses_placeholder(e: &Expression, ctx: &Context) -> bool {
     let lookup = |path: &str| {
         hcl::parse(&format!("v = {path}\n"))
@@ -784,13 +784,13 @@ fn uses_placeholder(e: &Expression, ctx: &Context) -> bool {
             .and_then(|e| e.evaluate(ctx).ok())
             .is_some_and(|v| value_has_placeholder(&v))
     };
-    match e {
-        Expression::Variable(v) => lookup(v.as_str()),
+    any_expr(e, &|e| match e {
+        Expression::Variable(v) => Some(lookup(v.as_str())),
         Expression::Traversal(t) => {
-            let mut path = match &t.expr {
-                Expression::Variable(v) => v.as_str().to_owned(),
-                other => return uses_placeholder(other, ctx),
+            let Expression::Variable(root) = &t.expr else {
+                return None;
             };
+            let mut path = root.as_str().to_owned();
             for op in &t.operators {
                 match op {
                     hcl::expr::TraversalOperator::GetAttr(name) => {
@@ -798,32 +798,16 @@ fn uses_placeholder(e: &Expression, ctx: &Context) -> bool {
                         path.push_str(name.as_str());
                     }
                     hcl::expr::TraversalOperator::Index(ix) if uses_placeholder(ix, ctx) => {
-                        return true;
+                        return Some(true);
                     }
                     _ => break,
                 }
             }
-            lookup(&path)
+            Some(lookup(&path))
         }
-        Expression::TemplateExpr(_) => true,
-        Expression::Conditional(c) => {
-            uses_placeholder(&c.cond_expr, ctx)
-                || uses_placeholder(&c.true_expr, ctx)
-                || uses_placeholder(&c.false_expr, ctx)
-        }
-        Expression::Operation(op) => match op.as_ref() {
-            Operation::Binary(b) => {
-                uses_placeholder(&b.lhs_expr, ctx) || uses_placeholder(&b.rhs_expr, ctx)
-            }
-            Operation::Unary(u) => uses_placeholder(&u.expr, ctx),
-        },
-        Expression::ForExpr(f) => uses_placeholder(&f.collection_expr, ctx),
-        Expression::FuncCall(f) => f.args.iter().any(|a| uses_placeholder(a, ctx)),
-        Expression::Array(a) => a.iter().any(|x| uses_placeholder(x, ctx)),
-        Expression::Object(o) => o.values().any(|x| uses_placeholder(x, ctx)),
-        Expression::Parenthesis(p) => uses_placeholder(p, ctx),
-        _ => false,
-    }
+        Expression::TemplateExpr(_) => Some(true),
+        _ => None,
+    })
 }
 
 fn value_has_placeholder(v: &Value) -> bool {
