@@ -162,7 +162,7 @@ pub fn build<'a>(inputs: &'a [Input<'_>]) -> Inventory<'a> {
                 .iter()
                 .map(|d| d.iter().map(|x| (x.address.as_str(), x)).collect())
                 .collect(),
-            root_vars: root_vars.clone(),
+            root_vars: &root_vars,
         };
         link::join(collected, &world)
     };

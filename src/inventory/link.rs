@@ -68,8 +68,6 @@ impl<'d, 'a> Configs<'d, 'a> {
 #[derive(Debug, Default)]
 pub(super) struct ConfigIndex {
     pub present: bool,
-    /// Whether any module has a `data.aws_iam_policy_document`.
-    pub has_documents: bool,
     entries: HashMap<(Vec<String>, String), ConfigEntry>,
     /// Module call arguments by (calling module's path, call name).
     calls: HashMap<(Vec<String>, String), serde_json::Map<String, serde_json::Value>>,
@@ -108,7 +106,6 @@ impl ConfigIndex {
                             collect_references(&v, &mut e.policy_refs);
                             e.expr = Some(v);
                         }
-                        idx.has_documents = true;
                         idx.entries
                             .insert((path.clone(), format!("data.{t}.{n}")), e);
                     }
@@ -177,7 +174,6 @@ impl ConfigIndex {
     pub fn with_block(path: &[String], block: &str, expr: serde_json::Value) -> ConfigIndex {
         let mut idx = ConfigIndex {
             present: true,
-            has_documents: true,
             ..ConfigIndex::default()
         };
         idx.entries.insert(
@@ -628,13 +624,8 @@ fn from_document<'a>(k: &Draft<'a>, world: &World<'_, 'a>) -> Option<PolicyText<
         .lookup(&k.module_address, &k.rtype, &k.name)?
         .expr
         .as_ref()?;
-    let resolver = Resolver {
-        config,
-        data: &world.data[k.source],
-        principals: &world.principals,
-        root_vars: &world.root_vars[k.source],
-    };
-    let resolved = resolver
+    let resolved = world
+        .resolver(config, k.source)
         .policy(&k.module_address, k.index.as_deref(), expr)
         .ok()?;
     let same = resolved.from == Rebuilt::DataSource
@@ -659,13 +650,10 @@ fn resolve_or_explain<'a>(
     let Some(expr) = &e.expr else {
         return PolicyText::Unknown { reason: why };
     };
-    let resolver = Resolver {
-        config,
-        data: &world.data[src],
-        principals: &world.principals,
-        root_vars: &world.root_vars[src],
-    };
-    match resolver.policy(module_address, index, expr) {
+    match world
+        .resolver(config, src)
+        .policy(module_address, index, expr)
+    {
         Ok(resolved) => PolicyText::Resolved { resolved, via },
         Err(e) => PolicyText::Unknown {
             reason: format!("{why} ({e})"),
@@ -682,7 +670,19 @@ pub(super) struct World<'w, 'a> {
     /// Per input: its data sources by address.
     pub data: Vec<HashMap<&'w str, &'w DataDraft<'a>>>,
     /// Per input: the root module's variable values.
-    pub root_vars: Vec<BTreeMap<String, serde_json::Value>>,
+    pub root_vars: &'w [BTreeMap<String, serde_json::Value>],
+}
+
+impl<'a> World<'_, 'a> {
+    /// What the resolver needs to know about one input.
+    fn resolver<'r>(&'r self, config: &'r ConfigIndex, src: usize) -> Resolver<'r, 'a> {
+        Resolver {
+            config,
+            data: &self.data[src],
+            principals: &self.principals,
+            root_vars: &self.root_vars[src],
+        }
+    }
 }
 
 /// A key known only through an `aws_kms_key_policy` whose key is in no input.
