@@ -41,6 +41,21 @@ macro_rules! ignore_other_types {
     };
 }
 
+/// Implements the visitor methods of a type read from a JSON object that swallow any other
+/// value (a list, a string, a scalar) as `$out`.
+macro_rules! ignore_non_objects {
+    ($out:expr) => {
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            drain_seq(seq)?;
+            Ok($out)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        ignore_other_types!($out);
+    };
+}
+
 /// The top level of a `show -json` document, plan or state.
 #[derive(Debug, Deserialize, Default)]
 pub struct RawDocument<'a> {
@@ -586,14 +601,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attrs<'a> {
                 }
                 Ok(a)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                drain_seq(seq)?;
-                Ok(Attrs::default())
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(Attrs::default())
-            }
-            ignore_other_types!(Attrs::default());
+            ignore_non_objects!(Attrs::default());
         }
         d.deserialize_any(V(std::marker::PhantomData))
     }
@@ -646,14 +654,7 @@ impl<'de> Deserialize<'de> for Unknowns {
                 }
                 Ok(u)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                drain_seq(seq)?;
-                Ok(Unknowns::default())
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(Unknowns::default())
-            }
-            ignore_other_types!(Unknowns::default());
+            ignore_non_objects!(Unknowns::default());
         }
         d.deserialize_any(V)
     }
@@ -792,14 +793,7 @@ impl<'de> Deserialize<'de> for MaybeTags {
                 }
                 Ok(MaybeTags(Some(out.into_iter().collect())))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                drain_seq(seq)?;
-                Ok(MaybeTags(None))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(MaybeTags(None))
-            }
-            ignore_other_types!(MaybeTags(None));
+            ignore_non_objects!(MaybeTags(None));
         }
         d.deserialize_any(V)
     }
@@ -954,14 +948,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for ConfigResource<'a> {
                 }
                 Ok(r)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                drain_seq(seq)?;
-                Ok(ConfigResource::default())
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(ConfigResource::default())
-            }
-            ignore_other_types!(ConfigResource::default());
+            ignore_non_objects!(ConfigResource::default());
         }
         d.deserialize_any(V(std::marker::PhantomData))
     }
