@@ -2,7 +2,7 @@
 //! error; the one marked NEGATIVE is refused with a clear message. The files belong to
 //! other projects and are read in place (KMSGUARD_CORPUS_DIR, set by .ci/run).
 
-use crate::common::{path_str, run, shared_dir};
+use crate::common::{json, path_str, run, shared_dir};
 
 #[test]
 fn every_real_document_is_read_and_the_negative_one_refused() {
@@ -53,8 +53,7 @@ fn corpus_verdicts_we_know() {
         return;
     };
     let verdict = |file: &str| {
-        let r = run(&["check", "--format", "json", path_str(&dir.join(file))]);
-        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let (_, v) = json(&[path_str(&dir.join(file))]);
         v["keys"]
             .as_array()
             .unwrap()

@@ -3,7 +3,7 @@
 //! gives): snapshots of `check` (text and JSON) and `explain` (text and JSON) for each, and
 //! the verdicts they must reach.
 
-use crate::common::run;
+use crate::common::{json, run};
 
 /// (scenario, key address, expected exit code of `check`, expected `policy_source`).
 const CASES: &[(&str, &str, i32, &str)] = &[
@@ -69,8 +69,7 @@ fn check_and_explain_each_rebuilt_policy() {
         let r = run(&["check", "--color", "never", &path]);
         assert_eq!(r.code, *code, "{name}: {}{}", r.stdout, r.stderr);
         insta::assert_snapshot!(format!("check_text__{snap}"), r.stdout);
-        let r = run(&["check", "--format", "json", &path]);
-        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let (_, v) = json(&[&path]);
         assert_eq!(v["keys"][0]["policy_source"], *source, "{name}");
         insta::assert_json_snapshot!(format!("check_json__{snap}"), v);
         let r = run(&["explain", "--color", "never", "--key", key, &path]);
@@ -85,8 +84,7 @@ fn check_and_explain_each_rebuilt_policy() {
 #[test]
 fn a_replaced_admin_named_through_a_deferred_document_locks_the_key_out() {
     for name in ["deferred-role-replaced", "module-variable"] {
-        let r = run(&["check", "--format", "json", &plan(name)]);
-        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let (_, v) = json(&[&plan(name)]);
         assert_eq!(v["keys"][0]["verdict"], "locked_out", "{name}");
         assert_eq!(v["keys"][0]["verdict_before"], "manageable", "{name}");
     }
@@ -94,8 +92,7 @@ fn a_replaced_admin_named_through_a_deferred_document_locks_the_key_out() {
 
 #[test]
 fn each_for_each_key_reads_its_own_document_instance() {
-    let r = run(&["check", "--format", "json", &plan("for-each-documents")]);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let (_, v) = json(&[&plan("for-each-documents")]);
     for k in v["keys"].as_array().unwrap() {
         let address = k["address"].as_str().unwrap();
         let team = &address[address.find('[').unwrap()..];
@@ -111,13 +108,7 @@ fn each_for_each_key_reads_its_own_document_instance() {
 
 #[test]
 fn the_constant_next_to_a_reference_still_counts() {
-    let r = run(&[
-        "check",
-        "--format",
-        "json",
-        &plan("mixed-constant-and-reference"),
-    ]);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let (_, v) = json(&[&plan("mixed-constant-and-reference")]);
     assert_eq!(v["keys"][0]["verdict"], "manageable");
     assert_eq!(v["keys"][0]["managers"][0]["kind"], "root");
 }
@@ -145,10 +136,7 @@ const HCL_PLAN: &str = "testdata/resolve/hcl/plan.json";
 const HCL_DIR: &str = "testdata/resolve/hcl";
 
 fn verdicts(args: &[&str]) -> Vec<(String, String, String)> {
-    let mut all = vec!["check", "--format", "json"];
-    all.extend_from_slice(args);
-    let r = run(&all);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let (_, v) = json(args);
     v["keys"]
         .as_array()
         .unwrap()
@@ -200,15 +188,7 @@ fn config_dir_evaluates_jsonencode_heredoc_and_templatefile_policies() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.is_empty(), "{}", r.stderr);
     insta::assert_snapshot!("check_text__hcl", r.stdout);
-    let r = run(&[
-        "check",
-        "--format",
-        "json",
-        "--config-dir",
-        HCL_DIR,
-        HCL_PLAN,
-    ]);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let (_, v) = json(&["--config-dir", HCL_DIR, HCL_PLAN]);
     insta::assert_json_snapshot!("check_json__hcl", v);
 }
 
@@ -232,15 +212,7 @@ fn explain_shows_each_policy_evaluated_from_the_source() {
 
 #[test]
 fn an_unevaluable_expression_says_why() {
-    let r = run(&[
-        "check",
-        "--format",
-        "json",
-        "--config-dir",
-        HCL_DIR,
-        HCL_PLAN,
-    ]);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let (_, v) = json(&["--config-dir", HCL_DIR, HCL_PLAN]);
     let yaml = v["keys"]
         .as_array()
         .unwrap()
@@ -315,9 +287,8 @@ fn deeply_nested_source_neither_crashes_nor_hangs() {
             close.repeat(n)
         );
         std::fs::write(dir.path().join("main.tf"), src).unwrap();
-        let r = run(&["check", "--format", "json", "--config-dir", d, HCL_PLAN]);
-        assert_eq!(r.code, 0, "{open}: {}", r.stderr);
-        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let (code, v) = json(&["--config-dir", d, HCL_PLAN]);
+        assert_eq!(code, 0, "{open}");
         assert_eq!(v["keys"][0]["verdict"], "unknown", "{open}");
     }
 }
