@@ -4,34 +4,60 @@
 # exit code (0 pass, 1 a finding reached fail-on, 2 an input could not be used).
 set -euo pipefail
 
-tmp="${RUNNER_TEMP:-$(mktemp -d)}"
-set -f # plan paths are not globbed
-read -r -d '' -a given <<< "${INPUT_PLAN:-}" || true
-set +f
-if [ "${#given[@]}" -eq 0 ]; then
-  echo "::error title=kmsguard::the plan input is empty"
+# A workflow command's message: %, CR and LF escaped, so that no value starts a command.
+escape() {
+  local s="${1//%/%25}"
+  s="${s//$'\r'/%0D}"
+  printf '%s' "${s//$'\n'/%0A}"
+}
+
+fail() {
+  echo "::error title=kmsguard::$(escape "$1")"
   exit 2
+}
+
+# Inputs that name one file or folder must be one line.
+for name in INPUT_CONFIG_DIR INPUT_SARIF_FILE; do
+  case "${!name:-}" in
+    *$'\n'* | *$'\r'*) fail "the ${name#INPUT_} input must be one line" ;;
+  esac
+done
+
+# Files of this run only: two runs in one job must not see each other's.
+tmp="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/kmsguard.XXXXXXXX")"
+
+# One path per line; surrounding white space and empty lines are ignored.
+given=()
+while IFS= read -r line || [ -n "$line" ]; do
+  line="${line%$'\r'}"
+  line="${line#"${line%%[![:space:]]*}"}"
+  line="${line%"${line##*[![:space:]]}"}"
+  [ -n "$line" ] && given+=("$line")
+done <<< "${INPUT_PLAN:-}"
+if [ "${#given[@]}" -eq 0 ]; then
+  fail "the plan input is empty"
 fi
 
 plans=()
 i=0
 for p in "${given[@]}"; do
   i=$((i + 1))
-  if [ -f "$p" ] && [ "$(head -c 2 "$p")" = "PK" ]; then
+  if [ -f "$p" ] && [ "$(head -c 2 -- "$p")" = "PK" ]; then
     # A binary planfile: only terraform/tofu can read it, from its working directory.
     tool=""
     for t in terraform tofu; do
       if command -v "$t" >/dev/null 2>&1; then tool="$t"; break; fi
     done
     if [ -z "$tool" ]; then
-      echo "::error title=kmsguard::$p is a binary planfile and neither terraform nor tofu is on PATH to convert it; run 'terraform show -json $p > plan.json' and pass plan.json"
-      exit 2
+      fail "$p is a binary planfile and neither terraform nor tofu is on PATH to convert it; run 'terraform show -json PLANFILE > plan.json' and pass plan.json"
     fi
-    workdir="${INPUT_CONFIG_DIR:-$(dirname "$p")}"
-    out="$tmp/kmsguard-plan-$i.json"
-    abs="$(cd "$(dirname "$p")" && pwd)/$(basename "$p")"
-    echo "converting $p with $tool show -json (in $workdir)"
-    (cd "$workdir" && "$tool" show -json "$abs") > "$out"
+    workdir="${INPUT_CONFIG_DIR:-$(dirname -- "$p")}"
+    out="$tmp/plan-$i.json"
+    abs="$(cd -- "$(dirname -- "$p")" && pwd)/$(basename -- "$p")"
+    echo "converting $(escape "$p") with $tool show -json (in $(escape "$workdir"))"
+    if ! (cd -- "$workdir" && "$tool" show -json "$abs") > "$out"; then
+      fail "$tool show -json could not convert $p (run in $workdir, which must be initialised with '$tool init')"
+    fi
     plans+=("$out")
   else
     plans+=("$p")
@@ -48,7 +74,7 @@ fi
 if [ "${INPUT_SUMMARY:-true}" = "true" ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
   args+=(--append "markdown=$GITHUB_STEP_SUMMARY")
 fi
-annotations="$tmp/kmsguard-annotations.txt"
+annotations="$tmp/annotations.txt"
 if [ "${INPUT_ANNOTATIONS:-true}" = "true" ]; then
   args+=(--output "github=$annotations")
 fi
@@ -60,6 +86,7 @@ fi
 code=0
 kmsguard "${args[@]}" -- "${plans[@]}" || code=$?
 if [ "${INPUT_ANNOTATIONS:-true}" = "true" ] && [ -f "$annotations" ]; then
-  cat "$annotations"
+  cat -- "$annotations"
 fi
+rm -rf -- "$tmp"
 exit "$code"

@@ -8,17 +8,22 @@ use kmsguard::cli::{Cli, ColorChoice, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Deeply nested source is parsed and evaluated recursively: run on a large stack.
+    ExitCode::from(kmsguard::tfsource::with_stack(move || run(cli)))
+}
+
+fn run(cli: Cli) -> u8 {
     // Reports can be large: buffer them (stdout is line-buffered).
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut err = std::io::stderr().lock();
     match cli.command {
         Command::Check(args) => {
             set_color(args.color);
-            ExitCode::from(kmsguard::run::check(&args, &mut out, &mut err))
+            kmsguard::run::check(&args, &mut out, &mut err)
         }
         Command::Explain(args) => {
             set_color(args.color);
-            ExitCode::from(kmsguard::run::explain(&args, &mut out, &mut err))
+            kmsguard::run::explain(&args, &mut out, &mut err)
         }
         Command::Rules => done(kmsguard::run::list_rules(&mut out).and_then(|()| out.flush())),
         Command::Completions { shell } => {
@@ -34,11 +39,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn done(r: std::io::Result<()>) -> ExitCode {
+fn done(r: std::io::Result<()>) -> u8 {
     match r {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(_) => ExitCode::from(2),
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(_) => 2,
     }
 }
 

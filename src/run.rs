@@ -8,7 +8,9 @@ use crate::cli::{CheckArgs, ExplainArgs, ExplainFormat};
 use crate::error::{InputError, SourcedError};
 use crate::inventory::{self, Input};
 use crate::plan::{self, Document};
+use crate::report::escape::{one_line, terminal};
 use crate::report::{self, Format, InputInfo, Report};
+use crate::tfsource::config::Config;
 use crate::{analysis, locate, par, rules};
 
 fn source_name(p: &Path) -> String {
@@ -45,20 +47,96 @@ fn open_input(p: &Path) -> Result<std::fs::File, InputError> {
     std::fs::File::open(p).map_err(|e| InputError::Io(e.to_string()))
 }
 
+/// Inputs that are not regular files (standard input, pipes, devices) are read up to this
+/// many bytes: their size is not known in advance, and `/dev/zero` never ends.
+pub const MAX_STREAM_BYTES: u64 = AUTO_LOW_MEMORY_BYTES;
+
+/// Reads an input into memory. A regular file is read whole; anything else (standard input,
+/// a pipe, a device) is sniffed on its first bytes, so that binary data is refused at once,
+/// and read up to [`MAX_STREAM_BYTES`].
 fn read_input(p: &Path) -> Result<Vec<u8>, InputError> {
+    let io = |e: std::io::Error| InputError::Io(e.to_string());
     if p.as_os_str() == "-" {
+        return read_stream("-", std::io::stdin().lock());
+    }
+    let mut f = open_input(p)?;
+    if f.metadata().map_err(io)?.is_file() {
         let mut buf = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .map_err(|e| InputError::Io(e.to_string()))?;
+        f.read_to_end(&mut buf).map_err(io)?;
         return Ok(buf);
     }
+    read_stream(&source_name(p), f)
+}
+
+fn read_stream(name: &str, r: impl Read) -> Result<Vec<u8>, InputError> {
+    let io = |e: std::io::Error| InputError::Io(e.to_string());
+    let mut r = r.take(MAX_STREAM_BYTES + 1);
     let mut buf = Vec::new();
-    open_input(p)?
-        .read_to_end(&mut buf)
-        .map_err(|e| InputError::Io(e.to_string()))?;
+    // The first 64 KiB (or all of it) decide whether this can be a plan at all.
+    (&mut r).take(1 << 16).read_to_end(&mut buf).map_err(io)?;
+    plan::sniff(name, &buf, buf.len() < (1 << 16))?;
+    r.read_to_end(&mut buf).map_err(io)?;
+    if buf.len() as u64 > MAX_STREAM_BYTES {
+        return Err(InputError::Io(format!(
+            "it is a pipe or device that gives more than {} GiB; write the plan to a file instead (files of any size are read, and streamed above 1 GiB)",
+            MAX_STREAM_BYTES >> 30
+        )));
+    }
     Ok(buf)
+}
+
+/// A pipe or device streamed with `--low-memory` is read up to this many bytes.
+pub const MAX_STREAMED_PIPE_BYTES: u64 = 64 << 30;
+
+/// Streams an input (`--low-memory`): a file whole, a pipe or device up to
+/// [`MAX_STREAMED_PIPE_BYTES`].
+fn stream_input(name: &str, r: impl Read + IsRegular) -> Result<Document<'static>, InputError> {
+    if r.is_regular() {
+        return plan::load_reader(name, r);
+    }
+    plan::load_reader(
+        name,
+        Capped {
+            inner: r,
+            left: MAX_STREAMED_PIPE_BYTES,
+        },
+    )
+}
+
+/// Whether a reader is a regular file (of known size).
+trait IsRegular {
+    fn is_regular(&self) -> bool;
+}
+
+impl IsRegular for std::fs::File {
+    fn is_regular(&self) -> bool {
+        self.metadata().is_ok_and(|m| m.is_file())
+    }
+}
+
+impl IsRegular for std::io::StdinLock<'_> {
+    fn is_regular(&self) -> bool {
+        false
+    }
+}
+
+/// A reader that fails once it has given `left` bytes.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.left = self.left.checked_sub(n as u64).ok_or_else(|| {
+            std::io::Error::other(format!(
+                "the pipe or device gives more than {} GiB",
+                MAX_STREAMED_PIPE_BYTES >> 30
+            ))
+        })?;
+        Ok(n)
+    }
 }
 
 /// Flushes a written report; a closed pipe (`| head`) is not an error. `Err` holds the exit
@@ -80,13 +158,13 @@ fn finish(
 /// Runs `check` and returns the exit code. Input errors go to `err`, one line each.
 pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let query = match &args.query {
-        Some(q) => match jmespath::compile(q) {
+        Some(q) => match compile_query(q) {
             Ok(e) => Some(e),
             Err(e) => {
                 let _ = writeln!(
                     err,
                     "kmsguard: error: invalid --query expression: {}",
-                    one_line(&e.to_string())
+                    one_line(&e)
                 );
                 return 2;
             }
@@ -100,6 +178,35 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         err,
         |inputs, infos, errors, err| report(args, query.as_ref(), inputs, infos, errors, out, err),
     )
+}
+
+/// JMESPath operators a `--query` may hold. The JMESPath parser and interpreter recurse once
+/// or twice per operator, so a long chain (`a.a.a…`, `((((…`, `!!!!…`) would overflow the
+/// stack; real queries use a handful.
+pub const MAX_QUERY_OPERATORS: usize = 256;
+
+/// Compiles a `--query` expression whose size the interpreter can handle.
+fn compile_query(q: &str) -> Result<jmespath::Expression<'static>, String> {
+    let mut operators = 0;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in q.chars() {
+        match quote {
+            Some(_) if escaped => escaped = false,
+            Some(_) if c == '\\' => escaped = true,
+            Some(open) if c == open => quote = None,
+            Some(_) => {}
+            None if matches!(c, '\'' | '"' | '`') => quote = Some(c),
+            None if "([{.|!&<>=,@*".contains(c) => operators += 1,
+            None => {}
+        }
+    }
+    if operators > MAX_QUERY_OPERATORS {
+        return Err(format!(
+            "it has {operators} operators; kmsguard evaluates at most {MAX_QUERY_OPERATORS}"
+        ));
+    }
+    jmespath::compile(q).map_err(|e| e.to_string())
 }
 
 /// The documents of one run: the usable inputs, what they are, and the unusable ones.
@@ -121,7 +228,7 @@ fn with_inputs<R>(
             First::Later
         } else if low_memory || file_size(p).is_some_and(|n| n > AUTO_LOW_MEMORY_BYTES) {
             First::Streamed(Box::new(
-                open_input(p).and_then(|f| plan::load_reader(&source_name(p), f)),
+                open_input(p).and_then(|f| stream_input(&source_name(p), f)),
             ))
         } else {
             First::Bytes(read_input(p))
@@ -131,9 +238,7 @@ fn with_inputs<R>(
     let mut streamed: Vec<Option<Result<Document<'static>, InputError>>> = Vec::new();
     for (p, f) in paths.iter().zip(first) {
         let (b, s) = match f {
-            First::Later if low_memory => {
-                (None, Some(plan::load_reader("-", std::io::stdin().lock())))
-            }
+            First::Later if low_memory => (None, Some(stream_input("-", std::io::stdin().lock()))),
             First::Later => (Some(read_input(p)), None),
             First::Bytes(b) => (Some(b), None),
             First::Streamed(d) => (None, Some(*d)),
@@ -185,6 +290,22 @@ pub(crate) fn sort_documents<'a>(
     (inputs, infos, errors)
 }
 
+/// Opens each `--config-dir`; a folder that does not exist is an error in the arguments
+/// (exit code 2): without it, policies known only after apply would pass unevaluated.
+fn open_configs(dirs: &[std::path::PathBuf], err: &mut dyn Write) -> Result<Vec<Config>, u8> {
+    let mut out = Vec::with_capacity(dirs.len());
+    for d in dirs {
+        match Config::open(d) {
+            Ok(c) => out.push(c),
+            Err(e) => {
+                let _ = writeln!(err, "kmsguard: error: {}", one_line(&e));
+                return Err(2);
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn report(
     args: &CheckArgs,
     query: Option<&jmespath::Expression>,
@@ -194,12 +315,16 @@ fn report(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
+    let configs = match open_configs(&args.config_dir, err) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let mut inv = inventory::build(inputs);
-    let mut notes = inventory::source::refine(&mut inv, inputs, &args.config_dir);
+    inventory::source::refine(&mut inv, configs.first());
     let analyses = analysis::analyse(&inv);
     let findings = rules::check(&inv, &analyses);
-    let locations = locate::locate(&args.config_dir, inputs, &inv);
-    notes.extend(locations.notes.iter().cloned());
+    let locations = locate::locate(&configs, &inv);
+    let notes = &locations.notes;
     let mut seen = std::collections::HashSet::new();
     for n in notes.iter().map(|n| one_line(n)) {
         if seen.insert(n.clone()) {
@@ -224,7 +349,12 @@ fn report(
         .chain(args.append.iter().map(|o| (o, true)));
     for ((format, path), append) in files {
         if let Err(e) = write_file(&r, *format, path, append) {
-            let _ = writeln!(err, "kmsguard: error: cannot write {}: {e}", path.display());
+            let _ = writeln!(
+                err,
+                "kmsguard: error: cannot write {}: {}",
+                terminal(&path.to_string_lossy()),
+                one_line(&e.to_string())
+            );
             return 2;
         }
     }
@@ -266,13 +396,76 @@ fn write_file(r: &Report, format: Format, path: &Path, append: bool) -> std::io:
     } else {
         format.render(r, &mut buf)?;
     }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .append(append)
-        .truncate(!append)
-        .open(path)?;
-    f.write_all(&buf)
+    if append {
+        append_to(path, &buf)
+    } else {
+        replace(path, &buf)
+    }
+}
+
+fn refuse_link(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(std::io::Error::other(
+            "it is a symbolic link, and kmsguard does not write through links (remove the link or name another file)",
+        )),
+        Ok(m) if m.is_dir() => Err(std::io::Error::other("it is a folder")),
+        _ => Ok(()),
+    }
+}
+
+/// Writes `bytes` to a new file in the folder of `path`, then renames it to `path`: a
+/// reader never sees half a report, and a symbolic link at `path` is refused, never
+/// followed.
+fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    refuse_link(path)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("it names no file"))?;
+    let mut n = 0u32;
+    let (tmp, mut f) = loop {
+        let tmp = dir.join(format!(
+            ".{}.{}-{n}.kmsguard-tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        // `create_new` is O_CREAT|O_EXCL: it follows no link, not even a dangling one.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(e),
+        }
+    };
+    let written = f.write_all(bytes).and_then(|()| f.sync_all());
+    drop(f);
+    match written.and_then(|()| std::fs::rename(&tmp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// Appends to `path` (for `$GITHUB_STEP_SUMMARY`, `$GITHUB_OUTPUT`), refusing to follow a
+/// symbolic link there.
+fn append_to(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    refuse_link(path)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)?.write_all(bytes)
 }
 
 /// Runs `explain` and returns the exit code: 0, or 2 when an input is unusable or the key
@@ -283,9 +476,16 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         args.low_memory,
         err,
         |inputs, _infos, errors, err| {
+            let configs = match open_configs(&args.config_dir, err) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
             let mut inv = inventory::build(inputs);
-            for n in inventory::source::refine(&mut inv, inputs, &args.config_dir) {
-                let _ = writeln!(err, "kmsguard: warning: {}", one_line(&n));
+            inventory::source::refine(&mut inv, configs.first());
+            for c in &configs {
+                for n in c.problems() {
+                    let _ = writeln!(err, "kmsguard: warning: {}", one_line(&n));
+                }
             }
             let matches: Vec<usize> = inv
                 .keys
@@ -295,10 +495,10 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                 .map(|(i, _)| i)
                 .collect();
             let Some(&key) = matches.first() else {
-                let known: Vec<&str> = inv
+                let known: Vec<String> = inv
                     .keys
                     .iter()
-                    .map(|k| k.address.as_str())
+                    .map(|k| terminal(&k.address).into_owned())
                     .take(20)
                     .collect();
                 let _ = writeln!(
@@ -318,8 +518,8 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                     err,
                     "kmsguard: note: {} inputs have a key {}; explaining the one in {}",
                     matches.len(),
-                    args.key,
-                    inv.sources[inv.keys[key].source]
+                    terminal(&args.key),
+                    terminal(&inv.sources[inv.keys[key].source])
                 );
             }
             let a = analysis::explain(&inv, key);
@@ -333,11 +533,6 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             if errors.is_empty() { 0 } else { 2 }
         },
     )
-}
-
-/// Messages from libraries can span lines; ours are one line each.
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `kmsguard rules`: the rule table.

@@ -64,7 +64,7 @@ pub fn load_reader(
 }
 
 /// Refuses what can be told from the first bytes. `complete` says `head` is the whole input.
-fn sniff(name: &str, head: &[u8], complete: bool) -> Result<(), InputError> {
+pub fn sniff(name: &str, head: &[u8], complete: bool) -> Result<(), InputError> {
     let trimmed = trim_ascii_start(head);
     if trimmed.is_empty() && complete {
         return Err(InputError::Empty);

@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use colored::Colorize;
 use serde::Serialize;
 
+use super::escape::terminal;
 use crate::analysis::{CandidateTrace, KeyAnalysis, PhaseResult, Verdict};
 use crate::error::display_source;
 use crate::inventory::resolve::Rebuilt;
@@ -182,7 +183,7 @@ fn statement_line(
         }
     );
     if let Some(r) = &s.unknown_reason {
-        line.push_str(&format!(" ({r})"));
+        line.push_str(&format!(" ({})", terminal(r)));
     }
     writeln!(out, "{line}")
 }
@@ -200,17 +201,19 @@ fn phase_text(
         PolicyText::Known { via, .. } => {
             let from = via
                 .as_deref()
-                .map(|v| format!(" (set by {v})"))
+                .map(|v| format!(" (set by {})", terminal(v)))
                 .unwrap_or_default();
             writeln!(out, "  policy{from}:")?;
         }
-        PolicyText::Default { reason } => {
-            writeln!(out, "  policy: the default key policy ({reason}):")?
-        }
+        PolicyText::Default { reason } => writeln!(
+            out,
+            "  policy: the default key policy ({}):",
+            terminal(reason)
+        )?,
         PolicyText::Resolved { resolved, via } => {
             let from = via
                 .as_deref()
-                .map(|v| format!(" (set by {v})"))
+                .map(|v| format!(" (set by {})", terminal(v)))
                 .unwrap_or_default();
             let how = match resolved.from {
                 Rebuilt::DataSource => "taken from",
@@ -218,45 +221,49 @@ fn phase_text(
                 Rebuilt::HclSource => "evaluated from",
             };
             if resolved.from == Rebuilt::DataSource {
-                writeln!(out, "  policy{from}: {how} {}:", resolved.detail)?;
+                writeln!(out, "  policy{from}: {how} {}:", terminal(&resolved.detail))?;
             } else {
                 writeln!(
                     out,
                     "  policy{from}: known only after apply; {how} {}:",
-                    resolved.detail
+                    terminal(&resolved.detail)
                 )?;
             }
             for s in &resolved.symbolic {
-                writeln!(out, "    {} {s}", "from the plan:".cyan())?;
+                writeln!(out, "    {} {}", "from the plan:".cyan(), terminal(s))?;
             }
             for p in &resolved.placeholders {
-                writeln!(out, "    {} {p}", "unknown value:".magenta())?;
+                writeln!(out, "    {} {}", "unknown value:".magenta(), terminal(p))?;
             }
         }
-        PolicyText::Unknown { reason } => {
-            writeln!(out, "  policy: not known at plan time: {reason}")?
-        }
+        PolicyText::Unknown { reason } => writeln!(
+            out,
+            "  policy: not known at plan time: {}",
+            terminal(reason)
+        )?,
         PolicyText::Absent => writeln!(out, "  the key does not exist")?,
     }
     match policy_json(key, text) {
         _ if unchanged => writeln!(out, "    (unchanged: as before the apply)")?,
         Some(v) => {
             for l in serde_json::to_string_pretty(&v).unwrap_or_default().lines() {
-                writeln!(out, "    {l}")?;
+                writeln!(out, "    {}", terminal(l))?;
             }
         }
         None => {
+            // Not JSON: shown as one JSON string, so no line of it starts a line here.
             if let PolicyText::Known { text, .. } = text {
-                writeln!(out, "    {}", text.replace('\n', "\n    "))?;
+                let quoted = serde_json::Value::String(text.to_string()).to_string();
+                writeln!(out, "    {}", terminal(&quoted))?;
             }
         }
     }
     if let Some(e) = &p.policy_error {
-        writeln!(out, "  {} {e}", "invalid:".red().bold())?;
+        writeln!(out, "  {} {}", "invalid:".red().bold(), terminal(e))?;
     }
     let Some(trace) = &p.trace else {
         for u in &p.unknown {
-            writeln!(out, "  {} {u}", "unknown:".magenta())?;
+            writeln!(out, "  {} {}", "unknown:".magenta(), terminal(u))?;
         }
         return Ok(());
     };
@@ -267,7 +274,12 @@ fn phase_text(
             Tri::False => "✘".red(),
             Tri::Unknown => "?".magenta(),
         };
-        writeln!(out, "    {mark} {} — {}", c.arn.bold(), c.origin)?;
+        writeln!(
+            out,
+            "    {mark} {} — {}",
+            terminal(&c.arn).bold(),
+            terminal(&c.origin)
+        )?;
         if !c.bound && !c.hypothetical {
             writeln!(
                 out,
@@ -282,8 +294,8 @@ fn phase_text(
                 continue;
             }
             let (label, effect) = match p.statements.as_ref().and_then(|l| l.get(s.index)) {
-                Some((l, Effect::Allow)) => (format!("statement {l}"), "Allow"),
-                Some((l, Effect::Deny)) => (format!("statement {l}"), "Deny"),
+                Some((l, Effect::Allow)) => (format!("statement {}", terminal(l)), "Allow"),
+                Some((l, Effect::Deny)) => (format!("statement {}", terminal(l)), "Deny"),
                 None => ("?".to_owned(), "?"),
             };
             statement_line(out, &label, effect, s)?;
@@ -314,7 +326,9 @@ fn phase_text(
         writeln!(
             out,
             "  recovery: create {} ({}); statement {} then allows it",
-            r.arn, r.origin, r.statement
+            terminal(&r.arn),
+            terminal(&r.origin),
+            terminal(&r.statement)
         )?;
     }
     Ok(())
@@ -333,8 +347,8 @@ pub fn render_text(inv: &Inventory, a: &KeyAnalysis, out: &mut dyn Write) -> io:
     writeln!(
         out,
         "{}  {}",
-        key.address.bold(),
-        format!("({})", display_source(&inv.sources[key.source])).dimmed()
+        terminal(&key.address).bold(),
+        format!("({})", terminal(display_source(&inv.sources[key.source]))).dimmed()
     )?;
     let arn = key
         .arn_after
@@ -343,9 +357,10 @@ pub fn render_text(inv: &Inventory, a: &KeyAnalysis, out: &mut dyn Write) -> io:
         .unwrap_or("(known after apply)");
     writeln!(
         out,
-        "  {}, {} by this plan; ARN {arn}",
-        key.rtype,
-        key.lifecycle.word()
+        "  {}, {} by this plan; ARN {}",
+        terminal(&key.rtype),
+        key.lifecycle.word(),
+        terminal(arn)
     )?;
     if let Some(b) = &a.before {
         phase_text(out, "before the apply:", key, &key.policy_before, b, false)?;

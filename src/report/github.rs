@@ -7,17 +7,7 @@ use super::Report;
 use crate::error::display_source;
 use crate::rules::Severity;
 
-/// Escapes a workflow command's message.
-fn data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a workflow command's property value.
-fn property(s: &str) -> String {
-    data(s).replace(':', "%3A").replace(',', "%2C")
-}
+use super::escape::{command_data as data, command_property as property, terminal};
 
 /// Writes one annotation per finding and per input error.
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -33,12 +23,16 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         props.push(format!(
             "title={}",
-            property(&format!("kmsguard {}: {}", f.rule.id(), f.address))
+            property(&format!(
+                "kmsguard {}: {}",
+                f.rule.id(),
+                terminal(&f.address)
+            ))
         ));
-        let mut msg = f.message.clone();
+        let mut msg = terminal(&f.message).into_owned();
         if let Some(remedy) = &f.remedy {
             msg.push_str("\n\nRemedy: ");
-            msg.push_str(remedy);
+            msg.push_str(&terminal(&remedy.flat()));
         }
         msg.push_str(&format!("\n\nDocs: {}", f.rule.help_url()));
         writeln!(out, "::{command} {}::{}", props.join(","), data(&msg))?;
@@ -48,7 +42,11 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             out,
             "::error title={}::{}",
             property("kmsguard input error"),
-            data(&format!("{}: {}", display_source(&e.source), e.error))
+            data(&terminal(&format!(
+                "{}: {}",
+                display_source(&e.source),
+                e.error
+            )))
         )?;
     }
     Ok(())
@@ -59,15 +57,4 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 pub fn render_outputs(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "verdict={}", r.outcome().word())?;
     writeln!(out, "locked-out-count={}", r.introduced_lockouts())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_workflow_commands() {
-        assert_eq!(data("50% done\nnext"), "50%25 done%0Anext");
-        assert_eq!(property("a:b,c"), "a%3Ab%2Cc");
-    }
 }

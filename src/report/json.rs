@@ -81,7 +81,7 @@ pub struct V1Finding<'r> {
     pub address: &'r str,
     pub source: &'r str,
     pub message: &'r str,
-    pub remedy: Option<&'r str>,
+    pub remedy: Option<String>,
     pub help_uri: String,
 }
 
@@ -154,7 +154,7 @@ pub fn build<'r>(r: &'r Report) -> V1<'r> {
             address: &f.address,
             source: &f.source,
             message: &f.message,
-            remedy: f.remedy.as_deref(),
+            remedy: f.remedy.as_ref().map(crate::rules::Remedy::flat),
             help_uri: f.rule.help_uri(),
         })
         .collect();

@@ -9,14 +9,7 @@ use crate::error::display_source;
 use crate::policy::eval::CallerKind;
 use crate::rules::Severity;
 
-/// Table cells: no line breaks, no bare `|`.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
-fn code(s: &str) -> String {
-    format!("`{}`", s.replace('`', "'"))
-}
+use super::escape::{markdown_block, markdown_code as code, markdown_text as text};
 
 fn verdict(v: Verdict) -> String {
     match v {
@@ -48,6 +41,67 @@ fn managers(list: &[Manager]) -> String {
     } else {
         shown.join(", ")
     }
+}
+
+/// Compact JSON text laid out one element per line, keys in their written order.
+fn reindent(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() * 2);
+    let mut depth = 0usize;
+    let (mut in_string, mut escaped) = (false, false);
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    let mut chars = json.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    continue;
+                }
+                depth += 1;
+                newline(&mut out, depth);
+            }
+            '}' | ']' => {
+                if !matches!(out.chars().last(), Some('{' | '[')) {
+                    depth = depth.saturating_sub(1);
+                    newline(&mut out, depth);
+                }
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+                while chars.peek() == Some(&' ') {
+                    chars.next();
+                }
+            }
+            ':' => {
+                out.push_str(": ");
+                while chars.peek() == Some(&' ') {
+                    chars.next();
+                }
+            }
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Writes the Markdown report.
@@ -87,14 +141,14 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             let k = &inv.keys[a.key];
             let mut name = code(&k.address);
             if let Some(l) = r.locations.get(a.key) {
-                name.push_str(&format!(" ({}:{})", l.file, l.line));
+                name.push_str(&format!(" ({})", code(&format!("{}:{}", l.file, l.line))));
             }
             writeln!(
                 out,
                 "| {} | {} | {} |",
-                cell(&name),
+                name,
                 change(a),
-                cell(&managers(&a.after.managers))
+                managers(&a.after.managers)
             )?;
         }
         writeln!(out)?;
@@ -114,14 +168,22 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 f.rule.id(),
                 f.rule.help_url(),
                 code(&f.address),
-                f.message.replace('\n', " ")
+                text(&f.message)
             )?;
             if let Some(remedy) = &f.remedy {
-                writeln!(
+                write!(
                     out,
-                    "  <details><summary>Remedy</summary>\n\n  {}\n\n  </details>",
-                    remedy.replace('\n', " ")
+                    "  <details><summary>Remedy</summary>\n\n  {}\n\n",
+                    text(&remedy.text)
                 )?;
+                if let Some(statement) = &remedy.statement {
+                    writeln!(
+                        out,
+                        "{}\n",
+                        markdown_block(&reindent(statement), "json", "  ")
+                    )?;
+                }
+                writeln!(out, "  </details>")?;
             }
         }
         writeln!(out)?;
@@ -132,7 +194,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             out,
             "- ❌ input error: {}: {}",
             code(display_source(&e.source)),
-            e.error
+            text(&e.error.to_string())
         )?;
     }
 
@@ -155,9 +217,9 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "| {} | {} | {} |",
-                cell(&code(&inv.keys[a.key].address)),
+                code(&inv.keys[a.key].address),
                 change(a),
-                cell(&managers(&a.after.managers))
+                managers(&a.after.managers)
             )?;
         }
         if ok.len() > 500 {
@@ -179,4 +241,17 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         r.fail_on.word(),
         env!("CARGO_PKG_VERSION")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements_are_laid_out_in_their_key_order() {
+        assert_eq!(
+            super::reindent(
+                r#"{"Sid": "a, \"b\": [c]", "Principal": {"AWS": "*"}, "Empty": [], "List": ["x", "y"]}"#
+            ),
+            "{\n  \"Sid\": \"a, \\\"b\\\": [c]\",\n  \"Principal\": {\n    \"AWS\": \"*\"\n  },\n  \"Empty\": [],\n  \"List\": [\n    \"x\",\n    \"y\"\n  ]\n}"
+        );
+    }
 }

@@ -3,6 +3,7 @@
 //! Renderers only format what the earlier steps decided; the exit code is computed here
 //! from the findings and the input errors, once, for every format.
 
+pub mod escape;
 pub mod explain;
 pub mod github;
 pub mod json;

@@ -108,9 +108,15 @@ struct PhysicalLocation {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
+    uri_base_id: &'static str,
 }
+
+/// The base that every artifact URI is relative to: the root of the repository (GitHub code
+/// scanning resolves it to the checkout).
+const SRCROOT: &str = "%SRCROOT%";
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -163,6 +169,42 @@ fn pascal(id: &str) -> String {
         .collect()
 }
 
+/// A path relative to the repository root as a SARIF URI: percent-encoded, `/`-separated.
+/// `None` for a path that is absolute or leaves the repository (code scanning can only show
+/// files of the repository).
+fn artifact(relative: &str) -> Option<String> {
+    let path = relative.replace('\\', "/");
+    let outside = path.starts_with('/')
+        || path.split('/').any(|c| c == "..")
+        || path.get(1..2) == Some(":")
+        || path.is_empty();
+    if outside {
+        return None;
+    }
+    let mut uri = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Some(uri)
+}
+
+/// The plan file's path relative to the repository around the working directory, if it is in
+/// it.
+fn plan_in_repository(source: &str) -> Option<String> {
+    if source == "-" {
+        return None;
+    }
+    let abs = std::path::absolute(source).ok()?;
+    let cwd = std::env::current_dir().ok()?;
+    let root = cwd.ancestors().find(|d| d.join(".git").exists())?;
+    let rel = crate::locate::relative_inside(&abs, root)?;
+    artifact(&rel)
+}
+
 /// FNV-1a, 64 bits: stable across runs, platforms and versions of this program.
 pub fn fingerprint(rule: RuleId, address: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -210,28 +252,25 @@ pub fn render(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         .iter()
         .map(|f| {
             let physical = match r.locations.get(f.key) {
-                Some(l) => Some(PhysicalLocation {
-                    artifact_location: ArtifactLocation {
-                        uri: l.file.clone(),
-                    },
-                    region: Region { start_line: l.line },
-                }),
-                // Without the source, point at the plan file itself.
-                None if f.source != "-" => Some(PhysicalLocation {
-                    artifact_location: ArtifactLocation {
-                        uri: f.source.replace('\\', "/"),
-                    },
-                    region: Region { start_line: 1 },
-                }),
-                None => None,
-            };
+                Some(l) => artifact(&l.file).map(|uri| (uri, l.line)),
+                // Without the source, point at the plan file itself, if it is in the
+                // repository (not, say, a temporary file a CI step converted).
+                None => plan_in_repository(&f.source).map(|uri| (uri, 1)),
+            }
+            .map(|(uri, line)| PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri,
+                    uri_base_id: SRCROOT,
+                },
+                region: Region { start_line: line },
+            });
             let rule_index = RuleId::ALL
                 .iter()
                 .position(|x| *x == f.rule)
                 .expect("every rule is listed");
             let mut text = format!("{}: {}", f.address, f.message);
             if let Some(remedy) = &f.remedy {
-                text.push_str(&format!(" Remedy: {remedy}"));
+                text.push_str(&format!(" Remedy: {}", remedy.flat()));
             }
             SarifResult {
                 rule_id: f.rule.id(),
@@ -307,6 +346,19 @@ mod tests {
             fingerprint(RuleId::PolicyUnknown, "aws_kms_key.data")
         );
         insta::assert_snapshot!(fingerprint(RuleId::KeyLockedOut, "aws_kms_key.data"));
+    }
+
+    #[test]
+    fn uris_are_percent_encoded_and_never_leave_the_repository() {
+        assert_eq!(
+            artifact("infra/my kms/a%b#c?d.tf").as_deref(),
+            Some("infra/my%20kms/a%25b%23c%3Fd.tf")
+        );
+        assert_eq!(artifact("é.tf").as_deref(), Some("%C3%A9.tf"));
+        assert_eq!(artifact("/etc/x.tf"), None);
+        assert_eq!(artifact("../x/main.tf"), None);
+        assert_eq!(artifact("a/../../x.tf"), None);
+        assert_eq!(artifact("C:/x.tf"), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use colored::{ColoredString, Colorize};
 
 use super::Report;
+use super::escape::terminal;
 use crate::analysis::{KeyAnalysis, Manager, Verdict};
 use crate::error::display_source;
 use crate::policy::eval::{CallerKind, Via};
@@ -46,17 +47,21 @@ fn manager(m: &Manager) -> String {
     let mut s = match (m.kind, m.via) {
         (CallerKind::Root, _) => format!(
             "account root {} (and the IAM principals it delegates to)",
-            m.arn
+            terminal(&m.arn)
         ),
         (_, Via::Delegation) => format!(
             "{} (through the account principal; rests on its IAM permissions)",
-            m.arn
+            terminal(&m.arn)
         ),
-        (_, Via::Wildcard) => format!("{} (matched by statement {})", m.arn, m.statement),
-        _ => m.arn.clone(),
+        (_, Via::Wildcard) => format!(
+            "{} (matched by statement {})",
+            terminal(&m.arn),
+            terminal(&m.statement)
+        ),
+        _ => terminal(&m.arn).into_owned(),
     };
     if let Some(a) = &m.address {
-        s.push_str(&format!(" [{a}]"));
+        s.push_str(&format!(" [{}]", terminal(a)));
     }
     if m.assumed {
         s.push_str(" — no input manages it; assumed to exist");
@@ -86,10 +91,13 @@ fn finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
         "  {}[{}]: {}",
         severity(f.severity),
         f.rule.id().bold(),
-        f.message
+        terminal(&f.message)
     )?;
     if let Some(r) = &f.remedy {
-        writeln!(out, "    {} {r}", "remedy:".cyan())?;
+        writeln!(out, "    {} {}", "remedy:".cyan(), terminal(&r.text))?;
+        if let Some(statement) = &r.statement {
+            writeln!(out, "      {}", terminal(statement))?;
+        }
     }
     writeln!(
         out,
@@ -108,18 +116,20 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         for n in &info.notes {
             writeln!(
                 out,
-                "{} {}: {n}",
+                "{} {}: {}",
                 "note:".cyan(),
-                display_source(&info.source)
+                terminal(display_source(&info.source)),
+                terminal(n)
             )?;
         }
     }
     for (src, n) in &inv.notes {
         writeln!(
             out,
-            "{} {}: {n}",
+            "{} {}: {}",
             "note:".cyan(),
-            display_source(&inv.sources[*src])
+            terminal(display_source(&inv.sources[*src])),
+            terminal(n)
         )?;
     }
     for a in r.analyses {
@@ -129,12 +139,12 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             ok.push(a);
             continue;
         }
-        write!(out, "\n{}", k.address.bold())?;
+        write!(out, "\n{}", terminal(&k.address).bold())?;
         if multi {
             write!(
                 out,
                 "  {}",
-                format!("({})", display_source(&inv.sources[k.source])).dimmed()
+                format!("({})", terminal(display_source(&inv.sources[k.source]))).dimmed()
             )?;
         }
         writeln!(out)?;
@@ -142,14 +152,18 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             .after
             .policy_via
             .as_deref()
-            .map(|p| format!("  policy from {p}"))
+            .map(|p| format!("  policy from {}", terminal(p)))
             .unwrap_or_default();
         writeln!(out, "  verdict: {}{}", change(a), via.dimmed())?;
         if let (true, Some(note)) = (a.after.policy_source.rebuilt(), &a.after.policy_note) {
             writeln!(
                 out,
                 "  {}",
-                format!("policy after the apply: known only after apply; {note}").dimmed()
+                format!(
+                    "policy after the apply: known only after apply; {}",
+                    terminal(note)
+                )
+                .dimmed()
             )?;
         }
         if a.after.verdict == Verdict::Unknown && a.after.managers.is_empty() {
@@ -182,7 +196,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                     String::new()
                 };
                 let src = if multi {
-                    format!(" ({})", display_source(&inv.sources[k.source]))
+                    format!(" ({})", terminal(display_source(&inv.sources[k.source])))
                 } else {
                     String::new()
                 };
@@ -190,7 +204,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                     out,
                     "{}  {}{}  {}{}",
                     "ok".green(),
-                    k.address,
+                    terminal(&k.address),
                     src.dimmed(),
                     change(a),
                     who
@@ -208,7 +222,12 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     if !r.errors.is_empty() {
         writeln!(out)?;
         for e in r.errors {
-            writeln!(out, "{}: {e}", "input error".red().bold())?;
+            writeln!(
+                out,
+                "{}: {}",
+                "input error".red().bold(),
+                terminal(&e.to_string())
+            )?;
         }
     }
     summary(r, out)

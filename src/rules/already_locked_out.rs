@@ -1,6 +1,6 @@
 //! `already-locked-out`: the key was unmanageable before this plan (not this plan's fault).
 
-use super::{Finding, KeyCtx, RuleId};
+use super::{Finding, KeyCtx, Remedy, RuleId};
 
 pub fn check(ctx: &KeyCtx) -> Option<Finding> {
     let a = ctx.analysis;
@@ -20,5 +20,9 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
         ),
         None => "Open an AWS Support case to regain access to the key; AWS will contact the account's owner.".to_owned(),
     };
-    Some(ctx.finding(RuleId::AlreadyLockedOut, message, Some(remedy)))
+    Some(ctx.finding(
+        RuleId::AlreadyLockedOut,
+        message,
+        Some(Remedy::text(remedy)),
+    ))
 }

@@ -195,7 +195,7 @@ pub fn recommended_statement(ctx: &KeyCtx, phase: &PhaseResult) -> String {
     }
     let list = arns
         .iter()
-        .map(|a| format!("\"{a}\""))
+        .map(|a| serde_json::Value::String(a.clone()).to_string())
         .collect::<Vec<_>>()
         .join(", ");
     format!(

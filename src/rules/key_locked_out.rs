@@ -1,7 +1,7 @@
 //! `key-locked-out`: the plan leaves the key `locked_out`.
 
 use super::explain::{causes, recommended_statement};
-use super::{Finding, KeyCtx, RuleId};
+use super::{Finding, KeyCtx, Remedy, RuleId};
 use crate::analysis::Verdict;
 
 pub fn check(ctx: &KeyCtx) -> Option<Finding> {
@@ -30,9 +30,9 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
             )
         }
     };
-    let remedy = format!(
-        "Do not apply this plan. Keep a management path that survives IAM changes: add this statement to the key policy, then plan again: {}. Once applied, only AWS Support can restore access.",
-        recommended_statement(ctx, &a.after)
-    );
+    let remedy = Remedy {
+        text: "Do not apply this plan: once it is applied, only AWS Support can restore access. Keep a management path that survives IAM changes: add this statement to the key policy, then plan again:".to_owned(),
+        statement: Some(recommended_statement(ctx, &a.after)),
+    };
     Some(ctx.finding(RuleId::KeyLockedOut, message, Some(remedy)))
 }

@@ -2,7 +2,7 @@
 //! administrator can get back in by (re)creating a principal.
 
 use super::explain::{causes, recommended_statement};
-use super::{Finding, KeyCtx, RuleId};
+use super::{Finding, KeyCtx, Remedy, RuleId};
 use crate::analysis::Verdict;
 use crate::policy::eval::{CallerKind, Via};
 
@@ -40,9 +40,10 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
         "{lead}nobody can call kms:PutKeyPolicy after the apply. An account administrator can recover without AWS Support: {how}{grant}, and use it to repair the key policy (statement {} allows it)",
         r.statement
     );
-    let remedy = format!(
-        "Do not rely on recovery: add this statement to the key policy, then plan again: {}",
-        recommended_statement(ctx, &a.after)
-    );
+    let remedy = Remedy {
+        text: "Do not rely on recovery: add this statement to the key policy, then plan again:"
+            .to_owned(),
+        statement: Some(recommended_statement(ctx, &a.after)),
+    };
     Some(ctx.finding(RuleId::KeyRecoverableOnly, message, Some(remedy)))
 }

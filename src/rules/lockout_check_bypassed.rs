@@ -1,6 +1,6 @@
 //! `lockout-check-bypassed`: `bypass_policy_lockout_safety_check = true`.
 
-use super::{Finding, KeyCtx, RuleId};
+use super::{Finding, KeyCtx, Remedy, RuleId};
 use crate::analysis::Verdict;
 
 pub fn check(ctx: &KeyCtx) -> Option<Finding> {
@@ -12,6 +12,8 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
         ctx.key.bypass.join(" and "),
         if ctx.key.bypass.len() == 1 { "s" } else { "" }
     );
-    let remedy = "Remove bypass_policy_lockout_safety_check (it defaults to false) unless you have verified the policy by other means.".to_owned();
+    let remedy = Remedy::text(
+        "Remove bypass_policy_lockout_safety_check (it defaults to false) unless you have verified the policy by other means.",
+    );
     Some(ctx.finding(RuleId::LockoutCheckBypassed, message, Some(remedy)))
 }

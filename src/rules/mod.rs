@@ -170,7 +170,33 @@ pub struct Finding {
     pub address: String,
     pub source: String,
     pub message: String,
-    pub remedy: Option<String>,
+    pub remedy: Option<Remedy>,
+}
+
+/// What to do about a finding: what to do, and a key policy statement to add, kept apart so
+/// that reports can show the statement as code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remedy {
+    pub text: String,
+    /// One JSON statement (compact, on one line).
+    pub statement: Option<String>,
+}
+
+impl Remedy {
+    pub fn text(text: impl Into<String>) -> Remedy {
+        Remedy {
+            text: text.into(),
+            statement: None,
+        }
+    }
+
+    /// The remedy as one string: the text, then the statement.
+    pub fn flat(&self) -> String {
+        match &self.statement {
+            Some(s) => format!("{} {s}", self.text),
+            None => self.text.clone(),
+        }
+    }
 }
 
 /// What a rule looks at: one key, its analysis and the inventory.
@@ -181,7 +207,7 @@ pub struct KeyCtx<'r, 'a> {
 }
 
 impl KeyCtx<'_, '_> {
-    fn finding(&self, rule: RuleId, message: String, remedy: Option<String>) -> Finding {
+    fn finding(&self, rule: RuleId, message: String, remedy: Option<Remedy>) -> Finding {
         Finding {
             rule,
             severity: rule.severity(),

@@ -1,6 +1,6 @@
 //! `policy-invalid`: the policy text is not valid JSON or not a key policy.
 
-use super::{Finding, KeyCtx, RuleId};
+use super::{Finding, KeyCtx, Remedy, RuleId};
 
 pub fn check(ctx: &KeyCtx) -> Option<Finding> {
     let after = &ctx.analysis.after;
@@ -10,6 +10,8 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
         None => "the key policy".to_owned(),
     };
     let message = format!("{whose} is invalid: {error}");
-    let remedy = "Fix the policy document; KMS rejects a PutKeyPolicy or CreateKey call with an invalid policy (MalformedPolicyDocumentException).".to_owned();
+    let remedy = Remedy::text(
+        "Fix the policy document; KMS rejects a PutKeyPolicy or CreateKey call with an invalid policy (MalformedPolicyDocumentException).",
+    );
     Some(ctx.finding(RuleId::PolicyInvalid, message, Some(remedy)))
 }

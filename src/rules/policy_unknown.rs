@@ -1,6 +1,6 @@
 //! `policy-unknown`: manageability after the apply cannot be decided at plan time.
 
-use super::{Finding, KeyCtx, RuleId};
+use super::{Finding, KeyCtx, Remedy, RuleId};
 use crate::analysis::{PolicySource, Verdict};
 
 pub fn check(ctx: &KeyCtx) -> Option<Finding> {
@@ -23,5 +23,5 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
         ),
         _ => format!("M{}", &known[1..]),
     };
-    Some(ctx.finding(RuleId::PolicyUnknown, message, Some(remedy)))
+    Some(ctx.finding(RuleId::PolicyUnknown, message, Some(Remedy::text(remedy))))
 }

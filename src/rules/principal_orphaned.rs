@@ -1,7 +1,7 @@
 //! `principal-orphaned`: a role or user the plan deletes or replaces stays named in the key
 //! policy's `Principal`, while others can still manage the key.
 
-use super::{Finding, KeyCtx, RuleId};
+use super::{Finding, KeyCtx, Remedy, RuleId};
 use crate::analysis::Verdict;
 use crate::inventory::Lifecycle;
 
@@ -39,6 +39,8 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
         parts.join("; "),
         if managers == 1 { "" } else { "s" }
     );
-    let remedy = "Refer to the role or user through an aws:PrincipalArn condition (Principal \"*\" with ArnLike aws:PrincipalArn), which matches a recreated principal again, or update the key policy in the same apply so it names the new principal.".to_owned();
+    let remedy = Remedy::text(
+        "Refer to the role or user through an aws:PrincipalArn condition (Principal \"*\" with ArnLike aws:PrincipalArn), which matches a recreated principal again, or update the key policy in the same apply so it names the new principal.",
+    );
     Some(ctx.finding(RuleId::PrincipalOrphaned, message, Some(remedy)))
 }

@@ -221,7 +221,7 @@ fn an_unevaluable_expression_says_why() {
         .unwrap();
     let reason = yaml["unknown"][0].as_str().unwrap();
     assert!(
-        reason.contains("kmsguard does not evaluate the function yamldecode"),
+        reason.contains("yamldecode(…), which kmsguard does not evaluate"),
         "{reason}"
     );
 }
