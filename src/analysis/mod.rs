@@ -204,6 +204,17 @@ pub struct KeyAnalysis {
     pub after: PhaseResult,
     /// The policy text is written by this apply (so KMS's caller check runs on it).
     pub policy_written: bool,
+    /// When the verdict after the apply is `unknown`: the principals that the key's current
+    /// policy names and that this plan deletes or replaces. A key that might be locked out
+    /// must not pass because kmsguard could not read its policy (`lockout-undecided`).
+    pub undecided_removals: Vec<Removal>,
+}
+
+/// A principal the plan removes (or recreates with a new unique ID).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Removal {
+    pub address: String,
+    pub lifecycle: Lifecycle,
 }
 
 /// Analyses every key of the inventory.
@@ -254,12 +265,76 @@ fn analyse_key(inv: &Inventory, idx: usize, key: &Key, trace: bool) -> KeyAnalys
             _ => true,
         },
     } || matches!(key.lifecycle, Lifecycle::Created | Lifecycle::Replaced);
+    let undecided_removals = match (&parsed_before, &after) {
+        (Some(Ok(p)), a) if a.verdict == Verdict::Unknown && a.policy_error.is_none() => {
+            removals_named(inv, p)
+        }
+        _ => Vec::new(),
+    };
     KeyAnalysis {
         key: idx,
         before,
         after,
         policy_written,
+        undecided_removals,
     }
+}
+
+/// The principals a policy names — in `Principal`/`NotPrincipal`, by ARN, session or unique
+/// ID, or in an `aws:PrincipalArn` condition — that the plan deletes or replaces, and the
+/// SSO roles an Identity Center change removes.
+fn removals_named(inv: &Inventory, policy: &Policy) -> Vec<Removal> {
+    use crate::policy::condition::arn_like;
+    use crate::policy::document::PrincipalRef;
+    use crate::policy::glob::glob_match;
+    let mut hits: Vec<usize> = Vec::new();
+    let mut out: Vec<Removal> = Vec::new();
+    let sso = |arn: &str, out: &mut Vec<Removal>| {
+        if let Some(r) = inv.sso_removal(arn) {
+            let removal = Removal {
+                address: r.address.clone(),
+                lifecycle: r.lifecycle,
+            };
+            if !out.contains(&removal) {
+                out.push(removal);
+            }
+        }
+    };
+    for st in &policy.statements {
+        for r in st.principal.refs() {
+            match r {
+                PrincipalRef::User(arn) | PrincipalRef::Role(arn) => {
+                    hits.extend(inv.principal_by_arn(arn));
+                    sso(arn, &mut out);
+                }
+                PrincipalRef::AssumedRole { account, role, .. } => {
+                    hits.extend(inv.roles_named(account, role));
+                }
+                PrincipalRef::UniqueId(id) => hits.extend(inv.principal_by_unique_id(id)),
+                _ => {}
+            }
+        }
+        for c in st.conditions.iter().filter(|c| c.is_principal_arn()) {
+            for v in c.values.iter().filter(|v| !v.contains("${")) {
+                hits.extend(
+                    inv.principals_matching(v, |s| glob_match(v, s, false) || arn_like(v, s)),
+                );
+                sso(v, &mut out);
+            }
+        }
+    }
+    hits.sort_unstable();
+    hits.dedup();
+    for pi in hits {
+        let p = &inv.principals[pi];
+        if matches!(p.lifecycle, Lifecycle::Deleted | Lifecycle::Replaced) {
+            out.push(Removal {
+                address: p.address.clone(),
+                lifecycle: p.lifecycle,
+            });
+        }
+    }
+    out
 }
 
 fn default_policy() -> Policy {
@@ -311,9 +386,14 @@ fn phase(
                 Ok(p) => (p, source, note, via.clone()),
                 Err(e) => {
                     let mut r = PhaseResult::simple(Verdict::Unknown, source, note);
-                    r.unknown
-                        .push(format!("the policy is not a valid key policy: {e}"));
-                    r.policy_error = Some(e.message.clone());
+                    if e.unknown.is_some() {
+                        // Not wrong: a value known only after apply stands for structure.
+                        r.unknown.push(e.message.clone());
+                    } else {
+                        r.unknown
+                            .push(format!("the policy is not a valid key policy: {e}"));
+                        r.policy_error = Some(e.message.clone());
+                    }
                     r.policy_via = via.clone();
                     return r;
                 }

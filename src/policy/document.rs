@@ -185,12 +185,39 @@ pub enum ResourceSpec {
 #[error("{message}")]
 pub struct PolicyError {
     pub message: String,
+    /// The policy is not wrong but not known: a value known only after apply stands where
+    /// the grammar needs an object or a list (what it stands for).
+    pub unknown: Option<String>,
 }
 
 fn err<T>(message: impl Into<String>) -> Result<T, PolicyError> {
     Err(PolicyError {
         message: message.into(),
+        unknown: None,
     })
+}
+
+/// The error for a value known only after apply where `at` needs structure.
+fn unknown_at<T>(at: &str, what: &str) -> Result<T, PolicyError> {
+    Err(PolicyError {
+        message: format!("{at} is known only after apply ({what})"),
+        unknown: Some(what.to_owned()),
+    })
+}
+
+/// The placeholder a JSON value is, if it is a string holding one.
+fn placeholder(v: &Value) -> Option<&str> {
+    v.as_str().and_then(unknown_in)
+}
+
+/// A name from the policy (an operator, a condition key) as messages quote it: at most 64
+/// characters.
+fn name(s: &str) -> String {
+    const MAX: usize = 64;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
 }
 
 /// The length of a policy's JSON text without its placeholders (whose values, and so whose
@@ -222,13 +249,28 @@ impl Policy {
                 "the policy is {len} bytes long; KMS accepts at most {MAX_POLICY_BYTES}"
             ));
         }
-        let v: Value = serde_json::from_str(text).map_err(|e| PolicyError {
-            message: format!("the policy is not valid JSON: {e}"),
-        })?;
+        let v: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            // A policy that is a value known only after apply as a whole (interpolated into
+            // a heredoc, say) is not JSON, and not wrong either.
+            Err(_) if is_one_placeholder(text) => {
+                let t = text.trim();
+                let what = unknown_in(t)
+                    .or_else(|| t.strip_prefix("\\u0001")?.strip_suffix("\\u0002"))
+                    .unwrap_or_default();
+                return unknown_at("the policy", what);
+            }
+            Err(e) => {
+                return err(format!("the policy is not valid JSON: {e}"));
+            }
+        };
         Policy::from_value(&v)
     }
 
     pub fn from_value(v: &Value) -> Result<Policy, PolicyError> {
+        if let Some(what) = placeholder(v) {
+            return unknown_at("the policy", what);
+        }
         let Some(obj) = v.as_object() else {
             return err("the policy is not a JSON object");
         };
@@ -238,6 +280,9 @@ impl Policy {
         let list: Vec<&Value> = match st {
             Value::Array(a) => a.iter().collect(),
             Value::Object(_) => vec![st],
+            _ if placeholder(st).is_some() => {
+                return unknown_at("Statement", placeholder(st).unwrap_or_default());
+            }
             _ => return err("Statement must be an object or a list of objects"),
         };
         let statements = list
@@ -259,8 +304,19 @@ fn get_ci<'v>(obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
     })
 }
 
+/// Whether a policy's text, not being JSON, is one placeholder (raw or escaped).
+fn is_one_placeholder(text: &str) -> bool {
+    let t = text.trim();
+    let raw = t.starts_with(UNKNOWN_START) && t.ends_with(UNKNOWN_END);
+    let escaped = t.starts_with("\\u0001") && t.ends_with("\\u0002");
+    (raw || escaped) && t.len() > 2
+}
+
 fn parse_statement(index: usize, v: &Value) -> Result<Statement, PolicyError> {
     let at = |what: &str| format!("Statement[{index}]{what}");
+    if let Some(what) = placeholder(v) {
+        return unknown_at(&at(""), what);
+    }
     let Some(obj) = v.as_object() else {
         return err(format!("{} is not an object", at("")));
     };
@@ -272,11 +328,20 @@ fn parse_statement(index: usize, v: &Value) -> Result<Statement, PolicyError> {
     let effect = match get_ci(obj, "Effect").and_then(Value::as_str) {
         Some("Allow") => Effect::Allow,
         Some("Deny") => Effect::Deny,
-        Some(other) => {
+        Some(other) if unknown_in(other).is_some() => {
+            return unknown_at(&at(".Effect"), unknown_in(other).unwrap_or_default());
+        }
+        // The value is not quoted: it may come from a file.
+        Some(other)
+            if other.eq_ignore_ascii_case("allow") || other.eq_ignore_ascii_case("deny") =>
+        {
             return err(format!(
-                "{} is {other:?}; it must be \"Allow\" or \"Deny\"",
+                "{} must be written \"Allow\" or \"Deny\", with that case",
                 at(".Effect")
             ));
+        }
+        Some(_) => {
+            return err(format!("{} must be \"Allow\" or \"Deny\"", at(".Effect")));
         }
         None => return err(format!("{} is missing or not a string", at(".Effect"))),
     };
@@ -340,13 +405,13 @@ fn parse_principals(v: &Value, at: &str) -> Result<Vec<PrincipalRef>, PolicyErro
     match v {
         Value::String(s) if s == "*" => Ok(vec![PrincipalRef::Any]),
         Value::String(s) if unknown_in(s).is_some() => Ok(vec![PrincipalRef::from_aws(s)]),
-        Value::String(s) => err(format!(
-            "{at} is the string {s:?}; only \"*\" may be written without {{\"AWS\": ...}}"
+        Value::String(_) => err(format!(
+            "{at} is a string other than \"*\"; only \"*\" may be written without {{\"AWS\": ...}}"
         )),
         Value::Object(m) => {
             let mut out = Vec::new();
             for (k, val) in m {
-                let items = string_list(val, &format!("{at}.{k}"))?;
+                let items = string_list(val, &format!("{at}.{}", name(k)))?;
                 for s in items {
                     out.push(match k.to_ascii_lowercase().as_str() {
                         _ if unknown_in(k).is_some() => {
@@ -357,7 +422,8 @@ fn parse_principals(v: &Value, at: &str) -> Result<Vec<PrincipalRef>, PolicyErro
                         "federated" | "canonicaluser" => PrincipalRef::Other(s),
                         _ => {
                             return err(format!(
-                                "{at} has an unknown principal type {k:?} (expected AWS, Service, Federated or CanonicalUser)"
+                                "{at} has an unknown principal type {:?} (expected AWS, Service, Federated or CanonicalUser)",
+                                name(k)
                             ))
                         }
                     });
@@ -370,22 +436,29 @@ fn parse_principals(v: &Value, at: &str) -> Result<Vec<PrincipalRef>, PolicyErro
 }
 
 fn parse_conditions(v: &Value, at: &str) -> Result<Vec<Condition>, PolicyError> {
+    if let Some(what) = placeholder(v) {
+        return unknown_at(at, what);
+    }
     let Some(ops) = v.as_object() else {
         return err(format!("{at} must be an object"));
     };
     let mut out = Vec::new();
     for (op_name, keys) in ops {
         let op = Operator::parse(op_name);
+        let at_op = format!("{at}.{}", name(op_name));
+        if let Some(what) = placeholder(keys) {
+            return unknown_at(&at_op, what);
+        }
         let Some(keys) = keys.as_object() else {
-            return err(format!(
-                "{at}.{op_name} must be an object of condition keys"
-            ));
+            return err(format!("{at_op} must be an object of condition keys"));
         };
         for (key, values) in keys {
             let values = condition_values(values).ok_or_else(|| PolicyError {
                 message: format!(
-                    "{at}.{op_name}.{key} must be a string, number, boolean or a list of them"
+                    "{at_op}.{} must be a string, number, boolean or a list of them",
+                    name(key)
                 ),
+                unknown: None,
             })?;
             out.push(Condition {
                 operator: op_name.clone(),
@@ -432,6 +505,48 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn a_value_known_only_after_apply_where_structure_belongs_is_unknown_not_invalid() {
+        let u = unknown_value("the statements of var.x");
+        let stmt = |extra: serde_json::Value| {
+            let mut st = serde_json::json!({"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"});
+            for (k, v) in extra.as_object().unwrap() {
+                st[k] = v.clone();
+            }
+            serde_json::json!({"Statement": [st]}).to_string()
+        };
+        for text in [
+            serde_json::json!({"Statement": u}).to_string(),
+            serde_json::json!({"Statement": [u]}).to_string(),
+            stmt(serde_json::json!({"Effect": u})),
+            stmt(serde_json::json!({"Condition": u})),
+            stmt(serde_json::json!({"Condition": {"StringEquals": u}})),
+            serde_json::Value::String(u.clone()).to_string(),
+            u.replace('\u{1}', "\\u0001").replace('\u{2}', "\\u0002"),
+        ] {
+            let e = Policy::parse(&text).unwrap_err();
+            assert_eq!(
+                e.unknown.as_deref(),
+                Some("the statements of var.x"),
+                "{text}: {e}"
+            );
+        }
+        let e = Policy::parse(&stmt(serde_json::json!({"Effect": "Permit"}))).unwrap_err();
+        assert!(e.unknown.is_none());
+    }
+
+    #[test]
+    fn errors_do_not_quote_values() {
+        let secret = "root:x:0:0:root:/root:/bin/bash";
+        for text in [
+            serde_json::json!({"Statement": [{"Effect": secret, "Principal": "*", "Action": "kms:*", "Resource": "*"}]}),
+            serde_json::json!({"Statement": [{"Effect": "Allow", "Principal": secret, "Action": "kms:*", "Resource": "*"}]}),
+        ] {
+            let e = Policy::parse(&text.to_string()).unwrap_err();
+            assert!(!e.message.contains(secret), "{e}");
+        }
+    }
 
     #[test]
     fn single_statement_object_and_string_forms() {

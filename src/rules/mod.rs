@@ -9,6 +9,7 @@ mod explain;
 mod key_locked_out;
 mod key_recoverable_only;
 mod lockout_check_bypassed;
+mod lockout_undecided;
 mod policy_invalid;
 mod policy_unknown;
 mod principal_orphaned;
@@ -42,6 +43,7 @@ pub enum RuleId {
     KeyLockedOut,
     KeyRecoverableOnly,
     PolicyInvalid,
+    LockoutUndecided,
     PrincipalOrphaned,
     PolicyUnknown,
     LockoutCheckBypassed,
@@ -52,10 +54,11 @@ pub enum RuleId {
 pub const DOCS_PATH: &str = "docs/rules.md";
 
 impl RuleId {
-    pub const ALL: [RuleId; 7] = [
+    pub const ALL: [RuleId; 8] = [
         RuleId::KeyLockedOut,
         RuleId::KeyRecoverableOnly,
         RuleId::PolicyInvalid,
+        RuleId::LockoutUndecided,
         RuleId::PrincipalOrphaned,
         RuleId::PolicyUnknown,
         RuleId::LockoutCheckBypassed,
@@ -67,6 +70,7 @@ impl RuleId {
             RuleId::KeyLockedOut => "key-locked-out",
             RuleId::KeyRecoverableOnly => "key-recoverable-only",
             RuleId::PolicyInvalid => "policy-invalid",
+            RuleId::LockoutUndecided => "lockout-undecided",
             RuleId::PrincipalOrphaned => "principal-orphaned",
             RuleId::PolicyUnknown => "policy-unknown",
             RuleId::LockoutCheckBypassed => "lockout-check-bypassed",
@@ -76,9 +80,10 @@ impl RuleId {
 
     pub fn severity(self) -> Severity {
         match self {
-            RuleId::KeyLockedOut | RuleId::KeyRecoverableOnly | RuleId::PolicyInvalid => {
-                Severity::Error
-            }
+            RuleId::KeyLockedOut
+            | RuleId::KeyRecoverableOnly
+            | RuleId::PolicyInvalid
+            | RuleId::LockoutUndecided => Severity::Error,
             _ => Severity::Warning,
         }
     }
@@ -93,6 +98,9 @@ impl RuleId {
                 "After the apply nobody can manage the key; an account administrator can recover it by recreating a principal"
             }
             RuleId::PolicyInvalid => "The key policy is not valid JSON or not a key policy",
+            RuleId::LockoutUndecided => {
+                "The plan removes a principal the key's policy names, and whether the key stays manageable cannot be decided"
+            }
             RuleId::PrincipalOrphaned => {
                 "A deleted or replaced IAM role or user stays named in a key policy's Principal"
             }
@@ -131,6 +139,9 @@ impl RuleId {
             RuleId::PolicyInvalid => {
                 "The key policy is not valid JSON or not a key policy (no Statement, a bad Effect, a missing Principal, a wrong type). KMS rejects it with MalformedPolicyDocumentException."
             }
+            RuleId::LockoutUndecided => {
+                "Whether anyone can manage the key after the apply cannot be decided (the policy is known only after apply and could not be evaluated, or kmsguard could not read the source), and the plan deletes or replaces a principal that the key's current policy names. Such a plan might lock the key out, so it fails the gate instead of passing unchecked."
+            }
             RuleId::PrincipalOrphaned => {
                 "A role or user that the plan deletes or replaces is named in the key policy's Principal while others can still manage the key: after the apply the policy holds a dead unique ID, and the principal's access is silently gone."
             }
@@ -152,6 +163,7 @@ impl RuleId {
             RuleId::KeyLockedOut => "9.1",
             RuleId::KeyRecoverableOnly => "7.5",
             RuleId::PolicyInvalid => "6.5",
+            RuleId::LockoutUndecided => "7.0",
             RuleId::AlreadyLockedOut => "6.0",
             RuleId::LockoutCheckBypassed => "5.0",
             RuleId::PrincipalOrphaned => "4.3",
@@ -223,10 +235,11 @@ impl KeyCtx<'_, '_> {
 type Check = fn(&KeyCtx) -> Option<Finding>;
 
 /// Every rule, in the order findings are listed for a key.
-const CHECKS: [Check; 7] = [
+const CHECKS: [Check; 8] = [
     policy_invalid::check,
     key_locked_out::check,
     key_recoverable_only::check,
+    lockout_undecided::check,
     already_locked_out::check,
     principal_orphaned::check,
     policy_unknown::check,

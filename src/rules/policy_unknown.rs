@@ -5,7 +5,10 @@ use crate::analysis::{PolicySource, Verdict};
 
 pub fn check(ctx: &KeyCtx) -> Option<Finding> {
     let after = &ctx.analysis.after;
-    if after.verdict != Verdict::Unknown || after.policy_error.is_some() {
+    if after.verdict != Verdict::Unknown
+        || after.policy_error.is_some()
+        || !ctx.analysis.undecided_removals.is_empty()
+    {
         return None;
     }
     let rebuilt = match (after.policy_source.rebuilt(), &after.policy_note) {

@@ -49,10 +49,12 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         0,
         "configuration",
     ),
+    // The plan replaces the role the current policy names, and the new policy holds a value
+    // known only after apply: lockout-undecided fails the run.
     (
         "for-each-documents",
         r#"aws_kms_key.team["data"]"#,
-        0,
+        1,
         "configuration",
     ),
 ];
@@ -252,8 +254,10 @@ fn config_dir_follows_a_local_module_and_its_variables() {
     insta::assert_snapshot!("explain_text__hcl_module", r.stdout);
 }
 
+/// The policies of HCL_PLAN name a role the plan replaces: when the source cannot be read,
+/// the keys are unknown and the run fails (lockout-undecided) rather than passing.
 #[test]
-fn unreadable_source_leaves_the_policy_unknown_with_a_warning() {
+fn unreadable_source_fails_closed_when_the_plan_replaces_a_named_principal() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("main.tf"),
@@ -262,7 +266,7 @@ fn unreadable_source_leaves_the_policy_unknown_with_a_warning() {
     .unwrap();
     let d = dir.path().to_str().unwrap();
     let r = run(&["check", "--format", "json", "--config-dir", d, HCL_PLAN]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("not valid HCL"), "{}", r.stderr);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
@@ -272,6 +276,13 @@ fn unreadable_source_leaves_the_policy_unknown_with_a_warning() {
             .unwrap()
             .iter()
             .all(|k| k["verdict"] == "unknown")
+    );
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "lockout-undecided")
     );
 }
 
@@ -288,7 +299,8 @@ fn deeply_nested_source_neither_crashes_nor_hangs() {
         );
         std::fs::write(dir.path().join("main.tf"), src).unwrap();
         let (code, v) = json(&["--config-dir", d, HCL_PLAN]);
-        assert_eq!(code, 0, "{open}");
+        // Deeper than Terraform accepts: refused, so the key is unknown and fails closed.
+        assert_eq!(code, 1, "{open}");
         assert_eq!(v["keys"][0]["verdict"], "unknown", "{open}");
     }
 }

@@ -1,0 +1,37 @@
+//! `lockout-undecided`: the verdict after the apply is unknown, and the plan deletes or
+//! replaces a principal that the key's current policy names. A plan that might lock a key
+//! out must not pass because kmsguard could not read or evaluate its policy.
+
+use super::{Finding, KeyCtx, Remedy, RuleId};
+use crate::analysis::PolicySource;
+
+pub fn check(ctx: &KeyCtx) -> Option<Finding> {
+    let a = ctx.analysis;
+    if a.undecided_removals.is_empty() {
+        return None;
+    }
+    let removed: Vec<String> = a
+        .undecided_removals
+        .iter()
+        .map(|r| format!("{} is {}", r.address, r.lifecycle.word()))
+        .collect();
+    let message = format!(
+        "{}, and the key's current policy names {}; whether anyone can manage the key after the apply cannot be decided: {}",
+        removed.join("; "),
+        if removed.len() == 1 { "it" } else { "them" },
+        a.after.unknown.join("; ")
+    );
+    let remedy = match a.after.policy_source {
+        PolicySource::Unresolved | PolicySource::Configuration => {
+            "Point --config-dir at the Terraform source (and fix what kmsguard reports it could not read), or make the policy known at plan time; until kmsguard can decide, treat this plan as one that may lock the key out."
+        }
+        _ => {
+            "Make what the finding names known at plan time, or check the key after the apply; until kmsguard can decide, treat this plan as one that may lock the key out."
+        }
+    };
+    Some(ctx.finding(
+        RuleId::LockoutUndecided,
+        message,
+        Some(Remedy::text(remedy)),
+    ))
+}
