@@ -1,31 +1,34 @@
-//! Candidate callers for one key in one phase, and the verdict they add up to.
+//! Who could call `kms:PutKeyPolicy` on a key in one phase: the candidates a policy names or
+//! matches, gathered in the order the policy names them.
+//!
+//! A principal named in `Principal` is one candidate. The principals an `aws:PrincipalArn`
+//! pattern matches are a group ([`Source::Matched`]), expanded only as far as the search
+//! needs ([`super::search`]): a pattern over ten thousand roles does not make ten thousand
+//! candidates for every key.
 
-use crate::policy::tags::Tags;
 use std::collections::HashSet;
+use std::sync::Arc;
 
-use super::{DeadRef, Manager, PhaseResult, PolicySource, Recovery, Verdict};
-use crate::inventory::{Inventory, Key, Lifecycle, PrincipalKind};
+use super::shared::{Match, Shared};
+use super::{DeadRef, Phase};
+use crate::inventory::{Inventory, Lifecycle, PrincipalKind};
 use crate::policy::arn::{Arn, PrincipalArn, classify_principal};
-use crate::policy::condition::{Base, Condition, arn_like};
-use crate::policy::document::{Effect, Policy, PrincipalRef, PrincipalSpec};
-use crate::policy::eval::{
-    Caller, CallerKind, PUT_KEY_POLICY, Target, Tri, action_matches, decide,
+use crate::policy::condition::{Base, Condition};
+use crate::policy::document::{
+    Effect, Policy, PrincipalRef, PrincipalSpec, unknown_in, unknown_value,
 };
-use crate::policy::glob::glob_match;
-use crate::policy::glob::has_wildcard;
+use crate::policy::eval::{CallerKind, PUT_KEY_POLICY, Tri, action_matches};
+use crate::policy::glob::{glob_match, has_wildcard};
+use crate::policy::tags::Tags;
 
 /// Stands for the account in ARNs when no input tells it.
 pub const UNKNOWN_ACCOUNT: &str = "ACCOUNT_ID";
 
-/// Before or after the apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Before,
-    After,
-}
+/// Dead references kept per key and phase; beyond it they are counted, not listed.
+pub const MAX_DEAD_REFS: usize = 100;
 
 #[derive(Debug, Clone)]
-enum Origin {
+pub(super) enum Origin {
     Root,
     Known(usize),
     Assumed,
@@ -36,18 +39,39 @@ enum Origin {
 }
 
 #[derive(Debug, Clone)]
-struct Cand {
-    kind: CallerKind,
-    arn: String,
+pub(super) struct Cand {
+    pub kind: CallerKind,
+    pub arn: String,
     /// How reports name it: the ARN, or the pattern a principal is assumed to match.
-    display: Option<String>,
-    account: Option<String>,
-    name: Option<String>,
-    unique_id: Option<String>,
-    tags: Option<Tags>,
-    bound_arns: Vec<String>,
-    bound_ids: Vec<String>,
-    origin: Origin,
+    pub display: Option<String>,
+    pub account: Option<String>,
+    pub name: Option<String>,
+    pub unique_id: Option<String>,
+    pub tags: Option<Tags>,
+    pub bound_arns: Vec<String>,
+    pub bound_ids: Vec<String>,
+    pub origin: Origin,
+}
+
+impl Cand {
+    pub fn shown(&self) -> String {
+        self.display.clone().unwrap_or_else(|| self.arn.clone())
+    }
+}
+
+/// Where candidates come from, in the order the policy names them.
+pub(super) enum Source {
+    One(Box<Cand>),
+    /// The input principals an `aws:PrincipalArn` condition value matches.
+    Matched(Arc<[usize]>),
+}
+
+/// A way to recreate a principal, tried in order for `recoverable`.
+pub(super) enum Hypo {
+    One(Box<Cand>),
+    /// The principals an `aws:PrincipalArn` value matches: each can be created again (if
+    /// deleted), or deleted and created again (if it exists).
+    Matched(Arc<[usize]>),
 }
 
 fn kind_of(k: PrincipalKind) -> CallerKind {
@@ -61,13 +85,13 @@ fn arn_account_str(arn: &str) -> Option<&str> {
     Arn::parse(arn).map(|a| a.account).filter(|a| !a.is_empty())
 }
 
-fn arn_account(arn: &str) -> Option<String> {
+pub(super) fn arn_account(arn: &str) -> Option<String> {
     arn_account_str(arn).map(str::to_owned)
 }
 
 /// The account a policy's own account principal names, for a key whose account no input
 /// shows (semantics.md §5: the account principal is then taken to be the key's own).
-fn policy_account(policy: &Policy) -> Option<String> {
+pub(super) fn policy_account(policy: &Policy) -> Option<String> {
     let refs = policy.statements.iter().flat_map(|s| s.principal.refs());
     let mut fallback = None;
     for r in refs {
@@ -82,80 +106,76 @@ fn policy_account(policy: &Policy) -> Option<String> {
     fallback
 }
 
-struct Builder<'i, 'k> {
-    inv: &'i Inventory<'k>,
-    after: bool,
-    account: Option<String>,
-    partition: String,
-    cands: Vec<Cand>,
-    hypos: Vec<Cand>,
-    seen_known: HashSet<usize>,
-    seen_arns: HashSet<String>,
-    dead: Vec<DeadRef>,
-    assumed: Vec<String>,
-    cross: Vec<String>,
-    /// The statement being read uses `NotPrincipal`.
-    not_principal: bool,
-    /// Lower-cased ARNs of `hypos`.
-    hypo_arns: HashSet<String>,
+/// What the policy says about who could manage the key, before anyone is evaluated.
+#[derive(Default)]
+pub(super) struct Gathered {
+    pub sources: Vec<Source>,
+    pub hypos: Vec<Hypo>,
+    /// At most [`MAX_DEAD_REFS`] (a bound on memory for hostile plans).
+    pub dead: Vec<DeadRef>,
+    pub assumed: Vec<String>,
+    pub cross: Vec<String>,
+    /// An Allow for PutKeyPolicy reaches the account's identities through delegation.
+    pub delegates: bool,
+    pub admin_grants: usize,
+    /// New users an `aws:username` condition would match (tried after the other recreations).
+    pub by_username: Vec<(String, String)>,
+    /// Principals named in `Principal`/`NotPrincipal` (their bindings matter).
+    pub named: HashSet<usize>,
 }
 
-impl Builder<'_, '_> {
-    fn other_account(&self, account: Option<&str>) -> bool {
+pub(super) struct Builder<'i, 'k> {
+    pub inv: &'i Inventory<'k>,
+    pub patterns: &'i Shared,
+    pub after: bool,
+    pub account: Option<String>,
+    pub partition: String,
+    g: Gathered,
+    /// Input principals added as candidates so far (named ones).
+    seen_known: HashSet<usize>,
+    /// Lower-cased ARNs of the candidates so far.
+    seen_arns: HashSet<String>,
+    /// The statement being read uses `NotPrincipal`.
+    not_principal: bool,
+}
+
+impl<'i, 'k> Builder<'i, 'k> {
+    pub fn new(
+        inv: &'i Inventory<'k>,
+        patterns: &'i Shared,
+        phase: Phase,
+        account: Option<String>,
+        partition: String,
+    ) -> Self {
+        Builder {
+            inv,
+            patterns,
+            after: phase == Phase::After,
+            account,
+            partition,
+            g: Gathered::default(),
+            seen_known: HashSet::new(),
+            seen_arns: HashSet::new(),
+            not_principal: false,
+        }
+    }
+
+    pub fn other_account(&self, account: Option<&str>) -> bool {
         matches!((account, &self.account), (Some(a), Some(k)) if a != k)
     }
 
     /// The candidate for an input's principal, if it exists in this phase.
-    fn known(&self, pi: usize) -> Option<Cand> {
-        let p = &self.inv.principals[pi];
-        let id = p.identity(self.after)?;
-        let arn = id.arn.as_deref()?.to_owned();
-        let lc = |s: &Option<&str>| s.iter().map(|a| a.to_ascii_lowercase()).collect::<Vec<_>>();
-        let before_arn = p.before.as_ref().and_then(|i| i.arn.as_deref());
-        let after_arn = p.after.as_ref().and_then(|i| i.arn.as_deref());
-        let uid = id.unique_id.as_deref().map(str::to_owned);
-        let (bound_arns, bound_ids) = if !self.after {
-            (lc(&before_arn.or(after_arn)), uid.into_iter().collect())
-        } else {
-            match p.lifecycle {
-                Lifecycle::Kept | Lifecycle::Updated | Lifecycle::Forgotten => {
-                    let mut b = lc(&before_arn);
-                    b.extend(lc(&after_arn));
-                    let ids = p
-                        .before
-                        .as_ref()
-                        .and_then(|i| i.unique_id.as_deref().map(str::to_owned))
-                        .or(uid);
-                    (b, ids.into_iter().collect())
-                }
-                // Created by the plan: a policy written in the same apply binds the new ID.
-                Lifecycle::Created => (lc(&after_arn), Vec::new()),
-                // Recreated: a new unique ID that no Principal element binds.
-                Lifecycle::Replaced | Lifecycle::Deleted => (Vec::new(), Vec::new()),
-            }
-        };
-        Some(Cand {
-            display: None,
-            kind: kind_of(p.kind),
-            account: arn_account(&arn),
-            name: id
-                .name
-                .as_deref()
-                .map(str::to_owned)
-                .or_else(|| arn.rsplit('/').next().map(str::to_owned)),
-            unique_id: if p.lifecycle == Lifecycle::Replaced && self.after {
-                None
-            } else {
-                id.unique_id.as_deref().map(str::to_owned)
-            },
-            tags: id.tags.cloned(),
-            arn,
-            bound_arns,
-            bound_ids,
-            origin: Origin::Known(pi),
-        })
+    pub fn known(&self, pi: usize) -> Option<Cand> {
+        known(self.inv, pi, self.after)
     }
 
+    fn push(&mut self, c: Cand) {
+        self.seen_arns.insert(c.arn.to_ascii_lowercase());
+        self.g.sources.push(Source::One(Box::new(c)));
+    }
+
+    /// Adds an input's principal as a candidate; whether it exists in this phase (a
+    /// service-linked role, or one of another account, exists but is no candidate).
     fn add_known(&mut self, pi: usize) -> bool {
         if self.inv.principals[pi].service_linked() {
             return true;
@@ -163,12 +183,10 @@ impl Builder<'_, '_> {
         if !self.seen_known.insert(pi) {
             return true;
         }
-
         match self.known(pi) {
             Some(c) if self.other_account(c.account.as_deref()) => true,
             Some(c) => {
-                self.seen_arns.insert(c.arn.to_ascii_lowercase());
-                self.cands.push(c);
+                self.push(c);
                 true
             }
             None => false,
@@ -179,8 +197,8 @@ impl Builder<'_, '_> {
         if !self.seen_arns.insert(arn.to_ascii_lowercase()) {
             return;
         }
-        self.assumed.push(label.to_owned());
-        self.cands.push(Cand {
+        self.g.assumed.push(label.to_owned());
+        self.g.sources.push(Source::One(Box::new(Cand {
             kind,
             account: arn_account(arn),
             name: arn.rsplit('/').next().map(str::to_owned),
@@ -195,7 +213,7 @@ impl Builder<'_, '_> {
             },
             bound_ids: Vec::new(),
             origin: Origin::Assumed,
-        });
+        })));
     }
 
     /// A candidate for whoever an entry known only after apply names. No principal entry
@@ -204,7 +222,7 @@ impl Builder<'_, '_> {
         if !self.seen_arns.insert(arn.to_ascii_lowercase()) {
             return;
         }
-        self.cands.push(Cand {
+        self.g.sources.push(Source::One(Box::new(Cand {
             kind: CallerKind::Role,
             account: None,
             name: None,
@@ -215,35 +233,27 @@ impl Builder<'_, '_> {
             bound_arns: Vec::new(),
             bound_ids: Vec::new(),
             origin: Origin::Placeholder,
-        });
+        })));
     }
 
-    fn hypothetical(&mut self, arn: &str, kind: CallerKind, origin: String) {
-        if !self.hypo_arns.insert(arn.to_ascii_lowercase())
-            || self.other_account(arn_account_str(arn))
-        {
+    fn hypothetical(
+        &mut self,
+        arn: &str,
+        kind: CallerKind,
+        origin: String,
+        display: Option<String>,
+    ) {
+        if self.other_account(arn_account_str(arn)) {
             return;
         }
-        self.hypos.push(Cand {
-            display: None,
-            kind,
-            account: arn_account(arn),
-            name: arn.rsplit('/').next().map(str::to_owned),
-            unique_id: None,
-            tags: None,
-            arn: arn.to_owned(),
-            bound_arns: Vec::new(),
-            bound_ids: Vec::new(),
-            origin: Origin::Hypothetical(if self.seen_arns.contains(&arn.to_ascii_lowercase()) {
-                // It exists: an administrator can delete it and create it again, which
-                // frees it from Principal entries (allows and denies) bound to its old ID.
-                format!(
-                    "{origin}; it exists, and can be deleted and created again with a new unique ID"
-                )
-            } else {
-                origin
-            }),
-        });
+        let origin = if self.seen_arns.contains(&arn.to_ascii_lowercase()) {
+            exists_again(origin)
+        } else {
+            origin
+        };
+        self.g.hypos.push(Hypo::One(Box::new(new_principal(
+            arn, kind, origin, display,
+        ))));
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -256,19 +266,21 @@ impl Builder<'_, '_> {
         pi: Option<usize>,
         grants_admin: bool,
     ) {
-        let not_principal = in_principal && self.not_principal;
-        let p = pi.map(|i| &self.inv.principals[i]);
+        // One dead reference per reference and statement (a pattern that matches several
+        // removed principals is one reference).
         if self
+            .g
             .dead
             .iter()
             .any(|d| d.reference == reference && d.statement == statement)
         {
             return;
         }
-        self.dead.push(DeadRef {
+        let p = pi.map(|i| &self.inv.principals[i]);
+        self.push_dead(DeadRef {
             reference: reference.to_owned(),
             in_principal,
-            not_principal,
+            not_principal: in_principal && self.not_principal,
             effect,
             statement: statement.to_owned(),
             address: p.map(|p| p.address.clone()),
@@ -276,6 +288,13 @@ impl Builder<'_, '_> {
             kind: p.map(|p| p.kind),
             grants_admin,
         });
+    }
+
+    fn push_dead(&mut self, d: DeadRef) {
+        if self.g.dead.len() >= MAX_DEAD_REFS {
+            return;
+        }
+        self.g.dead.push(d);
     }
 
     /// A principal named by ARN in `Principal`/`NotPrincipal`.
@@ -286,7 +305,7 @@ impl Builder<'_, '_> {
         }
         if self.other_account(arn_account_str(arn)) {
             if admin && effect == Effect::Allow {
-                self.cross.push(arn.to_owned());
+                self.g.cross.push(arn.to_owned());
             }
             return;
         }
@@ -315,11 +334,10 @@ impl Builder<'_, '_> {
         lifecycle: Lifecycle,
         admin: bool,
     ) {
-        let not_principal = in_principal && self.not_principal;
-        self.dead.push(DeadRef {
+        self.push_dead(DeadRef {
             reference: reference.to_owned(),
             in_principal,
-            not_principal,
+            not_principal: in_principal && self.not_principal,
             effect,
             statement: stmt.to_owned(),
             address: Some(address.to_owned()),
@@ -329,7 +347,7 @@ impl Builder<'_, '_> {
         });
     }
 
-    /// A reference to an input's principal, by name or by condition.
+    /// A reference in `Principal`/`NotPrincipal` to an input's principal.
     fn principal_ref(
         &mut self,
         pi: usize,
@@ -339,62 +357,41 @@ impl Builder<'_, '_> {
         stmt: &str,
         admin: bool,
     ) {
+        if in_principal {
+            self.g.named.insert(pi);
+        }
         let p = &self.inv.principals[pi];
-        let (lifecycle, kind) = (p.lifecycle, kind_of(p.kind));
-        let old_arn = p.before.as_ref().and_then(|i| i.arn.as_deref());
-        let now_arn = p.identity(self.after).and_then(|i| i.arn.as_deref());
-        let address = p.address.clone();
+        let lifecycle = p.lifecycle;
         let exists = self.add_known(pi);
         if self.after && (!exists || (in_principal && lifecycle == Lifecycle::Replaced)) {
             self.dead_ref(reference, in_principal, effect, stmt, Some(pi), admin);
         }
         // For `recoverable`: an administrator can create it again (deleted), or delete it
         // and create it again (it exists, but Principal entries bound to its ID shut it out).
-        let (arn, origin) = if exists {
-            (now_arn, address)
-        } else {
-            (
-                old_arn,
-                format!("{address}, {} by this plan", lifecycle.word()),
-            )
-        };
-        if let Some(arn) = arn {
-            self.hypothetical(arn, kind, origin);
+        if let Some((arn, kind)) = recreation(self.inv, pi, exists, self.after) {
+            let origin = recreation_origin(self.inv, pi, exists);
+            self.hypothetical(arn, kind, origin, None);
         }
     }
 
     fn condition_refs(&mut self, c: &Condition, effect: Effect, stmt: &str, admin: bool) {
         for v in &c.values {
-            if let Some(what) = crate::policy::document::unknown_in(v) {
+            if let Some(what) = unknown_in(v) {
                 // A value known only after apply may match a principal no input has.
                 let shown = format!("⟨{what}⟩");
-                self.placeholder_cand(&crate::policy::document::unknown_value(what), &shown);
+                self.placeholder_cand(&unknown_value(what), &shown);
                 continue;
             }
             if v.contains("${") {
                 continue;
             }
-            let base = c.op.base.clone();
-            let m = |s: &str| match base {
-                Base::ArnLike | Base::ArnNotLike => arn_like(v, s),
-                Base::StringLike | Base::StringNotLike => glob_match(v, s, false),
-                Base::StringEqualsIgnoreCase | Base::StringNotEqualsIgnoreCase => {
-                    v.eq_ignore_ascii_case(s)
-                }
-                _ => v == s,
-            };
-            let hits = match c.op.base {
-                Base::StringEqualsIgnoreCase | Base::StringNotEqualsIgnoreCase => {
-                    self.inv.principal_by_arn(v).into_iter().collect()
-                }
-                Base::ArnLike | Base::ArnNotLike | Base::StringLike | Base::StringNotLike => {
-                    self.inv.principals_matching(v, m)
-                }
-                _ => self.inv.principals_matching(v, |s| s == v),
-            };
+            let how = Match::of(&c.op.base);
+            let hits = self.patterns.matches(self.inv, how, v);
             if hits.is_empty() {
                 let Some((arn, kind)) =
-                    instantiate(v, self.account.as_deref(), &self.partition, &m)
+                    instantiate(v, self.account.as_deref(), &self.partition, &|s| {
+                        how.test(v, s)
+                    })
                 else {
                     continue;
                 };
@@ -413,10 +410,7 @@ impl Builder<'_, '_> {
                             let origin = format!(
                                 "the SSO role of {address}, destroyed by this plan: create the permission set and its assignment again"
                             );
-                            self.hypothetical(&arn, kind, origin);
-                            if let Some(h) = self.hypos.iter_mut().find(|h| h.arn == arn) {
-                                h.display = Some(v.clone());
-                            }
+                            self.hypothetical(&arn, kind, origin, Some(v.clone()));
                         }
                     }
                     // No input has a principal with this ARN: assume one exists (as for ARNs
@@ -425,10 +419,280 @@ impl Builder<'_, '_> {
                 }
                 continue;
             }
-            for pi in hits {
-                self.principal_ref(pi, v, false, effect, stmt, admin);
+            // The principals that no longer exist are dead references; the others are
+            // candidates, evaluated when the search gets to them.
+            // (One per value and statement: the first removed principal it matches.)
+            if self.after {
+                let removed = hits.iter().copied().find(|&pi| {
+                    let p = &self.inv.principals[pi];
+                    !p.service_linked() && p.identity(true).and_then(|i| i.arn.as_deref()).is_none()
+                });
+                if let Some(pi) = removed {
+                    self.dead_ref(v, false, effect, stmt, Some(pi), admin);
+                }
+            }
+            self.g.sources.push(Source::Matched(hits.clone()));
+            self.g.hypos.push(Hypo::Matched(hits));
+        }
+    }
+
+    /// Lower-cased ARNs of the candidates gathered.
+    pub fn seen_arns(&self) -> &HashSet<String> {
+        &self.seen_arns
+    }
+
+    /// Reads every statement of the policy.
+    pub fn gather(&mut self, policy: &Policy) -> Gathered {
+        let account = self.account.clone();
+        let partition = self.partition.clone();
+        let root_arn = format!(
+            "arn:{partition}:iam::{}:root",
+            account.as_deref().unwrap_or(UNKNOWN_ACCOUNT)
+        );
+        self.push(Cand {
+            display: None,
+            kind: CallerKind::Root,
+            arn: root_arn,
+            account: account.clone(),
+            name: None,
+            unique_id: None,
+            tags: None,
+            bound_arns: Vec::new(),
+            bound_ids: Vec::new(),
+            origin: Origin::Root,
+        });
+        for st in &policy.statements {
+            let admin = action_matches(&st.action, PUT_KEY_POLICY) != Tri::False;
+            if admin && st.effect == Effect::Allow {
+                self.g.admin_grants += 1;
+            }
+            let label = st.label();
+            let pspec_not = matches!(st.principal, PrincipalSpec::NotPrincipal(_));
+            self.not_principal = pspec_not;
+            // Only principals the ARN patterns match can pass a statement narrowed by a
+            // positive aws:PrincipalArn condition, and those are candidates already.
+            let narrowed = st.conditions.iter().any(narrows_by_arn);
+            let delegation = st.effect == Effect::Allow && admin && !narrowed;
+            for r in st.principal.refs() {
+                match r {
+                    PrincipalRef::User(arn) => {
+                        self.named(arn, CallerKind::User, st.effect, label, admin)
+                    }
+                    PrincipalRef::Role(arn) => {
+                        self.named(arn, CallerKind::Role, st.effect, label, admin)
+                    }
+                    PrincipalRef::AssumedRole {
+                        arn,
+                        account: a,
+                        role,
+                    } => {
+                        if self.other_account(Some(a)) {
+                            if admin && st.effect == Effect::Allow {
+                                self.g.cross.push(arn.clone());
+                            }
+                            continue;
+                        }
+                        let hits = self.inv.roles_named(a, role);
+                        if hits.is_empty() {
+                            let role_arn = format!("arn:{partition}:iam::{a}:role/{role}");
+                            self.assumed_cand(&role_arn, CallerKind::Role, true, arn);
+                        }
+                        for pi in hits {
+                            self.principal_ref(pi, arn, true, st.effect, label, admin);
+                        }
+                    }
+                    PrincipalRef::UniqueId(id) => match self.inv.principal_by_unique_id(id) {
+                        Some(pi) => self.principal_ref(pi, id, true, st.effect, label, admin),
+                        None if self.after => {
+                            self.dead_ref(id, true, st.effect, label, None, admin)
+                        }
+                        None => {}
+                    },
+                    PrincipalRef::Account(a) => {
+                        if self.other_account(Some(a)) {
+                            if admin && st.effect == Effect::Allow {
+                                self.g.cross.push(a.clone());
+                            }
+                        } else if delegation {
+                            self.g.delegates = true;
+                        }
+                    }
+                    PrincipalRef::Any | PrincipalRef::OwnAccount => {
+                        if delegation {
+                            self.g.delegates = true;
+                        }
+                    }
+                    // A value known only after apply could be the account itself: every
+                    // identity of the account is then a candidate (its decision comes out
+                    // unknown).
+                    PrincipalRef::Unknown(what) => {
+                        if delegation {
+                            self.g.delegates = true;
+                        }
+                        // The entry may also name a principal no input has, which would be
+                        // assumed to exist (as a named ARN is): a candidate that stands for it.
+                        let shown = format!("⟨{what}⟩");
+                        self.placeholder_cand(&unknown_value(what), &shown);
+                    }
+                    PrincipalRef::Service(_) | PrincipalRef::Other(_) => {}
+                }
+            }
+            if pspec_not && delegation {
+                self.g.delegates = true;
+            }
+            for c in st.conditions.iter().filter(|c| c.is_principal_arn()) {
+                self.condition_refs(c, st.effect, label, admin);
+            }
+            // A condition on the user name: a user with that name could be created.
+            if let Some(a) = &account {
+                for c in st.conditions.iter().filter(|c| c.key_lc == "aws:username") {
+                    for v in c.values.iter().filter(|v| !v.contains("${")) {
+                        let name = v.replace(['*', '?'], "x");
+                        if !name.is_empty() && !name.contains(['/', ':']) {
+                            let arn = format!("arn:{partition}:iam::{a}:user/{name}");
+                            let origin = format!(
+                                "a user named {name:?}, as the aws:username condition of statement {label} asks"
+                            );
+                            self.g.by_username.push((arn, origin));
+                        }
+                    }
+                }
             }
         }
+        std::mem::take(&mut self.g)
+    }
+}
+
+/// What a candidate for an input's principal is, borrowed from the inventory: kind, ARN, name,
+/// unique ID (none for a principal the plan recreates) and tags; `None` when the principal
+/// does not exist in the phase.
+pub(super) struct Seen<'i> {
+    pub kind: CallerKind,
+    pub arn: &'i str,
+    pub name: Option<&'i str>,
+    pub unique_id: Option<&'i str>,
+    pub tags: Option<&'i Tags>,
+}
+
+pub(super) fn seen<'i>(inv: &'i Inventory, pi: usize, after: bool) -> Option<Seen<'i>> {
+    let p = &inv.principals[pi];
+    let id = p.identity(after)?;
+    let arn = id.arn.as_deref()?;
+    Some(Seen {
+        kind: kind_of(p.kind),
+        arn,
+        name: id.name.as_deref().or_else(|| arn.rsplit('/').next()),
+        unique_id: if p.lifecycle == Lifecycle::Replaced && after {
+            None
+        } else {
+            id.unique_id.as_deref()
+        },
+        tags: id.tags,
+    })
+}
+
+/// The candidate for an input's principal in a phase, if it exists then.
+pub(super) fn known(inv: &Inventory, pi: usize, after: bool) -> Option<Cand> {
+    let p = &inv.principals[pi];
+    let id = p.identity(after)?;
+    let arn = id.arn.as_deref()?.to_owned();
+    let lc = |s: &Option<&str>| s.iter().map(|a| a.to_ascii_lowercase()).collect::<Vec<_>>();
+    let before_arn = p.before.as_ref().and_then(|i| i.arn.as_deref());
+    let after_arn = p.after.as_ref().and_then(|i| i.arn.as_deref());
+    let uid = id.unique_id.as_deref().map(str::to_owned);
+    let (bound_arns, bound_ids) = if !after {
+        (lc(&before_arn.or(after_arn)), uid.into_iter().collect())
+    } else {
+        match p.lifecycle {
+            Lifecycle::Kept | Lifecycle::Updated | Lifecycle::Forgotten => {
+                let mut b = lc(&before_arn);
+                b.extend(lc(&after_arn));
+                let ids = p
+                    .before
+                    .as_ref()
+                    .and_then(|i| i.unique_id.as_deref().map(str::to_owned))
+                    .or(uid);
+                (b, ids.into_iter().collect())
+            }
+            // Created by the plan: a policy written in the same apply binds the new ID.
+            Lifecycle::Created => (lc(&after_arn), Vec::new()),
+            // Recreated: a new unique ID that no Principal element binds.
+            Lifecycle::Replaced | Lifecycle::Deleted => (Vec::new(), Vec::new()),
+        }
+    };
+    Some(Cand {
+        display: None,
+        kind: kind_of(p.kind),
+        account: arn_account(&arn),
+        name: id
+            .name
+            .as_deref()
+            .map(str::to_owned)
+            .or_else(|| arn.rsplit('/').next().map(str::to_owned)),
+        unique_id: if p.lifecycle == Lifecycle::Replaced && after {
+            None
+        } else {
+            id.unique_id.as_deref().map(str::to_owned)
+        },
+        tags: id.tags.cloned(),
+        arn,
+        bound_arns,
+        bound_ids,
+        origin: Origin::Known(pi),
+    })
+}
+
+/// How an administrator gets an input's principal back: create it again under its old ARN
+/// (it does not exist in this phase), or delete and create it again (it exists). The ARN and
+/// kind; the origin is made by [`recreation_origin`] when needed.
+pub(super) fn recreation<'i>(
+    inv: &'i Inventory,
+    pi: usize,
+    exists: bool,
+    after: bool,
+) -> Option<(&'i str, CallerKind)> {
+    let p = &inv.principals[pi];
+    let id = if exists {
+        p.identity(after)
+    } else {
+        p.before.as_ref()
+    };
+    Some((id?.arn.as_deref()?, kind_of(p.kind)))
+}
+
+/// Where a recreation comes from, in words.
+pub(super) fn recreation_origin(inv: &Inventory, pi: usize, exists: bool) -> String {
+    let p = &inv.principals[pi];
+    if exists {
+        p.address.clone()
+    } else {
+        format!("{}, {} by this plan", p.address, p.lifecycle.word())
+    }
+}
+
+/// The origin of a recreation of a principal that exists.
+pub(super) fn exists_again(origin: String) -> String {
+    format!("{origin}; it exists, and can be deleted and created again with a new unique ID")
+}
+
+/// A principal an administrator could create.
+pub(super) fn new_principal(
+    arn: &str,
+    kind: CallerKind,
+    origin: String,
+    display: Option<String>,
+) -> Cand {
+    Cand {
+        display,
+        kind,
+        account: arn_account(arn),
+        name: arn.rsplit('/').next().map(str::to_owned),
+        unique_id: None,
+        tags: None,
+        arn: arn.to_owned(),
+        bound_arns: Vec::new(),
+        bound_ids: Vec::new(),
+        origin: Origin::Hypothetical(origin),
     }
 }
 
@@ -445,54 +709,11 @@ fn narrows_by_arn(c: &Condition) -> bool {
         )
         && c.values.iter().all(|v| !v.contains("${"))
         // A value known only after apply could match anyone: it does not narrow.
-        && c.values
-            .iter()
-            .all(|v| crate::policy::document::unknown_in(v).is_none())
-}
-
-/// A short list of candidates: the first three, then how many more.
-fn people(who: &[String]) -> String {
-    const SHOWN: usize = 3;
-    let mut out = who
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if who.len() > SHOWN {
-        out.push_str(&format!(" and {} more", who.len() - SHOWN));
-    }
-    out
-}
-
-/// Who a candidate is, in words (for `kmsguard explain`).
-fn describe(inv: &Inventory, c: &Cand, after: bool) -> String {
-    match &c.origin {
-        Origin::Root => "the account root (always exists)".to_owned(),
-        Origin::Known(pi) => {
-            let p = &inv.principals[*pi];
-            let what = if p.managed {
-                p.lifecycle.word()
-            } else {
-                "read by a data source"
-            };
-            let when = if after && p.lifecycle == Lifecycle::Replaced {
-                "; after the apply: the new one, with a new unique ID"
-            } else {
-                ""
-            };
-            format!("{} ({what} by this plan{when})", p.address)
-        }
-        Origin::Assumed => "no input manages it; assumed to exist".to_owned(),
-        Origin::Placeholder => {
-            "whoever this value, known only after apply, turns out to name".to_owned()
-        }
-        Origin::Hypothetical(what) => format!("could be created: {what}"),
-    }
+        && c.values.iter().all(|v| unknown_in(v).is_none())
 }
 
 /// A concrete IAM user or role ARN in the key's account that `pattern` matches.
-fn instantiate(
+pub(super) fn instantiate(
     pattern: &str,
     account: Option<&str>,
     partition: &str,
@@ -527,345 +748,4 @@ fn instantiate(
         PrincipalArn::User { .. } => Some((arn, CallerKind::User)),
         _ => None,
     }
-}
-
-/// Evaluates one phase of one key.
-pub(super) fn evaluate(
-    inv: &Inventory,
-    key: &Key,
-    policy: &Policy,
-    phase: Phase,
-    trace: bool,
-) -> PhaseResult {
-    let after = phase == Phase::After;
-    let account = key.account.clone().or_else(|| policy_account(policy));
-    let partition = key.partition.clone().unwrap_or_else(|| "aws".to_owned());
-    let mut b = Builder {
-        inv,
-        after,
-        account: account.clone(),
-        partition: partition.clone(),
-        cands: Vec::new(),
-        hypos: Vec::new(),
-        seen_known: HashSet::new(),
-        seen_arns: HashSet::new(),
-        dead: Vec::new(),
-        assumed: Vec::new(),
-        cross: Vec::new(),
-        not_principal: false,
-        hypo_arns: HashSet::new(),
-    };
-    let root_arn = format!(
-        "arn:{partition}:iam::{}:root",
-        account.as_deref().unwrap_or(UNKNOWN_ACCOUNT)
-    );
-    b.seen_arns.insert(root_arn.to_ascii_lowercase());
-    b.cands.push(Cand {
-        display: None,
-        kind: CallerKind::Root,
-        arn: root_arn,
-        account: account.clone(),
-        name: None,
-        unique_id: None,
-        tags: None,
-        bound_arns: Vec::new(),
-        bound_ids: Vec::new(),
-        origin: Origin::Root,
-    });
-
-    let mut delegates = false;
-    let mut admin_grants = 0;
-    // New users an aws:username condition would match (tried after the other recreations).
-    let mut by_username: Vec<(String, String)> = Vec::new();
-    for st in &policy.statements {
-        let admin = action_matches(&st.action, PUT_KEY_POLICY) != Tri::False;
-        if admin && st.effect == Effect::Allow {
-            admin_grants += 1;
-        }
-        let label = st.label();
-        let pspec_not = matches!(st.principal, PrincipalSpec::NotPrincipal(_));
-        b.not_principal = pspec_not;
-        // Only principals the ARN patterns match can pass a statement narrowed by a positive
-        // aws:PrincipalArn condition, and those are candidates already.
-        let narrowed = st.conditions.iter().any(narrows_by_arn);
-        for r in st.principal.refs() {
-            match r {
-                PrincipalRef::User(arn) => b.named(arn, CallerKind::User, st.effect, label, admin),
-                PrincipalRef::Role(arn) => b.named(arn, CallerKind::Role, st.effect, label, admin),
-                PrincipalRef::AssumedRole {
-                    arn,
-                    account: a,
-                    role,
-                } => {
-                    if b.other_account(Some(a)) {
-                        if admin && st.effect == Effect::Allow {
-                            b.cross.push(arn.clone());
-                        }
-                        continue;
-                    }
-                    let hits = inv.roles_named(a, role);
-                    if hits.is_empty() {
-                        let role_arn = format!("arn:{partition}:iam::{a}:role/{role}");
-                        b.assumed_cand(&role_arn, CallerKind::Role, true, arn);
-                    }
-                    for pi in hits {
-                        b.principal_ref(pi, arn, true, st.effect, label, admin);
-                    }
-                }
-                PrincipalRef::UniqueId(id) => match inv.principal_by_unique_id(id) {
-                    Some(pi) => b.principal_ref(pi, id, true, st.effect, label, admin),
-                    None if after => b.dead_ref(id, true, st.effect, label, None, admin),
-                    None => {}
-                },
-                PrincipalRef::Account(a) => {
-                    if b.other_account(Some(a)) {
-                        if admin && st.effect == Effect::Allow {
-                            b.cross.push(a.clone());
-                        }
-                    } else if st.effect == Effect::Allow && admin && !narrowed {
-                        delegates = true;
-                    }
-                }
-                PrincipalRef::Any | PrincipalRef::OwnAccount => {
-                    if st.effect == Effect::Allow && admin && !narrowed {
-                        delegates = true;
-                    }
-                }
-                // A value known only after apply could be the account itself: every identity
-                // of the account is then a candidate (its decision comes out unknown).
-                PrincipalRef::Unknown(what) => {
-                    if st.effect == Effect::Allow && admin && !narrowed {
-                        delegates = true;
-                    }
-                    // The entry may also name a principal no input has, which would be
-                    // assumed to exist (as a named ARN is): a candidate that stands for it.
-                    let shown = format!("⟨{what}⟩");
-                    let arn = crate::policy::document::unknown_value(what);
-                    b.placeholder_cand(&arn, &shown);
-                }
-                PrincipalRef::Service(_) | PrincipalRef::Other(_) => {}
-            }
-        }
-        if pspec_not && st.effect == Effect::Allow && admin && !narrowed {
-            delegates = true;
-        }
-        for c in st.conditions.iter().filter(|c| c.is_principal_arn()) {
-            b.condition_refs(c, st.effect, label, admin);
-        }
-        // A condition on the user name: a user with that name could be created.
-        if let Some(a) = &account {
-            for c in st.conditions.iter().filter(|c| c.key_lc == "aws:username") {
-                for v in c.values.iter().filter(|v| !v.contains("${")) {
-                    let name = v.replace(['*', '?'], "x");
-                    if !name.is_empty() && !name.contains(['/', ':']) {
-                        let arn = format!("arn:{partition}:iam::{a}:user/{name}");
-                        let origin = format!(
-                            "a user named {name:?}, as the aws:username condition of statement {label} asks"
-                        );
-                        by_username.push((arn, origin));
-                    }
-                }
-            }
-        }
-    }
-
-    let target = Target {
-        action: PUT_KEY_POLICY,
-        key_arn: if after {
-            key.arn_after.as_deref()
-        } else {
-            key.arn_before.as_deref()
-        },
-        key_account: account.as_deref(),
-        key_tags: key.tags,
-    };
-    let mut result = PhaseResult::simple(Verdict::LockedOut, PolicySource::Literal, None);
-    // Why a decision is unknown, with the candidates it is unknown for.
-    let mut unknown: Vec<(String, Vec<String>)> = Vec::new();
-    let run = |cands: &[Cand],
-               result: &mut PhaseResult,
-               unknown: &mut Vec<(String, Vec<String>)>| {
-        for c in cands {
-            let caller = Caller {
-                kind: c.kind,
-                arn: &c.arn,
-                account: c.account.as_deref().or(account.as_deref()),
-                name: c.name.as_deref(),
-                unique_id: c.unique_id.as_deref(),
-                tags: c.tags.as_ref(),
-                bound_arns: &c.bound_arns,
-                bound_ids: &c.bound_ids,
-            };
-            let d = decide(policy, &target, &caller);
-            if trace {
-                result
-                    .trace
-                    .get_or_insert_with(Vec::new)
-                    .push(super::CandidateTrace {
-                        arn: c.display.clone().unwrap_or_else(|| c.arn.clone()),
-                        kind: c.kind,
-                        origin: describe(inv, c, after),
-                        bound: !c.bound_arns.is_empty()
-                            || !c.bound_ids.is_empty()
-                            || c.kind == CallerKind::Root
-                            || matches!(c.origin, Origin::Placeholder),
-                        hypothetical: matches!(c.origin, Origin::Hypothetical(_)),
-                        decision: d.clone(),
-                    });
-            }
-            if matches!(c.origin, Origin::Root) && d.allowed == Tri::True && d.denied != Tri::False
-            {
-                result.root_denied_by = d.deny.map(|i| policy.statements[i].label().to_owned());
-            }
-            match d.can {
-                Tri::True => {
-                    let (stmt, via) = d
-                        .allow
-                        .expect("an allowed caller has an allowing statement");
-                    result.managers.push(Manager {
-                        arn: c.display.clone().unwrap_or_else(|| c.arn.clone()),
-                        kind: c.kind,
-                        via,
-                        statement: policy.statements[stmt].label().to_owned(),
-                        address: match c.origin {
-                            Origin::Known(pi) => Some(inv.principals[pi].address.clone()),
-                            _ => None,
-                        },
-                        assumed: matches!(c.origin, Origin::Assumed),
-                    });
-                }
-                Tri::Unknown => {
-                    // A placeholder's own candidate is not named: the reason names the value.
-                    let who = (!matches!(c.origin, Origin::Placeholder))
-                        .then(|| c.display.clone().unwrap_or_else(|| c.arn.clone()));
-                    for r in d.unknown_reasons {
-                        let list = match unknown.iter_mut().find(|(reason, _)| *reason == r) {
-                            Some((_, list)) => list,
-                            None => {
-                                unknown.push((r, Vec::new()));
-                                &mut unknown.last_mut().expect("just pushed").1
-                            }
-                        };
-                        if let Some(w) = &who {
-                            if !list.contains(w) {
-                                list.push(w.clone());
-                            }
-                        }
-                    }
-                }
-                Tri::False => {}
-            }
-        }
-    };
-    run(&b.cands, &mut result, &mut unknown);
-
-    // Nobody named can manage: any IAM identity of the account may still do it through the
-    // account principal (an administrator attaches the IAM permission).
-    // One such identity is enough to decide; the report lists the first found.
-    if result.managers.is_empty() && delegates {
-        for pi in 0..inv.principals.len() {
-            if b.seen_known.contains(&pi) || inv.principals[pi].service_linked() {
-                continue;
-            }
-            let Some(c) = b.known(pi) else { continue };
-            if b.other_account(c.account.as_deref())
-                || b.seen_arns.contains(&c.arn.to_ascii_lowercase())
-            {
-                continue;
-            }
-            run(std::slice::from_ref(&c), &mut result, &mut unknown);
-            if !result.managers.is_empty() {
-                break;
-            }
-        }
-    }
-
-    if !result.managers.is_empty() {
-        result.verdict = Verdict::Manageable;
-    } else if !unknown.is_empty() {
-        result.verdict = Verdict::Unknown;
-        result.unknown = unknown
-            .into_iter()
-            .map(|(reason, who)| {
-                if who.is_empty() {
-                    reason
-                } else {
-                    format!("for {}: {reason}", people(&who))
-                }
-            })
-            .collect();
-    } else {
-        // Deleted or replaced principals can be created again under their old ARN. Those the
-        // policy names or matches are tried already; the others can only help through the
-        // account principal or `*`.
-        for p in inv.principals.iter().filter(|p| {
-            delegates && matches!(p.lifecycle, Lifecycle::Deleted | Lifecycle::Replaced)
-        }) {
-            if let Some(old) = p.before.as_ref().and_then(|i| i.arn.as_deref()) {
-                let origin = format!("{}, {} by this plan", p.address, p.lifecycle.word());
-                b.hypothetical(old, kind_of(p.kind), origin);
-            }
-        }
-        // Renamed in place: a new principal could take the old name (and ARN) again.
-        for p in inv
-            .principals
-            .iter()
-            .filter(|p| p.lifecycle == Lifecycle::Updated)
-        {
-            let old = p.before.as_ref().and_then(|i| i.arn.as_deref());
-            let new = p.after.as_ref().and_then(|i| i.arn.as_deref());
-            if let (Some(old), Some(new)) = (old, new) {
-                if !old.eq_ignore_ascii_case(new) {
-                    let origin = format!(
-                        "the old name of {}, renamed in place by this plan",
-                        p.address
-                    );
-                    b.hypothetical(old, kind_of(p.kind), origin);
-                }
-            }
-        }
-        for (arn, origin) in by_username {
-            b.hypothetical(&arn, CallerKind::User, origin);
-        }
-        if let Some(a) = &account {
-            b.hypothetical(
-                &format!("arn:{partition}:iam::{a}:role/new-admin-role"),
-                CallerKind::Role,
-                "any new IAM role".into(),
-            );
-        }
-        let mut recovered = PhaseResult::simple(Verdict::LockedOut, PolicySource::Literal, None);
-        let mut ignored = Vec::new();
-        for h in &b.hypos {
-            run(std::slice::from_ref(h), &mut recovered, &mut ignored);
-            if let Some(t) = recovered.trace.take() {
-                result.trace.get_or_insert_with(Vec::new).extend(t);
-            }
-            if let Some(m) = recovered.managers.pop() {
-                let Origin::Hypothetical(origin) = &h.origin else {
-                    unreachable!()
-                };
-                result.verdict = Verdict::Recoverable;
-                result.recovery = Some(Recovery {
-                    arn: h.display.clone().unwrap_or_else(|| h.arn.clone()),
-                    kind: h.kind,
-                    statement: m.statement,
-                    via: m.via,
-                    origin: origin.clone(),
-                });
-                break;
-            }
-        }
-    }
-    result.admin_grants = admin_grants;
-    if key.account.is_none() {
-        result.account_assumed = Some(match &account {
-            Some(a) => format!("the key's account is not in the inputs; taken to be {a}, the account its policy names"),
-            None => "the key's account is not known from the inputs; the account principal is taken to be the key's own".to_owned(),
-        });
-    }
-    result.dead_refs = b.dead;
-    result.assumed = b.assumed;
-    result.cross_account = b.cross;
-    result
 }

@@ -7,6 +7,8 @@
 //! explain it. It never prints.
 
 mod candidates;
+mod search;
+mod shared;
 
 use serde::Serialize;
 
@@ -14,8 +16,19 @@ use crate::inventory::resolve::Rebuilt;
 use crate::inventory::{Inventory, Key, Lifecycle, PolicyText, PrincipalKind};
 use crate::policy::document::{Effect, Policy};
 use crate::policy::eval::{CallerKind, Via};
+use candidates::Builder;
+use search::Search;
+use shared::Shared;
 
-pub use candidates::{Phase, UNKNOWN_ACCOUNT};
+pub use candidates::UNKNOWN_ACCOUNT;
+pub use search::MAX_MANAGERS;
+
+/// Before or after the apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Before,
+    After,
+}
 
 /// The five verdicts of semantics.md §2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -220,15 +233,22 @@ pub struct Removal {
 /// Analyses every key of the inventory.
 pub fn analyse(inv: &Inventory) -> Vec<KeyAnalysis> {
     let indexed: Vec<(usize, &Key)> = inv.keys.iter().enumerate().collect();
-    crate::par::map_keys(&indexed, |(i, k)| analyse_key(inv, *i, k, false))
+    let patterns = Shared::new(inv);
+    crate::par::map_keys(&indexed, |(i, k)| analyse_key(inv, &patterns, *i, k, false))
 }
 
 /// Analyses one key and records every candidate's decision (for `kmsguard explain`).
 pub fn explain(inv: &Inventory, key: usize) -> KeyAnalysis {
-    analyse_key(inv, key, &inv.keys[key], true)
+    analyse_key(inv, &Shared::new(inv), key, &inv.keys[key], true)
 }
 
-fn analyse_key(inv: &Inventory, idx: usize, key: &Key, trace: bool) -> KeyAnalysis {
+fn analyse_key(
+    inv: &Inventory,
+    patterns: &Shared,
+    idx: usize,
+    key: &Key,
+    trace: bool,
+) -> KeyAnalysis {
     // Most keys keep their policy: parse the text once for both phases.
     let parsed_before = key.policy_before.text().map(Policy::parse);
     let parsed_after = match (key.policy_before.text(), key.policy_after.text()) {
@@ -240,6 +260,7 @@ fn analyse_key(inv: &Inventory, idx: usize, key: &Key, trace: bool) -> KeyAnalys
         PolicyText::Absent => None,
         t => Some(phase(
             inv,
+            patterns,
             key,
             t,
             parsed_before.as_ref(),
@@ -251,6 +272,7 @@ fn analyse_key(inv: &Inventory, idx: usize, key: &Key, trace: bool) -> KeyAnalys
         PolicyText::Absent => PhaseResult::simple(Verdict::Deleted, PolicySource::None, None),
         t => phase(
             inv,
+            patterns,
             key,
             t,
             parsed_after.as_ref().or(parsed_before.as_ref()),
@@ -358,6 +380,7 @@ fn default_policy() -> Policy {
 /// One phase of a key; `parsed` is the parse of `text` when it is a known policy.
 fn phase(
     inv: &Inventory,
+    patterns: &Shared,
     key: &Key,
     text: &PolicyText,
     parsed: Option<&Result<Policy, crate::policy::PolicyError>>,
@@ -421,7 +444,7 @@ fn phase(
             return PhaseResult::simple(Verdict::Deleted, PolicySource::None, None);
         }
     };
-    let mut r = candidates::evaluate(inv, key, policy, phase, trace);
+    let mut r = decide_phase(inv, patterns, key, policy, phase, trace);
     if trace {
         r.statements = Some(
             policy
@@ -435,6 +458,58 @@ fn phase(
     r.policy_note = note;
     r.policy_via = via;
     r
+}
+
+/// Decides one phase of one key: who can manage it, else whether it can be recovered.
+fn decide_phase(
+    inv: &Inventory,
+    patterns: &Shared,
+    key: &Key,
+    policy: &Policy,
+    phase: Phase,
+    trace: bool,
+) -> PhaseResult {
+    let account = key
+        .account
+        .clone()
+        .or_else(|| candidates::policy_account(policy));
+    let partition = key.partition.clone().unwrap_or_else(|| "aws".to_owned());
+    let mut b = Builder::new(inv, patterns, phase, account.clone(), partition);
+    let g = b.gather(policy);
+    let mut s = Search::new(
+        inv,
+        patterns,
+        key,
+        policy,
+        account.as_deref(),
+        phase == Phase::After,
+        trace,
+    );
+    s.named(&b, &g);
+    s.delegated(&b, &g, b.seen_arns());
+    if !s.result.managers.is_empty() {
+        s.result.verdict = Verdict::Manageable;
+    } else if s.undecided() {
+        s.result.verdict = Verdict::Unknown;
+        s.result.unknown = s.unknown_reasons();
+    } else if let Some(r) = s.recover(&b, &g, b.seen_arns()) {
+        s.result.verdict = Verdict::Recoverable;
+        s.result.recovery = Some(r);
+    }
+    let mut result = s.result;
+    result.admin_grants = g.admin_grants;
+    if key.account.is_none() {
+        result.account_assumed = Some(match &account {
+            Some(a) => format!(
+                "the key's account is not in the inputs; taken to be {a}, the account its policy names"
+            ),
+            None => "the key's account is not known from the inputs; the account principal is taken to be the key's own".to_owned(),
+        });
+    }
+    result.dead_refs = g.dead;
+    result.assumed = g.assumed;
+    result.cross_account = g.cross;
+    result
 }
 
 #[cfg(test)]

@@ -316,6 +316,18 @@ impl Inventory<'_> {
         self.strongest(self.by_unique_id.get(id)?)
     }
 
+    /// Every principal with this ARN (before or after the plan), whatever the case.
+    pub fn principals_named_ci(&self, arn: &str) -> &[usize] {
+        self.by_arn_ci
+            .get(&arn.to_ascii_lowercase())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Every principal with this unique ID (before or after the plan).
+    pub fn principals_with_unique_id(&self, id: &str) -> &[usize] {
+        self.by_unique_id.get(id).map_or(&[], Vec::as_slice)
+    }
+
     fn strongest(&self, ids: &[usize]) -> Option<usize> {
         ids.iter().copied().max_by_key(|&i| {
             (

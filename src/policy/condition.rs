@@ -146,9 +146,14 @@ pub struct Condition {
 /// ARN matching for `ArnLike`/`ArnEquals`: the six `:`-separated parts are matched one by
 /// one, so a `*` never crosses a `:` (unlike `StringLike`).
 pub fn arn_like(pattern: &str, value: &str) -> bool {
-    let p: Vec<&str> = pattern.splitn(6, ':').collect();
-    let v: Vec<&str> = value.splitn(6, ':').collect();
-    p.len() == 6 && v.len() == 6 && p.iter().zip(&v).all(|(p, v)| glob_match(p, v, false))
+    // Six parts each (no allocation: this runs for every candidate an ARN pattern sees).
+    if pattern.matches(':').count() < 5 || value.matches(':').count() < 5 {
+        return false;
+    }
+    pattern
+        .splitn(6, ':')
+        .zip(value.splitn(6, ':'))
+        .all(|(p, v)| glob_match(p, v, false))
 }
 
 /// A pattern after policy-variable substitution.
@@ -195,7 +200,7 @@ fn substitute<'p>(pattern: &'p str, ctx: &dyn Context) -> Pattern<'p> {
 }
 
 /// Whether one value matches one pattern under the operator's positive form.
-fn matches_one(base: &Base, pattern: &str, value: &str) -> bool {
+pub fn matches_one(base: &Base, pattern: &str, value: &str) -> bool {
     match base {
         Base::StringEquals | Base::StringNotEquals => pattern == value,
         Base::StringEqualsIgnoreCase | Base::StringNotEqualsIgnoreCase => {

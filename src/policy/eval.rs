@@ -48,7 +48,7 @@ impl Tri {
 }
 
 /// What kind of principal a candidate caller is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallerKind {
     Root,
