@@ -53,12 +53,14 @@ fn inputs_reach_scripts_only_through_env() {
     }
 }
 
-struct ActionRun {
-    code: i32,
-    log: String,
-    outputs: BTreeMap<String, String>,
-    summary: String,
-    sarif: Option<serde_json::Value>,
+pub struct ActionRun {
+    pub code: i32,
+    pub log: String,
+    pub outputs: BTreeMap<String, String>,
+    /// `$GITHUB_OUTPUT` as written.
+    pub outputs_raw: String,
+    pub summary: String,
+    pub sarif: Option<serde_json::Value>,
 }
 
 /// Resolves the `${{ ... }}` expressions this action uses in `env:` and `if:`.
@@ -91,104 +93,150 @@ fn condition(cond: &str, inputs: &BTreeMap<&str, String>) -> bool {
     inputs[name] == rhs.trim().trim_matches('\'')
 }
 
-/// Runs the composite steps with bash as a runner would, with `kmsguard` on PATH
-/// (`version: path`), and `extra_path` first on PATH.
-fn run_action(given: &[(&str, &str)], extra_path: Option<&Path>) -> ActionRun {
-    let doc = action();
-    let mut inputs: BTreeMap<&str, String> = BTreeMap::new();
-    for (name, spec) in doc["inputs"].as_object().unwrap() {
-        inputs.insert(
-            name.as_str(),
-            spec["default"].as_str().unwrap_or_default().to_owned(),
-        );
-    }
-    for (k, v) in given {
-        assert!(inputs.contains_key(k), "unknown input {k}");
-        inputs.insert(k, (*v).to_owned());
-    }
-    let work = tempfile::tempdir().unwrap();
-    let outputs_file = work.path().join("github_output");
-    let summary_file = work.path().join("step_summary");
-    let path_file = work.path().join("github_path");
-    let runner_temp = work.path().join("runner_temp");
-    std::fs::create_dir(&runner_temp).unwrap();
-    for f in [&outputs_file, &summary_file, &path_file] {
-        std::fs::write(f, "").unwrap();
-    }
-    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_kmsguard"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let mut path = format!(
-        "{}:{}",
-        path_str(&bin_dir),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    if let Some(p) = extra_path {
-        path = format!("{}:{path}", path_str(p));
-    }
-    let mut base_env: BTreeMap<String, String> = BTreeMap::new();
-    base_env.insert("PATH".into(), path);
-    base_env.insert("GITHUB_OUTPUT".into(), path_str(&outputs_file).into());
-    base_env.insert("GITHUB_STEP_SUMMARY".into(), path_str(&summary_file).into());
-    base_env.insert("GITHUB_PATH".into(), path_str(&path_file).into());
-    base_env.insert("RUNNER_TEMP".into(), path_str(&runner_temp).into());
-    base_env.insert("RUNNER_OS".into(), "Linux".into());
-    base_env.insert("HOME".into(), std::env::var("HOME").unwrap_or_default());
+/// One job on a runner: its temporary folder and files live as long as the runner, so that
+/// several runs of the action in one job can be tested.
+pub struct Runner {
+    pub work: tempfile::TempDir,
+    /// Folders first on PATH.
+    pub extra_path: Vec<PathBuf>,
+    /// Leave terraform and tofu off PATH.
+    pub hide_terraform: bool,
+}
 
-    let mut log = String::new();
-    let mut code = 0;
-    for step in doc["runs"]["steps"].as_array().unwrap() {
-        if let Some(cond) = step["if"].as_str() {
-            if !condition(cond, &inputs) {
-                continue;
-            }
-        }
-        let Some(script) = step["run"].as_str() else {
-            panic!("a step that `uses:` runs only with version: source: {step}");
-        };
-        assert_eq!(step["shell"], "bash");
-        let mut cmd = Command::new("bash");
-        cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script]);
-        cmd.env_clear().envs(&base_env).current_dir(repo());
-        for (k, v) in step["env"].as_object().into_iter().flatten() {
-            cmd.env(k, expr(v.as_str().unwrap(), &inputs, &base_env));
-        }
-        let out = cmd.output().unwrap();
-        log.push_str(&String::from_utf8_lossy(&out.stdout));
-        log.push_str(&String::from_utf8_lossy(&out.stderr));
-        code = out.status.code().unwrap();
-        if code != 0 {
-            break;
-        }
-    }
-    let outputs = std::fs::read_to_string(&outputs_file)
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
-        .collect();
-    let sarif_path = repo().join(&inputs["sarif-file"]);
-    let sarif = (!inputs["sarif-file"].is_empty() && sarif_path.is_file()).then(|| {
-        let v = serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
-        std::fs::remove_file(&sarif_path).unwrap();
-        v
-    });
-    ActionRun {
-        code,
-        log,
-        outputs,
-        summary: std::fs::read_to_string(&summary_file).unwrap(),
-        sarif,
+impl Default for Runner {
+    fn default() -> Self {
+        Runner::new()
     }
 }
 
-fn sarif_name(tag: &str) -> String {
-    format!("target/action-test-{tag}-{}.sarif", std::process::id())
+impl Runner {
+    pub fn new() -> Runner {
+        let work = tempfile::tempdir().unwrap();
+        std::fs::create_dir(work.path().join("runner_temp")).unwrap();
+        for f in ["github_output", "step_summary", "github_path"] {
+            std::fs::write(work.path().join(f), "").unwrap();
+        }
+        Runner {
+            work,
+            extra_path: Vec::new(),
+            hide_terraform: false,
+        }
+    }
+
+    /// A path in the runner's work folder (for a SARIF file, say).
+    pub fn file(&self, name: &str) -> String {
+        path_str(&self.work.path().join(name)).to_owned()
+    }
+
+    fn path_var(&self) -> String {
+        let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_kmsguard"))
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        let mut dirs = self.extra_path.clone();
+        dirs.push(bin_dir);
+        for d in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
+            let has_terraform = ["terraform", "tofu"].iter().any(|t| d.join(t).is_file());
+            if !(self.hide_terraform && has_terraform) {
+                dirs.push(d);
+            }
+        }
+        std::env::join_paths(dirs).unwrap().into_string().unwrap()
+    }
+
+    /// Runs the composite steps with bash as a runner would, with `kmsguard` on PATH
+    /// (`version: path`).
+    pub fn run(&self, given: &[(&str, &str)]) -> ActionRun {
+        let doc = action();
+        let mut inputs: BTreeMap<&str, String> = BTreeMap::new();
+        for (name, spec) in doc["inputs"].as_object().unwrap() {
+            inputs.insert(
+                name.as_str(),
+                spec["default"].as_str().unwrap_or_default().to_owned(),
+            );
+        }
+        for (k, v) in given {
+            assert!(inputs.contains_key(k), "unknown input {k}");
+            inputs.insert(k, (*v).to_owned());
+        }
+        let w = self.work.path();
+        let mut base_env: BTreeMap<String, String> = BTreeMap::new();
+        base_env.insert("PATH".into(), self.path_var());
+        for (var, file) in [
+            ("GITHUB_OUTPUT", "github_output"),
+            ("GITHUB_STEP_SUMMARY", "step_summary"),
+            ("GITHUB_PATH", "github_path"),
+            ("RUNNER_TEMP", "runner_temp"),
+        ] {
+            base_env.insert(var.into(), path_str(&w.join(file)).into());
+        }
+        base_env.insert("RUNNER_OS".into(), "Linux".into());
+        base_env.insert("RUNNER_ARCH".into(), "X64".into());
+        base_env.insert("HOME".into(), std::env::var("HOME").unwrap_or_default());
+
+        let mut log = String::new();
+        let mut code = 0;
+        for step in doc["runs"]["steps"].as_array().unwrap() {
+            if let Some(cond) = step["if"].as_str() {
+                if !condition(cond, &inputs) {
+                    continue;
+                }
+            }
+            let Some(script) = step["run"].as_str() else {
+                panic!("a step that `uses:` runs only with version: source: {step}");
+            };
+            assert_eq!(step["shell"], "bash");
+            let mut cmd = Command::new("bash");
+            cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script]);
+            cmd.env_clear().envs(&base_env).current_dir(repo());
+            for (k, v) in step["env"].as_object().into_iter().flatten() {
+                cmd.env(k, expr(v.as_str().unwrap(), &inputs, &base_env));
+            }
+            let out = cmd.output().unwrap();
+            log.push_str(&String::from_utf8_lossy(&out.stdout));
+            log.push_str(&String::from_utf8_lossy(&out.stderr));
+            code = out.status.code().unwrap();
+            if code != 0 {
+                break;
+            }
+        }
+        let outputs_raw = std::fs::read_to_string(w.join("github_output")).unwrap();
+        let outputs = outputs_raw
+            .lines()
+            .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+            .collect();
+        let sarif_path = repo().join(&inputs["sarif-file"]);
+        let sarif = (!inputs["sarif-file"].is_empty() && sarif_path.is_file()).then(|| {
+            let v = serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
+            std::fs::remove_file(&sarif_path).unwrap();
+            v
+        });
+        ActionRun {
+            code,
+            log,
+            outputs,
+            outputs_raw,
+            summary: std::fs::read_to_string(w.join("step_summary")).unwrap(),
+            sarif,
+        }
+    }
+}
+
+fn run_action(given: &[(&str, &str)], extra_path: Option<&Path>) -> ActionRun {
+    let mut r = Runner::new();
+    r.extra_path.extend(extra_path.map(Path::to_path_buf));
+    let sarif = r.file("kmsguard.sarif");
+    let mut given: Vec<(&str, &str)> = given.to_vec();
+    if !given.iter().any(|(k, _)| *k == "sarif-file") {
+        given.push(("sarif-file", &sarif));
+    }
+    r.run(&given)
 }
 
 #[test]
 fn the_action_fails_on_a_lockout_after_writing_summary_sarif_and_outputs() {
-    let sarif = sarif_name("fail");
+    let tmp = tempfile::tempdir().unwrap();
+    let sarif = path_str(&tmp.path().join("kmsguard.sarif")).to_owned();
     let r = run_action(
         &[
             ("plan", "testdata/examples/lockout-plan.json"),
@@ -224,7 +272,8 @@ fn the_action_fails_on_a_lockout_after_writing_summary_sarif_and_outputs() {
 
 #[test]
 fn the_action_passes_a_clean_plan() {
-    let sarif = sarif_name("pass");
+    let tmp = tempfile::tempdir().unwrap();
+    let sarif = path_str(&tmp.path().join("kmsguard.sarif")).to_owned();
     let r = run_action(
         &[
             (
@@ -307,19 +356,13 @@ fn the_action_explains_a_binary_planfile_it_cannot_convert() {
     let d = tempfile::tempdir().unwrap();
     let planfile = d.path().join("plan.out");
     std::fs::write(&planfile, b"PK\x03\x04binary planfile").unwrap();
-    // An empty folder first on PATH hides nothing; make sure no terraform/tofu is found.
-    if which("terraform") || which("tofu") {
-        eprintln!("skipped: terraform or tofu is installed here");
-        return;
-    }
-    let r = run_action(
-        &[
-            ("plan", path_str(&planfile)),
-            ("sarif-file", ""),
-            ("version", "path"),
-        ],
-        None,
-    );
+    let mut runner = Runner::new();
+    runner.hide_terraform = true;
+    let r = runner.run(&[
+        ("plan", path_str(&planfile)),
+        ("sarif-file", ""),
+        ("version", "path"),
+    ]);
     assert_eq!(r.code, 2, "{}", r.log);
     assert!(
         r.log
@@ -327,11 +370,4 @@ fn the_action_explains_a_binary_planfile_it_cannot_convert() {
         "{}",
         r.log
     );
-}
-
-fn which(tool: &str) -> bool {
-    Command::new("bash")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
 }

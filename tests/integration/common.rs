@@ -77,3 +77,67 @@ pub fn shared_dir(var: &str, rel: &str) -> Option<PathBuf> {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
+
+/// Every line of `text`, trimmed, starts like a workflow command (`::cmd::`, `##[cmd]`).
+pub fn command_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with("::") || l.starts_with("##["))
+        .collect()
+}
+
+/// The HTML tags the Markdown report writes itself.
+const OUR_TAGS: &[&str] = &[
+    "<details>",
+    "</details>",
+    "<summary>",
+    "</summary>",
+    "<sub>",
+    "</sub>",
+];
+
+/// Raw HTML tags in Markdown text that are not ours (`<` not escaped, outside code).
+pub fn foreign_tags(md: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for line in md.lines() {
+        if line.trim_start().starts_with("```") {
+            in_block = !in_block;
+            continue;
+        }
+        if in_block {
+            continue;
+        }
+        // Drop code spans (any run of backticks up to the same run).
+        let mut text = String::new();
+        let mut rest = line;
+        while let Some(start) = rest.find('`') {
+            text.push_str(&rest[..start]);
+            let run = rest[start..].chars().take_while(|c| *c == '`').count();
+            let fence = "`".repeat(run);
+            let after = &rest[start + run..];
+            match after.find(&fence) {
+                Some(end) => rest = &after[end + run..],
+                None => {
+                    rest = after;
+                    break;
+                }
+            }
+        }
+        text.push_str(rest);
+        let bytes = text.as_bytes();
+        for (i, c) in text.char_indices() {
+            if c == '<' && (i == 0 || bytes[i - 1] != b'\\') {
+                let tag: String = text[i..]
+                    .chars()
+                    .take_while(|c| *c != '>')
+                    .chain(['>'])
+                    .collect();
+                if !OUR_TAGS.contains(&tag.as_str()) {
+                    out.push(tag);
+                }
+            }
+        }
+    }
+    out
+}

@@ -5,11 +5,12 @@
 
 mod common;
 
-mod action;
+pub mod action;
 mod bad_input;
 mod cli;
 mod corpus;
 mod formats;
+mod hostile;
 mod properties;
 mod reports;
 mod resolve;

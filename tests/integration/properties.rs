@@ -303,3 +303,113 @@ proptest! {
         }
     }
 }
+
+/// Characters that could make a string from the plan into markup or a command: controls,
+/// separators, Markdown, HTML, workflow-command prefixes.
+fn hostile_string() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "\n",
+        "\r",
+        "\r\n",
+        "\u{1b}[31m",
+        "\u{1b}]0;t\u{7}",
+        "\u{9b}",
+        "\u{85}",
+        "\u{2028}",
+        "\u{202e}",
+        "\u{feff}",
+        "::",
+        "::error::x",
+        "##[error]",
+        "::stop-commands::t",
+        "<img src=x>",
+        "</details>",
+        "<!--",
+        "## ",
+        "# ",
+        "*",
+        "_",
+        "`",
+        "```",
+        "[",
+        "](",
+        ")",
+        "|",
+        "@",
+        "www.",
+        "https://",
+        "&lt;",
+        "\\",
+        "\"",
+        "'",
+        "$",
+        "$$",
+        "%0A",
+        "é",
+        "✅",
+        "a",
+        "role",
+        " ",
+        "\t",
+        "\u{0}",
+    ]);
+    prop::collection::vec(pieces, 0..8).prop_map(|v| v.concat())
+}
+
+/// Every string of a plan that reaches a report, set to a hostile string: the policy's Sid,
+/// a principal ARN, a condition operator, key and value, a `for_each` key, a tag, the
+/// format version's suffix.
+fn hostile_plan(s: &[String]) -> String {
+    use serde_json::json;
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": s[0], "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::111122223333:role/{}", s[1])},
+            "Action": "kms:*", "Resource": "*"},
+        {"Sid": "Cond", "Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*",
+            "Condition": {s[2].clone(): {s[3].clone(): s[4]}}}]})
+    .to_string();
+    let address = format!("aws_kms_key.k[{}]", serde_json::Value::String(s[5].clone()));
+    json!({"format_version": format!("1.9.{}", s[6]), "resource_changes": [
+        {"address": address, "mode": "managed", "type": "aws_kms_key", "name": "k", "index": s[5],
+            "change": {"actions": ["no-op"],
+                "before": {"policy": policy, "tags": {"team": s[6]}},
+                "after": {"policy": policy, "tags": {"team": s[6]}}}},
+        {"address": "aws_iam_role.admin", "mode": "managed", "type": "aws_iam_role", "name": "admin",
+            "change": {"actions": ["delete"],
+                "before": {"arn": format!("arn:aws:iam::111122223333:role/{}", s[1]), "name": "admin"},
+                "after": null}}]})
+    .to_string()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(400),
+        ..ProptestConfig::default()
+    })]
+
+    /// No string from the plan starts a workflow command in the text report, and none puts
+    /// HTML into the Markdown report.
+    #[test]
+    fn strings_from_the_plan_never_become_commands_or_markup(
+        s in prop::collection::vec(hostile_string(), 7)
+    ) {
+        let plan = hostile_plan(&s);
+        let (text, markdown) = kmsguard::fuzzing::text_and_markdown(&[plan.as_bytes()]);
+        prop_assert_eq!(crate::common::command_lines(&text), Vec::<&str>::new(), "{}", text);
+        prop_assert_eq!(crate::common::command_lines(&markdown), Vec::<&str>::new(), "{}", markdown);
+        for out in [&text, &markdown] {
+            prop_assert!(
+                !out.chars().any(|c| c.is_control() && c != '\n'),
+                "a control character passed: {:?}",
+                out
+            );
+        }
+        prop_assert_eq!(crate::common::foreign_tags(&markdown), Vec::<String>::new(), "{}", markdown);
+        for line in markdown.lines() {
+            let t = line.trim_start();
+            prop_assert!(
+                !t.starts_with('#') || t.starts_with("### Findings"),
+                "a heading from the plan: {}", line
+            );
+        }
+    }
+}
