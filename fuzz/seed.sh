@@ -3,9 +3,18 @@
 # string found in them (one file per policy).
 set -euo pipefail
 cd "$(dirname "$0")"
-mkdir -p corpus/plan_reader corpus/policy_eval corpus/source_eval
+mkdir -p corpus/plan_reader corpus/policy_eval corpus/source_eval corpus/source_files
 find ../testdata \( -name '*.tf' -o -name '*.tftpl' \) | while read -r f; do
   name="${f#../}"; cp "$f" "corpus/source_eval/${name//\//_}"
+done
+# Folders of source as one text: main.tf, then its templates, separated by `-----` lines.
+find ../testdata -name '*.tf' -printf '%h\n' | sort -u | while read -r d; do
+  name="${d#../}"; out="corpus/source_files/${name//\//_}"
+  cat "$d"/*.tf > "$out"
+  for t in "$d"/*.tftpl "$d"/*.tpl; do
+    [ -f "$t" ] && { printf '\n-----\n'; cat "$t"; } >> "$out"
+  done
+  true
 done
 find ../testdata -name '*.json' | while read -r f; do
   name="${f#../}"; cp "$f" "corpus/plan_reader/${name//\//_}"

@@ -77,10 +77,74 @@ pub fn text_and_markdown(docs: &[&[u8]]) -> (String, String) {
     (render(Format::Text), render(Format::Markdown))
 }
 
+/// Writes a folder of source from one text and evaluates the `policy` of every key in it as
+/// `--config-dir` would: the parts between lines `-----` are `main.tf`, then `t1.tpl`,
+/// `t2.tpl`, …, and the last part is `modules/m/main.tf` (a local module `main.tf` may call).
+/// Locals, templates calling templates, module outputs and deep nesting all come through
+/// here; it must never panic, overflow or hang. Runs on the large stack, as the binary does.
+pub fn evaluate_source_files(text: &str) {
+    use crate::tfsource::config::Config;
+    use crate::tfsource::eval::value::Value;
+    use crate::tfsource::evaluate::{Evaluation, Facts};
+    struct NoFacts;
+    impl Facts for NoFacts {
+        fn resource(&self, _: &str, _: bool, rtype: &str, name: &str) -> Option<Value> {
+            (rtype == "aws_iam_role").then(|| {
+                let mut o = std::collections::BTreeMap::new();
+                o.insert(
+                    "arn".to_owned(),
+                    Value::string(format!("arn:aws:iam::111122223333:role/{name}")),
+                );
+                crate::tfsource::evaluate::resource_object(o, name)
+            })
+        }
+        fn root_variable(&self, name: &str) -> Option<Value> {
+            (name == "later").then(|| Value::unknown("var.later"))
+        }
+    }
+    static RUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "kmsguard-fuzz-{}-{}",
+        std::process::id(),
+        RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let parts: Vec<&str> = text.split("\n-----\n").take(16).collect();
+    let write = |rel: &str, body: &str| {
+        let p = dir.join(rel);
+        let _ = std::fs::create_dir_all(p.parent().unwrap_or(&dir));
+        let _ = std::fs::write(p, body);
+    };
+    let _ = std::fs::create_dir_all(dir.join(".git"));
+    write("main.tf", parts[0]);
+    for (i, p) in parts.iter().enumerate().skip(1) {
+        if i + 1 == parts.len() {
+            write("modules/m/main.tf", p);
+        } else {
+            write(&format!("t{i}.tpl"), p);
+        }
+    }
+    crate::tfsource::with_stack(|| {
+        let Ok(config) = Config::open(&dir) else { return };
+        let facts = NoFacts;
+        let ev = Evaluation::new(&config, &facts);
+        let Ok(module) = config.module(&config.root) else { return };
+        let mut keys: Vec<&String> = module.resources.keys().collect();
+        keys.sort();
+        for k in keys.into_iter().take(32) {
+            let Some((rtype, name)) = k.split_once('.') else { continue };
+            if let Ok(e) = ev.policy("", rtype, name, None) {
+                let _ = crate::policy::Policy::parse(&e.text);
+            }
+        }
+        let _ = config.problems();
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Evaluates the attributes of a `.tf` text as `--config-dir` would (see
 /// `inventory::source`).
 pub fn evaluate_source_text(text: &str) {
-    inventory::source::fuzz_evaluate(text);
+    crate::tfsource::with_stack(|| inventory::source::fuzz_evaluate(text));
 }
 
 /// Parses a policy text and evaluates it for a few callers; also uses the text as a
@@ -178,6 +242,30 @@ mod tests {
 
     /// Regression for the source_eval fuzzer's timeout: unclosed braces made the HCL parser
     /// (hcl-edit, since replaced) backtrack exponentially; kmsguard's parser reads it once.
+    /// Locals that double, templates that call templates, outputs of a module that calls
+    /// back, and nesting past the limit all end (the shapes issue 9 found by hand).
+    #[test]
+    fn source_folders_with_recursion_and_doubling_end() {
+        let mut doubling = String::from("locals {\n  a0 = [\"x\"]\n");
+        for i in 1..=40 {
+            doubling.push_str(&format!("  a{i} = concat(local.a{}, local.a{})\n", i - 1, i - 1));
+        }
+        doubling.push_str("}\nresource \"aws_kms_key\" \"k\" {\n  policy = jsonencode(local.a40)\n}\n");
+        super::evaluate_source_files(&doubling);
+        super::evaluate_source_files(
+            "resource \"aws_kms_key\" \"k\" {\n  policy = templatefile(\"t1.tpl\", {})\n}\n\n-----\n${templatefile(\"t1.tpl\", {})}\n-----\n",
+        );
+        super::evaluate_source_files(
+            "module \"m\" {\n  source = \"./modules/m\"\n  x = module.m.y\n}\nresource \"aws_kms_key\" \"k\" {\n  policy = module.m.y\n}\n\n-----\nvariable \"x\" {}\noutput \"y\" {\n  value = var.x\n}\n",
+        );
+        super::evaluate_source_files(&format!(
+            "resource \"aws_kms_key\" \"k\" {{\n  policy = {}1{}\n}}\n",
+            "[".repeat(60_000),
+            "]".repeat(60_000)
+        ));
+        super::evaluate_source_files("locals {\n  a = local.b\n  b = local.a\n}\nresource \"aws_kms_key\" \"k\" {\n  policy = local.a\n}\n");
+    }
+
     #[test]
     fn fuzz_timeout_unclosed_braces_in_source() {
         super::evaluate_source_text(include_str!(

@@ -58,9 +58,9 @@ struct Instance {
     address: String,
     module: Rc<Module>,
     parent: Option<(Rc<Instance>, String, Option<Value>)>,
-    vars: RefCell<HashMap<String, Result<Value>>>,
+    vars: RefCell<HashMap<String, Slot>>,
     locals: RefCell<HashMap<String, Slot>>,
-    outputs: RefCell<HashMap<String, Result<Value>>>,
+    outputs: RefCell<HashMap<String, Slot>>,
 }
 
 /// `module.a["x"].module.b[0]` → `[("a", "x"), ("b", 0)]`.
@@ -304,11 +304,21 @@ impl<'c> Evaluation<'c> {
     }
 
     fn variable(&self, inst: &Rc<Instance>, name: &str) -> Result<Value> {
-        if let Some(v) = inst.vars.borrow().get(name) {
-            return v.clone();
+        match inst.vars.borrow().get(name) {
+            Some(Slot::Done(v)) => return v.clone(),
+            Some(Slot::Busy) => {
+                return Err(EvalError::msg(format!(
+                    "var.{} refers to itself through module outputs",
+                    terminal(name)
+                )));
+            }
+            None => {}
         }
+        inst.vars.borrow_mut().insert(name.to_owned(), Slot::Busy);
         let v = self.compute_variable(inst, name);
-        inst.vars.borrow_mut().insert(name.to_owned(), v.clone());
+        inst.vars
+            .borrow_mut()
+            .insert(name.to_owned(), Slot::Done(v.clone()));
         v
     }
 
@@ -391,9 +401,17 @@ impl<'c> Evaluation<'c> {
     }
 
     fn output(&self, inst: &Rc<Instance>, name: &str) -> Result<Value> {
-        if let Some(v) = inst.outputs.borrow().get(name) {
-            return v.clone();
+        match inst.outputs.borrow().get(name) {
+            Some(Slot::Done(v)) => return v.clone(),
+            Some(Slot::Busy) => {
+                return Err(EvalError::msg(format!(
+                    "output \"{}\" refers to itself",
+                    terminal(name)
+                )));
+            }
+            None => {}
         }
+        inst.outputs.borrow_mut().insert(name.to_owned(), Slot::Busy);
         let v = match inst.module.outputs.get(name) {
             Some(expr) => {
                 let scope = InstanceScope {
@@ -410,7 +428,9 @@ impl<'c> Evaluation<'c> {
                 self.config.shown(&inst.module.dir)
             ))),
         };
-        inst.outputs.borrow_mut().insert(name.to_owned(), v.clone());
+        inst.outputs
+            .borrow_mut()
+            .insert(name.to_owned(), Slot::Done(v.clone()));
         v
     }
 
