@@ -14,9 +14,8 @@ use super::{DeadRef, Phase};
 use crate::inventory::{Inventory, Lifecycle, PrincipalKind};
 use crate::policy::arn::{Arn, PrincipalArn, classify_principal};
 use crate::policy::condition::{Base, Condition};
-use crate::policy::document::{
-    Effect, Policy, PrincipalRef, PrincipalSpec, unknown_in, unknown_value,
-};
+use crate::policy::document::{Effect, Policy, PrincipalRef, PrincipalSpec};
+use crate::policy::placeholder::{unknown_in, unknown_value};
 use crate::policy::eval::{CallerKind, PUT_KEY_POLICY, Tri, action_matches};
 use crate::policy::glob::{glob_match, has_wildcard};
 use crate::policy::tags::Tags;

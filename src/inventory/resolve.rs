@@ -24,7 +24,7 @@ use super::link::ConfigIndex;
 use super::{Lifecycle, Principal};
 use crate::plan::address::{module_calls, module_instances};
 use crate::plan::model::{Attrs, DocumentArgs, Unknowns};
-use crate::policy::document::{display_value, unknown_in, unknown_value};
+use crate::policy::placeholder::{display_value, unknown_in, unknown_value};
 
 /// Nested documents and reference chains deeper than this are left unknown.
 const MAX_DEPTH: usize = 16;

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::resolve::{Rebuilt, Resolved};
 use super::{Inventory, Lifecycle, PolicyText};
-use crate::policy::document::{display_value, unknown_in};
+use crate::policy::placeholder::{display_value, unknown_in};
 use crate::report::escape::terminal;
 use crate::tfsource::config::Config;
 use crate::tfsource::eval::value::{Value, from_json};

@@ -1,6 +1,6 @@
 //! Condition operators with three-valued logic (semantics.md §3–§4).
 
-use super::document::unknown_in;
+use super::placeholder::unknown_in;
 use super::glob::glob_match;
 
 /// A request-context value of a condition key, for one candidate caller.

@@ -7,8 +7,9 @@ use crate::policy::tags::Tags;
 
 use super::condition::{CondResult, Context, CtxValue};
 use super::document::{
-    ActionSpec, Effect, Policy, PrincipalRef, PrincipalSpec, ResourceSpec, Statement, unknown_in,
+    ActionSpec, Effect, Policy, PrincipalRef, PrincipalSpec, ResourceSpec, Statement,
 };
+use super::placeholder::unknown_in;
 use super::glob::glob_match;
 
 /// Kleene three-valued truth.

@@ -7,6 +7,7 @@ pub mod condition;
 pub mod document;
 pub mod eval;
 pub mod glob;
+pub mod placeholder;
 pub mod tags;
 
 pub use document::{Policy, PolicyError};

@@ -13,7 +13,8 @@ use crate::analysis::{CandidateTrace, KeyAnalysis, PhaseResult, Verdict};
 use crate::error::display_source;
 use crate::inventory::resolve::Rebuilt;
 use crate::inventory::{Inventory, Key, PolicyText};
-use crate::policy::document::{Effect, display_value};
+use crate::policy::document::Effect;
+use crate::policy::placeholder::display_value;
 use crate::policy::eval::{StatementOutcome, Tri, Via};
 
 /// The policy text of a phase, pretty-printed where it is JSON.

@@ -490,7 +490,7 @@ fn tri_logic() {
 // Values known only after apply (placeholders in a rebuilt policy): three-valued.
 
 fn unknown(what: &str) -> String {
-    serde_json::to_string(&crate::policy::document::unknown_value(what)).unwrap()
+    serde_json::to_string(&crate::policy::placeholder::unknown_value(what)).unwrap()
 }
 
 #[test]

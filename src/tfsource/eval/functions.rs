@@ -100,7 +100,7 @@ fn object<'v>(name: &str, v: &'v Value) -> Result<&'v BTreeMap<String, Value>> {
 
 /// Applies `f` to the parts of a string outside its placeholders.
 fn map_known(s: &str, f: impl Fn(&str) -> String) -> String {
-    use crate::policy::document::{UNKNOWN_END, UNKNOWN_START};
+    use crate::policy::placeholder::{UNKNOWN_END, UNKNOWN_START};
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(start) = rest.find(UNKNOWN_START) {

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::policy::document::{UNKNOWN_END, UNKNOWN_START, unknown_in, unknown_value};
+use crate::policy::placeholder::{UNKNOWN_END, UNKNOWN_START, unknown_in, unknown_value};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
