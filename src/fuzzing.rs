@@ -1,14 +1,13 @@
 //! Entry points for the fuzz targets in `fuzz/` (see docs/fuzzing.md). Not a stable API.
 
-use crate::inventory;
-use crate::locate::Locations;
+use crate::pipeline;
 use crate::plan;
 use crate::policy::Policy;
 use crate::policy::condition::arn_like;
 use crate::policy::eval::{Caller, CallerKind, PUT_KEY_POLICY, Target, decide};
 use crate::policy::glob::glob_match;
 use crate::report::{FailOn, Format, Report};
-use crate::{analysis, rules};
+use crate::tfsource::locate::Locations;
 
 /// Runs the whole pipeline over documents given as bytes and renders every format.
 pub fn check_bytes(docs: &[&[u8]]) {
@@ -18,15 +17,13 @@ pub fn check_bytes(docs: &[&[u8]]) {
             let doc = plan::load(&source, bytes);
             (source, doc)
         }));
-    let inv = inventory::build(&inputs);
-    let analyses = analysis::analyse(&inv);
-    let findings = rules::check(&inv, &analyses);
+    let checked = pipeline::check(&inputs, None);
     let locations = Locations::default();
     let r = Report {
-        inventory: &inv,
+        inventory: &checked.inventory,
         inputs: &infos,
-        analyses: &analyses,
-        findings: &findings,
+        analyses: &checked.analyses,
+        findings: &checked.findings,
         errors: &errors,
         fail_on: FailOn::Error,
         locations: &locations,
@@ -54,15 +51,13 @@ pub fn text_and_markdown(docs: &[&[u8]]) -> (String, String) {
             let doc = plan::load(&source, bytes);
             (source, doc)
         }));
-    let inv = inventory::build(&inputs);
-    let analyses = analysis::analyse(&inv);
-    let findings = rules::check(&inv, &analyses);
+    let checked = pipeline::check(&inputs, None);
     let locations = Locations::default();
     let r = Report {
-        inventory: &inv,
+        inventory: &checked.inventory,
         inputs: &infos,
-        analyses: &analyses,
-        findings: &findings,
+        analyses: &checked.analyses,
+        findings: &checked.findings,
         errors: &errors,
         fail_on: FailOn::Error,
         locations: &locations,
@@ -88,7 +83,13 @@ pub fn evaluate_source_files(text: &str) {
     use crate::tfsource::evaluate::{Evaluation, Facts};
     struct NoFacts;
     impl Facts for NoFacts {
-        fn resource(&self, _: &str, _: bool, rtype: &str, name: &str) -> Option<Value> {
+        fn resource(
+            &self,
+            _: &crate::plan::address::ModuleInstance,
+            _: crate::plan::address::Mode,
+            rtype: &str,
+            name: &str,
+        ) -> Option<Value> {
             (rtype == "aws_iam_role").then(|| {
                 let mut o = std::collections::BTreeMap::new();
                 o.insert(
@@ -124,15 +125,21 @@ pub fn evaluate_source_files(text: &str) {
         }
     }
     crate::tfsource::with_stack(|| {
-        let Ok(config) = Config::open(&dir) else { return };
+        let Ok(config) = Config::open(&dir) else {
+            return;
+        };
         let facts = NoFacts;
         let ev = Evaluation::new(&config, &facts);
-        let Ok(module) = config.module(&config.root) else { return };
+        let Ok(module) = config.module(&config.root) else {
+            return;
+        };
         let mut keys: Vec<&String> = module.resources.keys().collect();
         keys.sort();
         for k in keys.into_iter().take(32) {
-            let Some((rtype, name)) = k.split_once('.') else { continue };
-            if let Ok(e) = ev.policy("", rtype, name, None) {
+            let Some((rtype, name)) = k.split_once('.') else {
+                continue;
+            };
+            if let Ok(e) = ev.policy(&Default::default(), rtype, name, None) {
                 let _ = crate::policy::Policy::parse(&e.text);
             }
         }
@@ -144,7 +151,66 @@ pub fn evaluate_source_files(text: &str) {
 /// Evaluates the attributes of a `.tf` text as `--config-dir` would (see
 /// `inventory::source`).
 pub fn evaluate_source_text(text: &str) {
-    crate::tfsource::with_stack(|| inventory::source::fuzz_evaluate(text));
+    crate::tfsource::with_stack(|| evaluate_expressions(text));
+}
+
+/// Every attribute of an HCL text, evaluated.
+fn evaluate_expressions(text: &str) {
+    use crate::tfsource::eval::value::Value;
+    use crate::tfsource::eval::{Budget, Evaluator, Scope};
+    use crate::tfsource::syntax::parse_body;
+    struct Fuzz;
+    impl Scope for Fuzz {
+        fn root(&self, _: &Evaluator, name: &str) -> crate::tfsource::eval::Result<Value> {
+            use std::collections::BTreeMap;
+            Ok(match name {
+                "var" => {
+                    let mut o = BTreeMap::new();
+                    o.insert("later".to_owned(), Value::unknown("later"));
+                    o.insert("name".to_owned(), Value::string("kms-admin"));
+                    Value::object(o)
+                }
+                other => Value::unknown(other),
+            })
+        }
+        fn member(
+            &self,
+            _: &Evaluator,
+            _: &str,
+            _: &str,
+        ) -> crate::tfsource::eval::Result<Option<Value>> {
+            Ok(None)
+        }
+        fn module_output(
+            &self,
+            _: &Evaluator,
+            _: &str,
+            _: Option<&Value>,
+            _: &str,
+        ) -> crate::tfsource::eval::Result<Option<Value>> {
+            Ok(None)
+        }
+        fn read_file(&self, path: &str) -> Result<String, Value> {
+            Err(Value::unknown(format!("the content of {path}")))
+        }
+    }
+    let Ok(body) = parse_body(text) else { return };
+    let budget = Budget::new(1_000_000);
+    let depth = std::cell::Cell::new(0);
+    let scope = Fuzz;
+    let ev = Evaluator::new(&budget, &depth, &scope);
+    let mut exprs: Vec<&crate::tfsource::syntax::ast::Expr> =
+        body.attributes.iter().map(|a| &a.expr).collect();
+    for b in &body.blocks {
+        exprs.extend(b.body.attributes.iter().map(|a| &a.expr));
+    }
+    for e in exprs.into_iter().take(64) {
+        if let Ok(Value::String(s)) = ev.eval(e) {
+            let _ = crate::policy::Policy::parse(
+                &s.replace('\u{1}', "\\u0001").replace('\u{2}', "\\u0002"),
+            );
+        }
+    }
 }
 
 /// Parses a policy text and evaluates it for a few callers; also uses the text as a
@@ -248,9 +314,14 @@ mod tests {
     fn source_folders_with_recursion_and_doubling_end() {
         let mut doubling = String::from("locals {\n  a0 = [\"x\"]\n");
         for i in 1..=40 {
-            doubling.push_str(&format!("  a{i} = concat(local.a{}, local.a{})\n", i - 1, i - 1));
+            doubling.push_str(&format!(
+                "  a{i} = concat(local.a{}, local.a{})\n",
+                i - 1,
+                i - 1
+            ));
         }
-        doubling.push_str("}\nresource \"aws_kms_key\" \"k\" {\n  policy = jsonencode(local.a40)\n}\n");
+        doubling
+            .push_str("}\nresource \"aws_kms_key\" \"k\" {\n  policy = jsonencode(local.a40)\n}\n");
         super::evaluate_source_files(&doubling);
         super::evaluate_source_files(
             "resource \"aws_kms_key\" \"k\" {\n  policy = templatefile(\"t1.tpl\", {})\n}\n\n-----\n${templatefile(\"t1.tpl\", {})}\n-----\n",
@@ -263,7 +334,9 @@ mod tests {
             "[".repeat(60_000),
             "]".repeat(60_000)
         ));
-        super::evaluate_source_files("locals {\n  a = local.b\n  b = local.a\n}\nresource \"aws_kms_key\" \"k\" {\n  policy = local.a\n}\n");
+        super::evaluate_source_files(
+            "locals {\n  a = local.b\n  b = local.a\n}\nresource \"aws_kms_key\" \"k\" {\n  policy = local.a\n}\n",
+        );
     }
 
     #[test]

@@ -12,11 +12,12 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod inventory;
-pub mod locate;
 pub mod par;
+pub mod pipeline;
 pub mod plan;
 pub mod policy;
 pub mod report;
+pub mod resolve;
 pub mod rules;
 pub mod run;
 pub mod tfsource;

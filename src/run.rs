@@ -6,12 +6,13 @@ use std::path::Path;
 
 use crate::cli::{CheckArgs, ExplainArgs, ExplainFormat};
 use crate::error::{InputError, SourcedError};
-use crate::inventory::{self, Input};
+use crate::inventory::Input;
 use crate::plan::{self, Document};
 use crate::report::escape::{one_line, terminal};
 use crate::report::{self, Format, InputInfo, Report};
 use crate::tfsource::config::Config;
-use crate::{analysis, locate, par, rules};
+use crate::tfsource::locate;
+use crate::{analysis, par, pipeline, rules};
 
 fn source_name(p: &Path) -> String {
     p.to_string_lossy().into_owned()
@@ -319,11 +320,8 @@ fn report(
         Ok(c) => c,
         Err(code) => return code,
     };
-    let mut inv = inventory::build(inputs);
-    inventory::source::refine(&mut inv, configs.first());
-    let analyses = analysis::analyse(&inv);
-    let findings = rules::check(&inv, &analyses);
-    let locations = locate::locate(&configs, &inv);
+    let checked = pipeline::check(inputs, configs.first());
+    let locations = locate::locate(&configs, &checked.inventory);
     let notes = &locations.notes;
     let mut seen = std::collections::HashSet::new();
     for n in notes.iter().map(|n| one_line(n)) {
@@ -332,10 +330,10 @@ fn report(
         }
     }
     let r = Report {
-        inventory: &inv,
+        inventory: &checked.inventory,
         inputs: infos,
-        analyses: &analyses,
-        findings: &findings,
+        analyses: &checked.analyses,
+        findings: &checked.findings,
         errors,
         fail_on: args.fail_on,
         locations: &locations,
@@ -480,8 +478,7 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                 Ok(c) => c,
                 Err(code) => return code,
             };
-            let mut inv = inventory::build(inputs);
-            inventory::source::refine(&mut inv, configs.first());
+            let (inv, policies) = pipeline::resolve(inputs, configs.first());
             for c in &configs {
                 for n in c.problems() {
                     let _ = writeln!(err, "kmsguard: warning: {}", one_line(&n));
@@ -522,10 +519,11 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                     terminal(&inv.sources[inv.keys[key].source])
                 );
             }
-            let a = analysis::explain(&inv, key);
+            let a = analysis::explain(&inv, &policies, key);
+            let pol = &policies[key];
             let written = match args.format {
-                ExplainFormat::Text => report::explain::render_text(&inv, &a, out),
-                ExplainFormat::Json => report::explain::render_json(&inv, &a, out),
+                ExplainFormat::Text => report::explain::render_text(&inv, pol, &a, out),
+                ExplainFormat::Json => report::explain::render_json(&inv, pol, &a, out),
             };
             if let Err(code) = finish(written, out, err) {
                 return code;

@@ -9,15 +9,16 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::DeadRef;
 use super::shared::{Match, Shared};
-use super::{DeadRef, Phase};
 use crate::inventory::{Inventory, Lifecycle, PrincipalKind};
+use crate::plan::Phase;
 use crate::policy::arn::{Arn, PrincipalArn, classify_principal};
 use crate::policy::condition::{Base, Condition};
 use crate::policy::document::{Effect, Policy, PrincipalRef, PrincipalSpec};
-use crate::policy::placeholder::{unknown_in, unknown_value};
 use crate::policy::eval::{CallerKind, PUT_KEY_POLICY, Tri, action_matches};
 use crate::policy::glob::{glob_match, has_wildcard};
+use crate::policy::placeholder::{unknown_in, unknown_value};
 use crate::policy::tags::Tags;
 
 /// Stands for the account in ARNs when no input tells it.
@@ -126,7 +127,7 @@ pub(super) struct Gathered {
 pub(super) struct Builder<'i, 'k> {
     pub inv: &'i Inventory<'k>,
     pub patterns: &'i Shared,
-    pub after: bool,
+    pub phase: Phase,
     pub account: Option<String>,
     pub partition: String,
     g: Gathered,
@@ -149,7 +150,7 @@ impl<'i, 'k> Builder<'i, 'k> {
         Builder {
             inv,
             patterns,
-            after: phase == Phase::After,
+            phase,
             account,
             partition,
             g: Gathered::default(),
@@ -165,7 +166,7 @@ impl<'i, 'k> Builder<'i, 'k> {
 
     /// The candidate for an input's principal, if it exists in this phase.
     pub fn known(&self, pi: usize) -> Option<Cand> {
-        known(self.inv, pi, self.after)
+        known(self.inv, pi, self.phase)
     }
 
     fn push(&mut self, c: Cand) {
@@ -313,7 +314,7 @@ impl<'i, 'k> Builder<'i, 'k> {
             None => match self.inv.sso_removal(arn) {
                 // An Identity Center change removes this SSO role (or gives it a new
                 // suffix, hence a new ARN and unique ID): nothing binds after the apply.
-                Some(r) if self.after => {
+                Some(r) if self.phase == Phase::After => {
                     let (address, lifecycle) = (r.address.clone(), r.lifecycle);
                     self.dead_sso(arn, true, effect, stmt, &address, lifecycle, admin);
                 }
@@ -362,12 +363,14 @@ impl<'i, 'k> Builder<'i, 'k> {
         let p = &self.inv.principals[pi];
         let lifecycle = p.lifecycle;
         let exists = self.add_known(pi);
-        if self.after && (!exists || (in_principal && lifecycle == Lifecycle::Replaced)) {
+        if self.phase == Phase::After
+            && (!exists || (in_principal && lifecycle == Lifecycle::Replaced))
+        {
             self.dead_ref(reference, in_principal, effect, stmt, Some(pi), admin);
         }
         // For `recoverable`: an administrator can create it again (deleted), or delete it
         // and create it again (it exists, but Principal entries bound to its ID shut it out).
-        if let Some((arn, kind)) = recreation(self.inv, pi, exists, self.after) {
+        if let Some((arn, kind)) = recreation(self.inv, pi, exists, self.phase) {
             let origin = recreation_origin(self.inv, pi, exists);
             self.hypothetical(arn, kind, origin, None);
         }
@@ -402,7 +405,8 @@ impl<'i, 'k> Builder<'i, 'k> {
                     .map(|r| (r.address.clone(), r.lifecycle));
                 match removal {
                     Some((address, lifecycle))
-                        if self.after && (lifecycle == Lifecycle::Deleted || !has_wildcard(v)) =>
+                        if self.phase == Phase::After
+                            && (lifecycle == Lifecycle::Deleted || !has_wildcard(v)) =>
                     {
                         self.dead_sso(v, false, effect, stmt, &address, lifecycle, admin);
                         if lifecycle == Lifecycle::Deleted {
@@ -421,10 +425,13 @@ impl<'i, 'k> Builder<'i, 'k> {
             // The principals that no longer exist are dead references; the others are
             // candidates, evaluated when the search gets to them.
             // (One per value and statement: the first removed principal it matches.)
-            if self.after {
+            if self.phase == Phase::After {
                 let removed = hits.iter().copied().find(|&pi| {
                     let p = &self.inv.principals[pi];
-                    !p.service_linked() && p.identity(true).and_then(|i| i.arn.as_deref()).is_none()
+                    !p.service_linked()
+                        && p.identity(Phase::After)
+                            .and_then(|i| i.arn.as_deref())
+                            .is_none()
                 });
                 if let Some(pi) = removed {
                     self.dead_ref(v, false, effect, stmt, Some(pi), admin);
@@ -502,7 +509,7 @@ impl<'i, 'k> Builder<'i, 'k> {
                     }
                     PrincipalRef::UniqueId(id) => match self.inv.principal_by_unique_id(id) {
                         Some(pi) => self.principal_ref(pi, id, true, st.effect, label, admin),
-                        None if self.after => {
+                        None if self.phase == Phase::After => {
                             self.dead_ref(id, true, st.effect, label, None, admin)
                         }
                         None => {}
@@ -573,15 +580,15 @@ pub(super) struct Seen<'i> {
     pub tags: Option<&'i Tags>,
 }
 
-pub(super) fn seen<'i>(inv: &'i Inventory, pi: usize, after: bool) -> Option<Seen<'i>> {
+pub(super) fn seen<'i>(inv: &'i Inventory, pi: usize, phase: Phase) -> Option<Seen<'i>> {
     let p = &inv.principals[pi];
-    let id = p.identity(after)?;
+    let id = p.identity(phase)?;
     let arn = id.arn.as_deref()?;
     Some(Seen {
         kind: kind_of(p.kind),
         arn,
         name: id.name.as_deref().or_else(|| arn.rsplit('/').next()),
-        unique_id: if p.lifecycle == Lifecycle::Replaced && after {
+        unique_id: if p.lifecycle == Lifecycle::Replaced && phase == Phase::After {
             None
         } else {
             id.unique_id.as_deref()
@@ -591,15 +598,15 @@ pub(super) fn seen<'i>(inv: &'i Inventory, pi: usize, after: bool) -> Option<See
 }
 
 /// The candidate for an input's principal in a phase, if it exists then.
-pub(super) fn known(inv: &Inventory, pi: usize, after: bool) -> Option<Cand> {
+pub(super) fn known(inv: &Inventory, pi: usize, phase: Phase) -> Option<Cand> {
     let p = &inv.principals[pi];
-    let id = p.identity(after)?;
+    let id = p.identity(phase)?;
     let arn = id.arn.as_deref()?.to_owned();
     let lc = |s: &Option<&str>| s.iter().map(|a| a.to_ascii_lowercase()).collect::<Vec<_>>();
     let before_arn = p.before.as_ref().and_then(|i| i.arn.as_deref());
     let after_arn = p.after.as_ref().and_then(|i| i.arn.as_deref());
     let uid = id.unique_id.as_deref().map(str::to_owned);
-    let (bound_arns, bound_ids) = if !after {
+    let (bound_arns, bound_ids) = if phase == Phase::Before {
         (lc(&before_arn.or(after_arn)), uid.into_iter().collect())
     } else {
         match p.lifecycle {
@@ -628,7 +635,7 @@ pub(super) fn known(inv: &Inventory, pi: usize, after: bool) -> Option<Cand> {
             .as_deref()
             .map(str::to_owned)
             .or_else(|| arn.rsplit('/').next().map(str::to_owned)),
-        unique_id: if p.lifecycle == Lifecycle::Replaced && after {
+        unique_id: if p.lifecycle == Lifecycle::Replaced && phase == Phase::After {
             None
         } else {
             id.unique_id.as_deref().map(str::to_owned)
@@ -648,11 +655,11 @@ pub(super) fn recreation<'i>(
     inv: &'i Inventory,
     pi: usize,
     exists: bool,
-    after: bool,
+    phase: Phase,
 ) -> Option<(&'i str, CallerKind)> {
     let p = &inv.principals[pi];
     let id = if exists {
-        p.identity(after)
+        p.identity(phase)
     } else {
         p.before.as_ref()
     };

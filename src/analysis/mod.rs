@@ -12,10 +12,10 @@ mod shared;
 
 use serde::Serialize;
 
-use crate::inventory::resolve::Rebuilt;
-use crate::inventory::{Inventory, Key, Lifecycle, PolicyText, PrincipalKind};
+use crate::inventory::{Inventory, Key, Lifecycle, PrincipalKind};
 use crate::policy::document::{Effect, Policy};
 use crate::policy::eval::{CallerKind, Via};
+use crate::resolve::{EffectivePolicy, KeyPolicies, Origin, Rebuilt};
 use candidates::Builder;
 use search::Search;
 use shared::Shared;
@@ -23,12 +23,7 @@ use shared::Shared;
 pub use candidates::UNKNOWN_ACCOUNT;
 pub use search::MAX_MANAGERS;
 
-/// Before or after the apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Before,
-    After,
-}
+use crate::plan::Phase;
 
 /// The five verdicts of semantics.md §2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -230,16 +225,25 @@ pub struct Removal {
     pub lifecycle: Lifecycle,
 }
 
-/// Analyses every key of the inventory.
-pub fn analyse(inv: &Inventory) -> Vec<KeyAnalysis> {
+/// Analyses every key of the inventory, given the policy of each (in the same order).
+pub fn analyse(inv: &Inventory, policies: &[KeyPolicies]) -> Vec<KeyAnalysis> {
     let indexed: Vec<(usize, &Key)> = inv.keys.iter().enumerate().collect();
     let patterns = Shared::new(inv);
-    crate::par::map_keys(&indexed, |(i, k)| analyse_key(inv, &patterns, *i, k, false))
+    crate::par::map_keys(&indexed, |(i, k)| {
+        analyse_key(inv, &patterns, *i, k, &policies[*i], false)
+    })
 }
 
 /// Analyses one key and records every candidate's decision (for `kmsguard explain`).
-pub fn explain(inv: &Inventory, key: usize) -> KeyAnalysis {
-    analyse_key(inv, &Shared::new(inv), key, &inv.keys[key], true)
+pub fn explain(inv: &Inventory, policies: &[KeyPolicies], key: usize) -> KeyAnalysis {
+    analyse_key(
+        inv,
+        &Shared::new(inv),
+        key,
+        &inv.keys[key],
+        &policies[key],
+        true,
+    )
 }
 
 fn analyse_key(
@@ -247,17 +251,18 @@ fn analyse_key(
     patterns: &Shared,
     idx: usize,
     key: &Key,
+    pol: &KeyPolicies,
     trace: bool,
 ) -> KeyAnalysis {
     // Most keys keep their policy: parse the text once for both phases.
-    let parsed_before = key.policy_before.text().map(Policy::parse);
-    let parsed_after = match (key.policy_before.text(), key.policy_after.text()) {
+    let parsed_before = pol.before.text().map(Policy::parse);
+    let parsed_after = match (pol.before.text(), pol.after.text()) {
         (Some(a), Some(b)) if a == b => None,
         (_, Some(text)) => Some(Policy::parse(text)),
         _ => None,
     };
-    let before = match &key.policy_before {
-        PolicyText::Absent => None,
+    let before = match &pol.before {
+        EffectivePolicy::Absent => None,
         t => Some(phase(
             inv,
             patterns,
@@ -268,8 +273,8 @@ fn analyse_key(
             trace,
         )),
     };
-    let after = match &key.policy_after {
-        PolicyText::Absent => PhaseResult::simple(Verdict::Deleted, PolicySource::None, None),
+    let after = match &pol.after {
+        EffectivePolicy::Absent => PhaseResult::simple(Verdict::Deleted, PolicySource::None, None),
         t => phase(
             inv,
             patterns,
@@ -280,8 +285,8 @@ fn analyse_key(
             trace,
         ),
     };
-    let policy_written = match (&key.policy_before, &key.policy_after) {
-        (_, PolicyText::Absent) => false,
+    let policy_written = match (&pol.before, &pol.after) {
+        (_, EffectivePolicy::Absent) => false,
         (a, b) => match (a.text(), b.text()) {
             (Some(a), Some(b)) => a != b,
             _ => true,
@@ -382,28 +387,28 @@ fn phase(
     inv: &Inventory,
     patterns: &Shared,
     key: &Key,
-    text: &PolicyText,
+    text: &EffectivePolicy,
     parsed: Option<&Result<Policy, crate::policy::PolicyError>>,
     phase: Phase,
     trace: bool,
 ) -> PhaseResult {
     let default;
     let (policy, source, note, via) = match text {
-        PolicyText::Known { via, .. } | PolicyText::Resolved { via, .. } => {
-            let (source, note) = match text {
-                PolicyText::Resolved { resolved, .. } => (
-                    match resolved.from {
+        EffectivePolicy::Known { origin, via, .. } => {
+            let (source, note) = match origin {
+                Origin::Rebuilt(r) => (
+                    match r.from {
                         Rebuilt::DataSource => PolicySource::DataSource,
                         Rebuilt::Configuration => PolicySource::Configuration,
                         Rebuilt::HclSource => PolicySource::HclSource,
                     },
-                    Some(match resolved.from {
-                        Rebuilt::DataSource => format!("taken from {}", resolved.detail),
-                        Rebuilt::HclSource => format!("evaluated from {}", resolved.detail),
-                        _ => format!("rebuilt from {}", resolved.detail),
+                    Some(match r.from {
+                        Rebuilt::DataSource => format!("taken from {}", r.detail),
+                        Rebuilt::HclSource => format!("evaluated from {}", r.detail),
+                        _ => format!("rebuilt from {}", r.detail),
                     }),
                 ),
-                _ => (PolicySource::Literal, None),
+                Origin::Literal => (PolicySource::Literal, None),
             };
             match parsed.expect("known policies are parsed") {
                 Ok(p) => (p, source, note, via.clone()),
@@ -422,7 +427,7 @@ fn phase(
                 }
             }
         }
-        PolicyText::Default { reason } => (
+        EffectivePolicy::Default { reason } => (
             {
                 default = default_policy();
                 &default
@@ -431,7 +436,7 @@ fn phase(
             Some(reason.clone()),
             None,
         ),
-        PolicyText::Unknown { reason } => {
+        EffectivePolicy::Unknown { reason } => {
             let mut r = PhaseResult::simple(
                 Verdict::Unknown,
                 PolicySource::Unresolved,
@@ -440,7 +445,7 @@ fn phase(
             r.unknown.push(reason.clone());
             return r;
         }
-        PolicyText::Absent => {
+        EffectivePolicy::Absent => {
             return PhaseResult::simple(Verdict::Deleted, PolicySource::None, None);
         }
     };
@@ -476,15 +481,7 @@ fn decide_phase(
     let partition = key.partition.clone().unwrap_or_else(|| "aws".to_owned());
     let mut b = Builder::new(inv, patterns, phase, account.clone(), partition);
     let g = b.gather(policy);
-    let mut s = Search::new(
-        inv,
-        patterns,
-        key,
-        policy,
-        account.as_deref(),
-        phase == Phase::After,
-        trace,
-    );
+    let mut s = Search::new(inv, patterns, key, policy, account.as_deref(), phase, trace);
     s.named(&b, &g);
     s.delegated(&b, &g, b.seen_arns());
     if !s.result.managers.is_empty() {

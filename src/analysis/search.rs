@@ -16,6 +16,7 @@ use super::candidates::{
 use super::shared::{Match, Shared};
 use super::{CandidateTrace, Manager, PhaseResult, PolicySource, Recovery, Verdict};
 use crate::inventory::{Inventory, Key, Lifecycle};
+use crate::plan::Phase;
 use crate::policy::condition::{Base, matches_one};
 use crate::policy::document::{Policy, PrincipalRef};
 use crate::policy::eval::{Caller, CallerKind, Decision, Target, Tri, decide};
@@ -245,7 +246,7 @@ pub(super) struct Search<'s, 'k> {
     policy: &'s Policy,
     target: Target<'s>,
     account: Option<&'s str>,
-    after: bool,
+    phase: Phase,
     trace: bool,
     profile: Profile,
     pub result: PhaseResult,
@@ -264,7 +265,7 @@ impl<'s, 'k> Search<'s, 'k> {
         key: &'s Key,
         policy: &'s Policy,
         account: Option<&'s str>,
-        after: bool,
+        phase: Phase,
         trace: bool,
     ) -> Self {
         Search {
@@ -273,7 +274,7 @@ impl<'s, 'k> Search<'s, 'k> {
             policy,
             target: Target {
                 action: crate::policy::eval::PUT_KEY_POLICY,
-                key_arn: if after {
+                key_arn: if phase == Phase::After {
                     key.arn_after.as_deref()
                 } else {
                     key.arn_before.as_deref()
@@ -282,7 +283,7 @@ impl<'s, 'k> Search<'s, 'k> {
                 key_tags: key.tags,
             },
             account,
-            after,
+            phase,
             trace,
             profile: Profile::of(policy, inv, patterns),
             result: PhaseResult::simple(Verdict::LockedOut, PolicySource::Literal, None),
@@ -341,7 +342,7 @@ impl<'s, 'k> Search<'s, 'k> {
                 .push(CandidateTrace {
                     arn: c.shown(),
                     kind: c.kind,
-                    origin: describe(self.inv, c, self.after),
+                    origin: describe(self.inv, c, self.phase),
                     bound: !c.bound_arns.is_empty()
                         || !c.bound_ids.is_empty()
                         || c.kind == CallerKind::Root
@@ -424,14 +425,14 @@ impl<'s, 'k> Search<'s, 'k> {
     /// nothing is allocated for it).
     fn matched(&mut self, b: &Builder, g: &Gathered, pi: usize) {
         let facts = &self.shared.principals[pi];
-        if self.decided[pi] || facts.linked || !facts.exists[usize::from(self.after)] {
+        if self.decided[pi] || facts.linked || !facts.exists(self.phase) {
             return;
         }
         if b.other_account(facts.account.as_deref()) {
             return;
         }
         if !self.trace && !g.named.contains(&pi) && !self.profile.bound.contains(&pi) {
-            let Some(seen) = candidates::seen(self.inv, pi, self.after) else {
+            let Some(seen) = candidates::seen(self.inv, pi, self.phase) else {
                 return;
             };
             let account = if self.account.is_some() {
@@ -459,7 +460,7 @@ impl<'s, 'k> Search<'s, 'k> {
                 }
             }
         }
-        let Some(c) = known(self.inv, pi, self.after) else {
+        let Some(c) = known(self.inv, pi, self.phase) else {
             return;
         };
         self.run(&c, !g.named.contains(&pi));
@@ -496,10 +497,10 @@ impl<'s, 'k> Search<'s, 'k> {
             if referenced || self.decided[pi] || facts.linked {
                 continue;
             }
-            if !facts.exists[usize::from(self.after)] || b.other_account(facts.account.as_deref()) {
+            if !facts.exists(self.phase) || b.other_account(facts.account.as_deref()) {
                 continue;
             }
-            let Some(seen) = candidates::seen(self.inv, pi, self.after) else {
+            let Some(seen) = candidates::seen(self.inv, pi, self.phase) else {
                 continue;
             };
             if seen_arns.contains(&seen.arn.to_ascii_lowercase()) {
@@ -542,12 +543,12 @@ impl<'s, 'k> Search<'s, 'k> {
         // Whether a candidate with this ARN was gathered or decided.
         let decided = &self.decided;
         let inv = self.inv;
-        let after = self.after;
+        let phase = self.phase;
         let seen = |arn: &str| {
             seen_arns.contains(&arn.to_ascii_lowercase())
                 || inv.principal_by_arn(arn).is_some_and(|pi| {
                     decided[pi]
-                        && candidates::seen(inv, pi, after)
+                        && candidates::seen(inv, pi, phase)
                             .is_some_and(|s| s.arn.eq_ignore_ascii_case(arn))
                 })
         };
@@ -569,8 +570,8 @@ impl<'s, 'k> Search<'s, 'k> {
                     for &pi in hits.iter() {
                         let facts = &self.shared.principals[pi];
                         let linked = facts.linked;
-                        let exists = linked || facts.exists[usize::from(after)];
-                        let Some((arn, kind)) = recreation(inv, pi, exists, after) else {
+                        let exists = linked || facts.exists(phase);
+                        let Some((arn, kind)) = recreation(inv, pi, exists, phase) else {
                             continue;
                         };
                         if !self.trace {
@@ -665,7 +666,7 @@ impl<'s, 'k> Search<'s, 'k> {
                     .push(CandidateTrace {
                         arn: h.shown(),
                         kind: h.kind,
-                        origin: describe(self.inv, h, self.after),
+                        origin: describe(self.inv, h, self.phase),
                         bound: false,
                         hypothetical: true,
                         decision: d.clone(),
@@ -714,7 +715,7 @@ fn people(who: &[String]) -> String {
 }
 
 /// Who a candidate is, in words (for `kmsguard explain`).
-fn describe(inv: &Inventory, c: &Cand, after: bool) -> String {
+fn describe(inv: &Inventory, c: &Cand, phase: Phase) -> String {
     match &c.origin {
         Origin::Root => "the account root (always exists)".to_owned(),
         Origin::Known(pi) => {
@@ -724,7 +725,7 @@ fn describe(inv: &Inventory, c: &Cand, after: bool) -> String {
             } else {
                 "read by a data source"
             };
-            let when = if after && p.lifecycle == Lifecycle::Replaced {
+            let when = if phase == Phase::After && p.lifecycle == Lifecycle::Replaced {
                 "; after the apply: the new one, with a new unique ID"
             } else {
                 ""

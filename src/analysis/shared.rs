@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::inventory::Inventory;
+use crate::plan::Phase;
 use crate::policy::condition::{Base, arn_like};
 use crate::policy::glob::glob_match;
 
@@ -57,7 +58,14 @@ pub struct PrincipalFacts {
     /// it matches any of its ARNs.
     pub one_arn: bool,
     /// It exists, with an ARN, before / after the apply.
-    pub exists: [bool; 2],
+    exists: [bool; 2],
+}
+
+impl PrincipalFacts {
+    /// Whether it exists, with an ARN, in a phase.
+    pub fn exists(&self, phase: Phase) -> bool {
+        self.exists[usize::from(phase == Phase::After)]
+    }
 }
 
 pub struct Shared {
@@ -71,7 +79,7 @@ impl Shared {
             .principals
             .iter()
             .map(|p| {
-                let arn = |after: bool| p.identity(after).and_then(|i| i.arn.as_deref());
+                let arn = |phase| p.identity(phase).and_then(|i| i.arn.as_deref());
                 let arns: Vec<&str> = [p.before.as_ref(), p.after.as_ref()]
                     .into_iter()
                     .flatten()
@@ -86,7 +94,7 @@ impl Shared {
                         .filter(|a| !a.is_empty())
                         .map(Box::from),
                     one_arn: arns.windows(2).all(|w| w[0] == w[1]),
-                    exists: [arn(false).is_some(), arn(true).is_some()],
+                    exists: [arn(Phase::Before).is_some(), arn(Phase::After).is_some()],
                 }
             })
             .collect();

@@ -2,7 +2,7 @@
 //! rules that the snapshot tests exercise only through whole plans.
 
 use super::*;
-use crate::inventory::{Input, build};
+use crate::inventory::Input;
 use crate::plan;
 
 const ADMIN: &str = "arn:aws:iam::111122223333:role/kms-admin";
@@ -46,8 +46,8 @@ fn verdicts(docs: &[String]) -> Vec<(Option<Verdict>, Verdict)> {
             doc: plan::load("x", d.as_bytes()).unwrap(),
         })
         .collect();
-    let inv = build(&inputs);
-    analyse(&inv)
+    crate::pipeline::check(&inputs, None)
+        .analyses
         .into_iter()
         .map(|a| (a.before.map(|b| b.verdict), a.after.verdict))
         .collect()

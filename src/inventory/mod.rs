@@ -5,20 +5,20 @@
 //! account each document belongs to. Several inputs are merged into one inventory, so a key
 //! in one workspace is checked against IAM changes in every other.
 
-mod build;
-mod link;
-pub mod resolve;
-pub mod source;
+mod accounts;
+mod collect;
+mod keys;
 
-use crate::policy::tags::Tags;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::plan::Document;
-
-pub use build::build;
+use crate::plan::address::ResourceAddress;
+use crate::plan::configuration::Configs;
+use crate::plan::model::{Attrs, Unknowns};
+use crate::plan::{Document, Phase};
+use crate::policy::tags::Tags;
 
 /// One input as the user named it, with its parsed document.
 pub struct Input<'a> {
@@ -94,46 +94,30 @@ impl Lifecycle {
     }
 }
 
-/// Where the policy that governs a key comes from, in one phase.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PolicyText<'a> {
-    /// The policy JSON as the plan or state shows it.
-    Known {
-        text: Cow<'a, str>,
-        via: Option<String>,
-    },
-    /// The provider's default key policy (the account principal with `kms:*`): a key
-    /// created without a `policy`, or an `aws_kms_key_policy` destroyed without bypass.
-    Default { reason: String },
-    /// Not known at plan time as text, but rebuilt from the plan and its configuration; may
-    /// hold placeholders for values that stay unknown.
-    Resolved {
-        resolved: resolve::Resolved,
-        via: Option<String>,
-    },
-    /// Not known at plan time.
-    Unknown { reason: String },
-    /// The key does not exist in this phase.
-    Absent,
+/// A resource instance as the plan shows it, with its attributes before and after the apply.
+#[derive(Debug, Clone)]
+pub struct Planned<'a> {
+    pub source: usize,
+    /// As the plan writes it.
+    pub address: String,
+    pub resource: ResourceAddress,
+    pub lifecycle: Lifecycle,
+    /// The attributes before the apply (empty when it does not exist then).
+    pub before: &'a Attrs<'a>,
+    /// The attributes after the apply (empty when it does not exist then).
+    pub after: &'a Attrs<'a>,
+    /// Which attributes are known only after apply.
+    pub unknown: Unknowns,
 }
 
-impl PolicyText<'_> {
-    /// The policy JSON, when it is known or rebuilt.
-    pub fn text(&self) -> Option<&str> {
-        match self {
-            PolicyText::Known { text, .. } => Some(text),
-            PolicyText::Resolved { resolved, .. } => Some(&resolved.text),
-            _ => None,
-        }
-    }
-}
-
-/// A KMS key (or a key known only through an `aws_kms_key_policy`).
+/// A KMS key (or a key known only through an `aws_kms_key_policy`), with the facts the plan
+/// shows about it. Which policy governs it is decided by [`crate::resolve`].
 #[derive(Debug, Clone)]
 pub struct Key<'a> {
     pub source: usize,
+    /// As the plan writes it.
     pub address: String,
-    pub rtype: String,
+    pub resource: ResourceAddress,
     pub lifecycle: Lifecycle,
     pub arn_before: Option<String>,
     pub arn_after: Option<String>,
@@ -142,17 +126,23 @@ pub struct Key<'a> {
     pub account_inferred: bool,
     pub partition: Option<String>,
     pub tags: Option<&'a Tags>,
-    pub policy_before: PolicyText<'a>,
-    pub policy_after: PolicyText<'a>,
-    /// The `aws_kms_key_policy` resource that governs this key, if any.
-    pub policy_resource: Option<String>,
+    /// The key resource itself; for a key known only through its policy resource, that one.
+    pub own: Planned<'a>,
+    /// The `aws_kms_key_policy` that governs this key, if any.
+    pub policy: Option<Planned<'a>>,
+    /// No input has the key itself, only an `aws_kms_key_policy` for it.
+    pub standalone: bool,
     /// Addresses whose `bypass_policy_lockout_safety_check` is true after the apply.
     pub bypass: Vec<String>,
     /// IDs and ARNs by which other resources (`aws_kms_key_policy.key_id`) refer to it.
     pub ids: Vec<String>,
-    pub module_address: String,
-    pub name: String,
-    pub index: Option<String>,
+}
+
+impl Key<'_> {
+    /// The address of the `aws_kms_key_policy` that governs the key.
+    pub fn policy_resource(&self) -> Option<&str> {
+        self.policy.as_ref().map(|p| p.address.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -185,7 +175,9 @@ pub struct Identity<'a> {
 #[derive(Debug, Clone)]
 pub struct Principal<'a> {
     pub source: usize,
+    /// As the plan writes it.
     pub address: String,
+    pub resource: ResourceAddress,
     pub kind: PrincipalKind,
     /// A managed resource (false for a `data` source: it exists, the plan does not own it).
     pub managed: bool,
@@ -196,8 +188,8 @@ pub struct Principal<'a> {
 
 impl Principal<'_> {
     /// The identity in a phase, if the principal exists then.
-    pub fn identity(&self, after: bool) -> Option<&Identity<'_>> {
-        if after {
+    pub fn identity(&self, phase: Phase) -> Option<&Identity<'_>> {
+        if phase == Phase::After {
             if !self.lifecycle.exists_after() {
                 return None;
             }
@@ -248,12 +240,74 @@ pub struct Inventory<'a> {
     /// IAM Identity Center changes that remove (or re-suffix) `AWSReservedSSO_*` roles.
     pub sso_removals: Vec<SsoRemoval>,
     /// Per input: its policy documents, caller identity and partition data sources.
-    pub(crate) data: Vec<Vec<resolve::DataDraft<'a>>>,
+    pub data: Vec<Vec<DataSource<'a>>>,
     /// Per input: the root module's variable values.
-    pub(crate) root_vars: Vec<BTreeMap<String, serde_json::Value>>,
+    pub root_vars: Vec<BTreeMap<String, serde_json::Value>>,
     by_arn_ci: HashMap<String, Vec<usize>>,
     by_arn: BTreeMap<String, Vec<usize>>,
     by_unique_id: HashMap<String, Vec<usize>>,
+}
+
+/// A data source of an input that policies are built from: a policy document, the caller
+/// identity or the partition.
+#[derive(Debug, Clone)]
+pub struct DataSource<'a> {
+    pub address: String,
+    pub resource: ResourceAddress,
+    pub after: &'a Attrs<'a>,
+    pub unknown: Unknowns,
+    /// Read at apply time (`resource_changes` with `read`), not during the plan.
+    pub deferred: bool,
+}
+
+/// Builds the inventory of all inputs in one pass: what each input shows, the accounts, the
+/// principal indexes, the keys with the policy resources that govern them.
+pub fn build<'a>(inputs: &'a [Input<'_>], configs: &Configs) -> Inventory<'a> {
+    let mut collected: Vec<collect::Collected<'a>> = inputs
+        .iter()
+        .enumerate()
+        .map(|(src, input)| collect::collect(src, input))
+        .collect();
+    let (source_accounts, source_partitions) = accounts::of_inputs(&mut collected);
+    let mut inv = Inventory {
+        sources: inputs.iter().map(|i| i.source.clone()).collect(),
+        source_accounts,
+        source_partitions,
+        ..Inventory::default()
+    };
+    for (src, c) in collected.iter_mut().enumerate() {
+        inv.notes.extend(c.notes.drain(..).map(|n| (src, n)));
+    }
+    inv.principals
+        .reserve_exact(collected.iter().map(|c| c.principals.len()).sum());
+    for c in &mut collected {
+        inv.principals.append(&mut c.principals);
+    }
+    inv.index();
+    inv.sso_removals = collect::sso_removals(&collected);
+    inv.root_vars = inputs
+        .iter()
+        .map(|i| {
+            i.doc
+                .raw
+                .variables
+                .iter()
+                .flatten()
+                .filter_map(|(k, v)| {
+                    let value = serde_json::from_str(v.value.as_deref()?.get()).ok()?;
+                    Some((k.clone(), value))
+                })
+                .collect()
+        })
+        .collect();
+    inv.data = collected
+        .iter_mut()
+        .map(|c| std::mem::take(&mut c.data))
+        .collect();
+    let (keys, notes) = keys::join(collected, configs);
+    inv.notes.extend(notes);
+    inv.keys = accounts::complete_keys(keys, &inv.source_accounts, &inv.source_partitions);
+    inv
 }
 
 /// An IAM Identity Center change that removes the `AWSReservedSSO_<set>_<suffix>` role of a

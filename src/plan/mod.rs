@@ -4,7 +4,10 @@
 //! state files, HCP Terraform redacted plans, other JSON) and gates `format_version`.
 
 pub mod address;
+pub mod configuration;
+pub mod kind;
 pub mod model;
+pub mod reference;
 
 use serde::Deserialize;
 
@@ -15,6 +18,13 @@ pub use model::RawDocument;
 pub const KNOWN_PLAN_FORMAT: (u64, u64) = (1, 2);
 /// The newest state `format_version` this build knows.
 pub const KNOWN_STATE_FORMAT: (u64, u64) = (1, 0);
+
+/// Before or after the apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    Before,
+    After,
+}
 
 /// What kind of `show -json` document an input is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -1,7 +1,7 @@
 //! Condition operators with three-valued logic (semantics.md §3–§4).
 
-use super::placeholder::unknown_in;
 use super::glob::glob_match;
+use super::placeholder::unknown_in;
 
 /// A request-context value of a condition key, for one candidate caller.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use super::condition::{CondResult, Context, CtxValue};
 use super::document::{
     ActionSpec, Effect, Policy, PrincipalRef, PrincipalSpec, ResourceSpec, Statement,
 };
-use super::placeholder::unknown_in;
 use super::glob::glob_match;
+use super::placeholder::unknown_in;
 
 /// Kleene three-valued truth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

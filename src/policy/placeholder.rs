@@ -30,4 +30,3 @@ pub fn unknown_in(s: &str) -> Option<&str> {
 pub fn display_value(s: &str) -> String {
     s.replace(UNKNOWN_START, "⟨").replace(UNKNOWN_END, "⟩")
 }
-

@@ -11,20 +11,22 @@ use serde::Serialize;
 use super::escape::terminal;
 use crate::analysis::{CandidateTrace, KeyAnalysis, PhaseResult, Verdict};
 use crate::error::display_source;
-use crate::inventory::resolve::Rebuilt;
-use crate::inventory::{Inventory, Key, PolicyText};
+use crate::inventory::{Inventory, Key};
 use crate::policy::document::Effect;
-use crate::policy::placeholder::display_value;
 use crate::policy::eval::{StatementOutcome, Tri, Via};
+use crate::policy::placeholder::display_value;
+use crate::resolve::{EffectivePolicy, KeyPolicies, Origin, Rebuilt};
 
 /// The policy text of a phase, pretty-printed where it is JSON.
-fn policy_json(key: &Key, text: &PolicyText) -> Option<serde_json::Value> {
+fn policy_json(key: &Key, text: &EffectivePolicy) -> Option<serde_json::Value> {
     match text {
-        PolicyText::Known { text, .. } => serde_json::from_str(text).ok(),
-        PolicyText::Resolved { resolved, .. } => {
-            serde_json::from_str(&resolved.text).ok().map(shown)
-        }
-        PolicyText::Default { .. } => {
+        EffectivePolicy::Known {
+            text,
+            origin: Origin::Literal,
+            ..
+        } => serde_json::from_str(text).ok(),
+        EffectivePolicy::Known { text, .. } => serde_json::from_str(text).ok().map(shown),
+        EffectivePolicy::Default { .. } => {
             let account = key.account.as_deref().unwrap_or("ACCOUNT_ID");
             let partition = key.partition.as_deref().unwrap_or("aws");
             Some(serde_json::json!({
@@ -96,12 +98,9 @@ struct JsonExplain<'a> {
     after: JsonPhase<'a>,
 }
 
-fn json_phase<'a>(key: &Key, text: &'a PolicyText, p: &'a PhaseResult) -> JsonPhase<'a> {
+fn json_phase<'a>(key: &Key, text: &'a EffectivePolicy, p: &'a PhaseResult) -> JsonPhase<'a> {
     let policy = policy_json(key, text);
-    let resolved = match text {
-        PolicyText::Resolved { resolved, .. } => Some(resolved),
-        _ => None,
-    };
+    let resolved = text.rebuild();
     JsonPhase {
         verdict: p.verdict,
         policy_source: p.policy_source,
@@ -112,7 +111,14 @@ fn json_phase<'a>(key: &Key, text: &'a PolicyText, p: &'a PhaseResult) -> JsonPh
         symbolic_values: resolved.map(|r| r.symbolic.as_slice()).unwrap_or_default(),
         policy_resource: p.policy_via.as_deref(),
         policy_text: match (text, &policy) {
-            (PolicyText::Known { text, .. }, None) => Some(text),
+            (
+                EffectivePolicy::Known {
+                    text,
+                    origin: Origin::Literal,
+                    ..
+                },
+                None,
+            ) => Some(text),
             _ => None,
         },
         policy,
@@ -124,21 +130,23 @@ fn json_phase<'a>(key: &Key, text: &'a PolicyText, p: &'a PhaseResult) -> JsonPh
 }
 
 /// Writes the explanation as JSON (`version` 1).
-pub fn render_json(inv: &Inventory, a: &KeyAnalysis, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_json(
+    inv: &Inventory,
+    pol: &KeyPolicies,
+    a: &KeyAnalysis,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let key = &inv.keys[a.key];
     let doc = JsonExplain {
         version: 1,
         address: &key.address,
         source: &inv.sources[key.source],
-        rtype: &key.rtype,
+        rtype: &key.resource.rtype,
         lifecycle: key.lifecycle,
         arn: key.arn_after.as_deref().or(key.arn_before.as_deref()),
         account: key.account.as_deref(),
-        before: a
-            .before
-            .as_ref()
-            .map(|b| json_phase(key, &key.policy_before, b)),
-        after: json_phase(key, &key.policy_after, &a.after),
+        before: a.before.as_ref().map(|b| json_phase(key, &pol.before, b)),
+        after: json_phase(key, &pol.after, &a.after),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
@@ -193,25 +201,33 @@ fn phase_text(
     out: &mut dyn Write,
     title: &str,
     key: &Key,
-    text: &PolicyText,
+    text: &EffectivePolicy,
     p: &PhaseResult,
     unchanged: bool,
 ) -> io::Result<()> {
     writeln!(out, "\n{} {}", title.bold(), verdict_word(p.verdict))?;
     match text {
-        PolicyText::Known { via, .. } => {
+        EffectivePolicy::Known {
+            via,
+            origin: Origin::Literal,
+            ..
+        } => {
             let from = via
                 .as_deref()
                 .map(|v| format!(" (set by {})", terminal(v)))
                 .unwrap_or_default();
             writeln!(out, "  policy{from}:")?;
         }
-        PolicyText::Default { reason } => writeln!(
+        EffectivePolicy::Default { reason } => writeln!(
             out,
             "  policy: the default key policy ({}):",
             terminal(reason)
         )?,
-        PolicyText::Resolved { resolved, via } => {
+        EffectivePolicy::Known {
+            origin: Origin::Rebuilt(resolved),
+            via,
+            ..
+        } => {
             let from = via
                 .as_deref()
                 .map(|v| format!(" (set by {})", terminal(v)))
@@ -237,12 +253,12 @@ fn phase_text(
                 writeln!(out, "    {} {}", "unknown value:".magenta(), terminal(p))?;
             }
         }
-        PolicyText::Unknown { reason } => writeln!(
+        EffectivePolicy::Unknown { reason } => writeln!(
             out,
             "  policy: not known at plan time: {}",
             terminal(reason)
         )?,
-        PolicyText::Absent => writeln!(out, "  the key does not exist")?,
+        EffectivePolicy::Absent => writeln!(out, "  the key does not exist")?,
     }
     match policy_json(key, text) {
         _ if unchanged => writeln!(out, "    (unchanged: as before the apply)")?,
@@ -253,7 +269,7 @@ fn phase_text(
         }
         None => {
             // Not JSON: shown as one JSON string, so no line of it starts a line here.
-            if let PolicyText::Known { text, .. } = text {
+            if let EffectivePolicy::Known { text, .. } = text {
                 let quoted = serde_json::Value::String(text.to_string()).to_string();
                 writeln!(out, "    {}", terminal(&quoted))?;
             }
@@ -343,7 +359,12 @@ fn verdict_word(v: Verdict) -> colored::ColoredString {
 }
 
 /// Writes the explanation as text.
-pub fn render_text(inv: &Inventory, a: &KeyAnalysis, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_text(
+    inv: &Inventory,
+    pol: &KeyPolicies,
+    a: &KeyAnalysis,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let key = &inv.keys[a.key];
     writeln!(
         out,
@@ -359,12 +380,12 @@ pub fn render_text(inv: &Inventory, a: &KeyAnalysis, out: &mut dyn Write) -> io:
     writeln!(
         out,
         "  {}, {} by this plan; ARN {}",
-        terminal(&key.rtype),
+        terminal(&key.resource.rtype),
         key.lifecycle.word(),
         terminal(arn)
     )?;
     if let Some(b) = &a.before {
-        phase_text(out, "before the apply:", key, &key.policy_before, b, false)?;
+        phase_text(out, "before the apply:", key, &pol.before, b, false)?;
     } else {
         writeln!(
             out,
@@ -372,12 +393,12 @@ pub fn render_text(inv: &Inventory, a: &KeyAnalysis, out: &mut dyn Write) -> io:
             "before the apply:".bold()
         )?;
     }
-    let unchanged = a.before.is_some() && key.policy_before == key.policy_after;
+    let unchanged = a.before.is_some() && pol.before == pol.after;
     phase_text(
         out,
         "after the apply:",
         key,
-        &key.policy_after,
+        &pol.after,
         &a.after,
         unchanged,
     )

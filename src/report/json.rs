@@ -127,7 +127,7 @@ pub fn build<'r>(r: &'r Report) -> V1<'r> {
             V1Key {
                 address: &k.address,
                 source: &inv.sources[k.source],
-                rtype: &k.rtype,
+                rtype: &k.resource.rtype,
                 lifecycle: k.lifecycle,
                 arn: k.arn_after.as_deref().or(k.arn_before.as_deref()),
                 account: k.account.as_deref(),
@@ -135,7 +135,7 @@ pub fn build<'r>(r: &'r Report) -> V1<'r> {
                 verdict_before: a.before.as_ref().map(|b| b.verdict),
                 verdict: a.after.verdict,
                 policy_source: a.after.policy_source,
-                policy_resource: k.policy_resource.as_deref(),
+                policy_resource: k.policy_resource(),
                 managers: &a.after.managers,
                 managers_before: a.before.as_ref().map(|b| b.managers.as_slice()),
                 unknown: &a.after.unknown,

@@ -14,9 +14,9 @@ pub mod text;
 use crate::analysis::{KeyAnalysis, Verdict};
 use crate::error::SourcedError;
 use crate::inventory::Inventory;
-use crate::locate::Locations;
 use crate::plan::DocKind;
 use crate::rules::{Finding, Severity};
+use crate::tfsource::locate::Locations;
 
 /// The `--fail-on` threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]

@@ -201,7 +201,7 @@ fn plan_in_repository(source: &str) -> Option<String> {
     let abs = std::path::absolute(source).ok()?;
     let cwd = std::env::current_dir().ok()?;
     let root = cwd.ancestors().find(|d| d.join(".git").exists())?;
-    let rel = crate::locate::relative_inside(&abs, root)?;
+    let rel = crate::tfsource::locate::relative_inside(&abs, root)?;
     artifact(&rel)
 }
 

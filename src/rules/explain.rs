@@ -186,7 +186,10 @@ pub fn recommended_statement(ctx: &KeyCtx, phase: &PhaseResult) -> String {
         // A replaced principal may come back under another ARN (a new path): name that one.
         let after_arn = d.address.as_ref().and_then(|addr| {
             let p = ctx.inv.principals.iter().find(|p| &p.address == addr)?;
-            p.identity(true)?.arn.as_deref().map(str::to_owned)
+            p.identity(crate::plan::Phase::After)?
+                .arn
+                .as_deref()
+                .map(str::to_owned)
         });
         let arn = after_arn.unwrap_or_else(|| d.reference.clone());
         if !arns.contains(&arn) {

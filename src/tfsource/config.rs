@@ -9,7 +9,6 @@ use std::rc::Rc;
 use super::sandbox::{MAX_TF_BYTES, Refusal, Sandbox, normalize};
 use super::syntax::ast::{Block, Expr};
 use super::syntax::parse_body;
-use crate::report::escape::terminal;
 
 /// Where a block is declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +48,7 @@ impl Module {
         let decl = self
             .module_calls
             .get(call)
-            .ok_or_else(|| format!("module \"{}\" is not declared", terminal(call)))?;
+            .ok_or_else(|| format!("module \"{}\" is not declared", call))?;
         let source = decl
             .item
             .body
@@ -59,8 +58,8 @@ impl Module {
         if !(source.starts_with("./") || source.starts_with("../")) {
             return Err(format!(
                 "module.{} comes from {}, not a local folder; kmsguard reads local modules only",
-                terminal(call),
-                terminal(&format!("{source:?}"))
+                call,
+                &format!("{source:?}")
             ));
         }
         Ok(normalize(&self.dir.join(source)))
@@ -81,7 +80,7 @@ impl Config {
         let sandbox = Sandbox::around(dir)?;
         let root = sandbox
             .folder(dir)
-            .map_err(|r| format!("--config-dir {}: {r}", terminal(&dir.to_string_lossy())))?;
+            .map_err(|r| format!("--config-dir {}: {r}", &dir.to_string_lossy()))?;
         Ok(Config {
             sandbox,
             root,
@@ -91,13 +90,9 @@ impl Config {
 
     /// A path for messages: relative to the sandbox root.
     pub fn shown(&self, path: &Path) -> String {
-        terminal(
-            &self
-                .sandbox
-                .relative(path)
-                .unwrap_or_else(|| path.to_string_lossy().into_owned()),
-        )
-        .into_owned()
+        self.sandbox
+            .relative(path)
+            .unwrap_or_else(|| path.to_string_lossy().into_owned())
     }
 
     /// The module in a folder (read and parsed the first time it is asked for).

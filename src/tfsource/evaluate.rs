@@ -10,14 +10,20 @@ use super::config::{Config, Module, Place};
 use super::eval::value::{Value, from_json};
 use super::eval::{Budget, DEFAULT_BUDGET, EvalError, Evaluator, Result, Scope};
 use super::syntax::ast::Block;
-use crate::report::escape::terminal;
+use crate::plan::address::{InstanceKey, Mode, ModuleInstance};
 
 /// What the plan knows about the things an expression may name.
 pub trait Facts {
-    /// `TYPE.NAME` (or `data.TYPE.NAME`) in a module instance (`""` for the root, else
-    /// `module.a["x"]`), as Terraform exposes it: an object, a list of them (`count`) or a map
-    /// of them (`for_each`). `None` when the inputs do not show the resource.
-    fn resource(&self, instance: &str, data: bool, rtype: &str, name: &str) -> Option<Value>;
+    /// `TYPE.NAME` (or `data.TYPE.NAME`) in a module instance, as Terraform exposes it: an
+    /// object, a list of them (`count`) or a map of them (`for_each`). `None` when the inputs
+    /// do not show the resource.
+    fn resource(
+        &self,
+        instance: &ModuleInstance,
+        mode: Mode,
+        rtype: &str,
+        name: &str,
+    ) -> Option<Value>;
 
     /// A root module input variable's value in the plan.
     fn root_variable(&self, name: &str) -> Option<Value>;
@@ -45,7 +51,7 @@ pub struct Evaluation<'c> {
     facts: &'c dyn Facts,
     budget: Budget,
     depth: Cell<usize>,
-    instances: RefCell<HashMap<String, std::result::Result<Rc<Instance>, String>>>,
+    instances: RefCell<HashMap<ModuleInstance, std::result::Result<Rc<Instance>, String>>>,
 }
 
 enum Slot {
@@ -54,74 +60,13 @@ enum Slot {
 }
 
 struct Instance {
-    /// `""`, or `module.a["x"]`.
-    address: String,
+    address: ModuleInstance,
     module: Rc<Module>,
+    /// The calling instance, the call, and its `count.index` or `each.key`.
     parent: Option<(Rc<Instance>, String, Option<Value>)>,
     vars: RefCell<HashMap<String, Slot>>,
     locals: RefCell<HashMap<String, Slot>>,
     outputs: RefCell<HashMap<String, Slot>>,
-}
-
-/// `module.a["x"].module.b[0]` → `[("a", "x"), ("b", 0)]`.
-fn instance_steps(address: &str) -> Option<Vec<(String, Option<Value>)>> {
-    let mut out = Vec::new();
-    let mut rest = address;
-    while !rest.is_empty() {
-        rest = rest.strip_prefix("module.")?;
-        let end = rest.find(['.', '[']).unwrap_or(rest.len());
-        let name = &rest[..end];
-        if name.is_empty() {
-            return None;
-        }
-        rest = &rest[end..];
-        let mut key = None;
-        if let Some(body) = rest.strip_prefix('[') {
-            let close = if body.starts_with('"') {
-                let mut escaped = false;
-                let mut at = None;
-                for (i, c) in body.char_indices().skip(1) {
-                    match (escaped, c) {
-                        (true, _) => escaped = false,
-                        (false, '\\') => escaped = true,
-                        (false, '"') => {
-                            at = Some(i + 1);
-                            break;
-                        }
-                        _ => {}
-                    }
-                }
-                at?
-            } else {
-                body.find(']')?
-            };
-            let text = &body[..close];
-            key = Some(
-                match serde_json::from_str::<serde_json::Value>(text).ok()? {
-                    serde_json::Value::String(s) => Value::string(s),
-                    serde_json::Value::Number(n) => Value::Number(n.as_f64()?),
-                    _ => return None,
-                },
-            );
-            rest = body[close..].strip_prefix(']')?;
-        }
-        out.push((name.to_owned(), key));
-        rest = match rest.strip_prefix('.') {
-            Some("") => return None,
-            Some(r) => r,
-            None if rest.is_empty() => rest,
-            None => return None,
-        };
-    }
-    Some(out)
-}
-
-fn key_text(key: &Value) -> String {
-    match key {
-        Value::String(s) => format!("[{}]", serde_json::Value::String(s.to_string())),
-        Value::Number(n) => format!("[{}]", super::eval::value::number_text(*n)),
-        _ => String::new(),
-    }
 }
 
 impl<'c> Evaluation<'c> {
@@ -140,36 +85,33 @@ impl<'c> Evaluation<'c> {
         self.budget.left()
     }
 
-    fn instance(&self, address: &str) -> std::result::Result<Rc<Instance>, String> {
+    fn instance(&self, address: &ModuleInstance) -> std::result::Result<Rc<Instance>, String> {
         if let Some(i) = self.instances.borrow().get(address) {
             return i.clone();
         }
         let made = self.make_instance(address);
         self.instances
             .borrow_mut()
-            .insert(address.to_owned(), made.clone());
+            .insert(address.clone(), made.clone());
         made
     }
 
-    fn make_instance(&self, address: &str) -> std::result::Result<Rc<Instance>, String> {
-        let steps = instance_steps(address)
-            .ok_or_else(|| format!("the module address {} cannot be read", terminal(address)))?;
-        let Some(((call, key), parents)) = steps.split_last() else {
+    fn make_instance(&self, address: &ModuleInstance) -> std::result::Result<Rc<Instance>, String> {
+        let Some(step) = address.0.last() else {
             let module = self.config.module(&self.config.root)?;
-            return Ok(Rc::new(Instance::new(String::new(), module, None)));
+            return Ok(Rc::new(Instance::new(ModuleInstance::root(), module, None)));
         };
-        let parent_address: String = parents
-            .iter()
-            .map(|(c, k)| format!("module.{c}{}", k.as_ref().map(key_text).unwrap_or_default()))
-            .collect::<Vec<_>>()
-            .join(".");
-        let parent = self.instance(&parent_address)?;
-        let folder = parent.module.call_folder(call)?;
+        let parent = self.instance(&address.parent().unwrap_or_default())?;
+        let folder = parent.module.call_folder(&step.call)?;
         let module = self.config.module(&folder)?;
+        let key = step.key.as_ref().map(|k| match k {
+            InstanceKey::Int(n) => Value::Number(*n as f64),
+            InstanceKey::Str(s) => Value::string(s.as_str()),
+        });
         Ok(Rc::new(Instance::new(
-            address.to_owned(),
+            address.clone(),
             module,
-            Some((parent, call.clone(), key.clone())),
+            Some((parent, step.call.clone(), key)),
         )))
     }
 
@@ -179,16 +121,15 @@ impl<'c> Evaluation<'c> {
         call: &str,
         key: Option<&Value>,
     ) -> std::result::Result<Rc<Instance>, String> {
-        let prefix = if parent.address.is_empty() {
-            String::new()
-        } else {
-            format!("{}.", parent.address)
+        let key = match key {
+            None => None,
+            Some(Value::Number(n)) if *n >= 0.0 && n.fract() == 0.0 => {
+                Some(InstanceKey::Int(*n as u64))
+            }
+            Some(Value::String(s)) => Some(InstanceKey::Str(s.to_string())),
+            Some(_) => return Err(format!("module.{call} has no instance with that key")),
         };
-        let address = format!(
-            "{prefix}module.{call}{}",
-            key.map(key_text).unwrap_or_default()
-        );
-        self.instance(&address)
+        self.instance(&parent.address.child(call, key))
     }
 
     fn evaluator<'s>(&'s self, scope: &'s InstanceScope<'s, 'c>) -> Evaluator<'s> {
@@ -199,7 +140,7 @@ impl<'c> Evaluation<'c> {
     /// writes it: `0`, `"name"`) in a module instance.
     pub fn policy(
         &self,
-        instance: &str,
+        instance: &ModuleInstance,
         rtype: &str,
         name: &str,
         index_text: Option<&str>,
@@ -209,8 +150,8 @@ impl<'c> Evaluation<'c> {
         let decl = inst.module.resources.get(&block_key).ok_or_else(|| {
             format!(
                 "resource \"{}\" \"{}\" is not in {}",
-                terminal(rtype),
-                terminal(name),
+                rtype,
+                name,
                 self.config.shown(&inst.module.dir)
             )
         })?;
@@ -218,20 +159,14 @@ impl<'c> Evaluation<'c> {
             .item
             .body
             .attribute("policy")
-            .ok_or_else(|| {
-                format!(
-                    "{} in {} sets no policy",
-                    terminal(&block_key),
-                    decl.place.file
-                )
-            })?
+            .ok_or_else(|| format!("{} in {} sets no policy", &block_key, decl.place.file))?
             .expr;
         let key = match index_text {
             Some(t) => Some(
                 serde_json::from_str::<serde_json::Value>(t)
                     .ok()
                     .map(|v| from_json(&v))
-                    .ok_or_else(|| format!("cannot read the instance key {}", terminal(t)))?,
+                    .ok_or_else(|| format!("cannot read the instance key {}", t))?,
             ),
             None => None,
         };
@@ -242,18 +177,17 @@ impl<'c> Evaluation<'c> {
             .map_err(|e| e.to_string())?;
         let text = match value {
             Value::String(s) => escape_placeholders(&s),
-            Value::Null => return Err(format!("the policy of {} is null", terminal(&block_key))),
+            Value::Null => return Err(format!("the policy of {} is null", &block_key)),
             Value::Unknown(w) | Value::Partial(_, w) => {
                 return Err(format!(
                     "the source does not tell the policy of {}: it is {}",
-                    terminal(&block_key),
-                    terminal(&w)
+                    &block_key, &w
                 ));
             }
             other => {
                 return Err(format!(
                     "the policy of {} is a {}, not a string",
-                    terminal(&block_key),
+                    &block_key,
                     other.type_name()
                 ));
             }
@@ -309,7 +243,7 @@ impl<'c> Evaluation<'c> {
             Some(Slot::Busy) => {
                 return Err(EvalError::msg(format!(
                     "var.{} refers to itself through module outputs",
-                    terminal(name)
+                    name
                 )));
             }
             None => {}
@@ -326,7 +260,7 @@ impl<'c> Evaluation<'c> {
         let Some(default) = inst.module.variables.get(name) else {
             return Err(EvalError::msg(format!(
                 "var.{} is not declared in {}",
-                terminal(name),
+                name,
                 self.config.shown(&inst.module.dir)
             )));
         };
@@ -341,9 +275,7 @@ impl<'c> Evaluation<'c> {
                     .module
                     .module_calls
                     .get(call)
-                    .ok_or_else(|| {
-                        EvalError::msg(format!("module \"{}\" is not declared", terminal(call)))
-                    })?
+                    .ok_or_else(|| EvalError::msg(format!("module \"{}\" is not declared", call)))?
                     .item;
                 if let Some(a) = call_block.body.attribute(name) {
                     let scope = self.block_scope(parent, call_block, key.as_ref());
@@ -372,17 +304,14 @@ impl<'c> Evaluation<'c> {
         match inst.locals.borrow().get(name) {
             Some(Slot::Done(v)) => return v.clone(),
             Some(Slot::Busy) => {
-                return Err(EvalError::msg(format!(
-                    "local.{} refers to itself",
-                    terminal(name)
-                )));
+                return Err(EvalError::msg(format!("local.{} refers to itself", name)));
             }
             None => {}
         }
         let Some(expr) = inst.module.locals.get(name) else {
             return Err(EvalError::msg(format!(
                 "local.{} is not declared in {}",
-                terminal(name),
+                name,
                 self.config.shown(&inst.module.dir)
             )));
         };
@@ -406,12 +335,14 @@ impl<'c> Evaluation<'c> {
             Some(Slot::Busy) => {
                 return Err(EvalError::msg(format!(
                     "output \"{}\" refers to itself",
-                    terminal(name)
+                    name
                 )));
             }
             None => {}
         }
-        inst.outputs.borrow_mut().insert(name.to_owned(), Slot::Busy);
+        inst.outputs
+            .borrow_mut()
+            .insert(name.to_owned(), Slot::Busy);
         let v = match inst.module.outputs.get(name) {
             Some(expr) => {
                 let scope = InstanceScope {
@@ -424,7 +355,7 @@ impl<'c> Evaluation<'c> {
             }
             None => Err(EvalError::msg(format!(
                 "output \"{}\" is not declared in {}",
-                terminal(name),
+                name,
                 self.config.shown(&inst.module.dir)
             ))),
         };
@@ -441,15 +372,12 @@ impl<'c> Evaluation<'c> {
         } else {
             format!("{rtype}.{name}")
         };
-        if let Some(v) = self.facts.resource(&inst.address, data, rtype, name) {
+        let mode = if data { Mode::Data } else { Mode::Managed };
+        if let Some(v) = self.facts.resource(&inst.address, mode, rtype, name) {
             return Some(v);
         }
         let declared = inst.module.resources.contains_key(&key);
-        let absolute = if inst.address.is_empty() {
-            key
-        } else {
-            format!("{}.{key}", inst.address)
-        };
+        let absolute = inst.address.absolute(&key);
         Some(if declared {
             Value::unknown(format!("{absolute} (known after apply)"))
         } else {
@@ -478,7 +406,7 @@ impl<'c> Evaluation<'c> {
 
 impl Instance {
     fn new(
-        address: String,
+        address: ModuleInstance,
         module: Rc<Module>,
         parent: Option<(Rc<Instance>, String, Option<Value>)>,
     ) -> Instance {
@@ -588,10 +516,7 @@ impl Scope for InstanceScope<'_, '_> {
                 self.all_of(false, rtype)
             }
             other => {
-                return Err(EvalError::msg(format!(
-                    "`{}` is not known here",
-                    terminal(other)
-                )));
+                return Err(EvalError::msg(format!("`{}` is not known here", other)));
             }
         })
     }
@@ -652,7 +577,7 @@ impl Scope for InstanceScope<'_, '_> {
             .map_err(|r| {
                 Value::unknown(format!(
                     "the content of {} (the file {r}, so kmsguard does not read it)",
-                    terminal(path)
+                    path
                 ))
             })
     }

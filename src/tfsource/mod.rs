@@ -5,11 +5,13 @@
 //! - [`syntax`]: the HCL parser (spans kept for locations; linear, nesting bounded);
 //! - [`config`]: each module folder's blocks, read on demand;
 //! - [`eval`]: expressions, functions, unknown values, the work budget;
-//! - [`evaluate`]: variables, locals, module outputs and resources of a module instance.
+//! - [`evaluate`]: variables, locals, module outputs and resources of a module instance;
+//! - [`locate`]: the `.tf` line of each key.
 
 pub mod config;
 pub mod eval;
 pub mod evaluate;
+pub mod locate;
 pub mod sandbox;
 pub mod syntax;
 

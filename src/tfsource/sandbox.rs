@@ -59,17 +59,12 @@ pub struct Sandbox {
 impl Sandbox {
     /// The sandbox around a `--config-dir` folder, which must exist.
     pub fn around(config_dir: &Path) -> Result<Sandbox, String> {
-        let dir = std::fs::canonicalize(config_dir).map_err(|e| {
-            format!(
-                "--config-dir {}: {}",
-                crate::report::escape::terminal(&config_dir.to_string_lossy()),
-                e
-            )
-        })?;
+        let dir = std::fs::canonicalize(config_dir)
+            .map_err(|e| format!("--config-dir {}: {}", &config_dir.to_string_lossy(), e))?;
         if !dir.is_dir() {
             return Err(format!(
                 "--config-dir {}: not a folder",
-                crate::report::escape::terminal(&config_dir.to_string_lossy())
+                &config_dir.to_string_lossy()
             ));
         }
         let root = dir

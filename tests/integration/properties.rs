@@ -7,8 +7,8 @@
 
 use proptest::prelude::*;
 
-use kmsguard::analysis::{Verdict, analyse};
-use kmsguard::inventory::{Input, build};
+use kmsguard::analysis::Verdict;
+use kmsguard::inventory::Input;
 use kmsguard::plan;
 
 const ACCT: &str = "111122223333";
@@ -190,8 +190,9 @@ fn verdict_of(policy: &str, lifecycles: [&str; 3]) -> Verdict {
         source: "p.json".into(),
         doc: plan::load("p.json", doc.as_bytes()).unwrap(),
     }];
-    let inv = build(&inputs);
-    analyse(&inv)[0].after.verdict
+    kmsguard::pipeline::check(&inputs, None).analyses[0]
+        .after
+        .verdict
 }
 
 fn policy_of(statements: &[Stmt], upper_actions: bool, pretty: bool) -> String {

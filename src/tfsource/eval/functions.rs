@@ -768,8 +768,7 @@ fn templatefile(ev: &Evaluator, a: &[Value]) -> Result<Value> {
     let template = parse_template(&text).map_err(|e| {
         EvalError::msg(format!(
             "templatefile: {} is not a valid template (line {})",
-            crate::report::escape::terminal(&path),
-            e.line
+            &path, e.line
         ))
     })?;
     let scope = TemplateScope {

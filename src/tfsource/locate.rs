@@ -10,10 +10,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::config::{Config, Place};
+use super::sandbox::{normalize, slashed};
 use crate::inventory::Inventory;
-use crate::plan::address::module_calls;
-use crate::tfsource::config::{Config, Place};
-use crate::tfsource::sandbox::{normalize, slashed};
 
 /// A place in a `.tf` file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -64,10 +63,8 @@ pub fn locate(configs: &[Config], inv: &Inventory) -> Locations {
     let mut result = Locations::default();
     let cwd = std::env::current_dir().ok();
     for (ki, key) in inv.keys.iter().enumerate() {
-        let Some(calls) = module_calls(&key.module_address) else {
-            continue;
-        };
-        let block = format!("{}.{}", key.rtype, key.name);
+        let calls = key.resource.module.calls();
+        let block = key.resource.block();
         for config in configs {
             if let Some(place) = find(config, &calls, &block) {
                 if let Some(l) = location(config, &place, cwd.as_deref()) {

@@ -20,98 +20,57 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
-use super::link::ConfigIndex;
-use super::{Lifecycle, Principal};
-use crate::plan::address::{module_calls, module_instances};
-use crate::plan::model::{Attrs, DocumentArgs, Unknowns};
-use crate::policy::placeholder::{display_value, unknown_in, unknown_value};
+use super::{Rebuild, Rebuilt};
+use crate::inventory::{DataSource, Lifecycle, Principal};
+use crate::plan::Phase;
+use crate::plan::address::ModuleInstance;
+use crate::plan::configuration::ConfigIndex;
+use crate::plan::model::DocumentArgs;
+use crate::plan::reference::{Reference, most_specific, references_in};
+use crate::policy::placeholder::{display_value, unknown_value};
 
 /// Nested documents and reference chains deeper than this are left unknown.
 const MAX_DEPTH: usize = 16;
 
-/// A data source of an input: a policy document, the caller identity or the partition.
-#[derive(Debug, Clone)]
-pub(crate) struct DataDraft<'a> {
-    pub address: String,
-    pub after: &'a Attrs<'a>,
-    pub unknown: Unknowns,
-    /// Read at apply time (`resource_changes` with `read`), not during the plan.
-    pub deferred: bool,
-}
-
-/// Where a rebuilt policy came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rebuilt {
-    /// The rendered JSON of a policy document read during the plan.
-    DataSource,
-    /// A policy document read at apply time, rebuilt from its planned arguments and the
-    /// configuration's references.
-    Configuration,
-    /// Evaluated from the Terraform source.
-    HclSource,
-}
-
-/// A rebuilt policy: JSON text that may hold placeholders.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
-    pub text: String,
-    pub from: Rebuilt,
-    /// What it was built from, for people: `data.aws_iam_policy_document.kms (read at apply)`.
-    pub detail: String,
-    /// What the placeholders stand for, one line each.
-    pub placeholders: Vec<String>,
-    /// The values the plan did not show that kmsguard filled in, and where each comes from:
-    /// `arn:aws:iam::111122223333:role/kms-admin = aws_iam_role.kms_admin.arn (replaced by this plan)`.
-    pub symbolic: Vec<String>,
-}
-
 /// What one input knows, for resolving references in it.
 pub(super) struct Resolver<'r, 'a> {
     pub config: &'r ConfigIndex,
-    pub data: &'r HashMap<&'r str, &'r DataDraft<'a>>,
+    pub data: &'r HashMap<&'r str, &'r DataSource<'a>>,
     pub principals: &'r HashMap<&'r str, &'r Principal<'a>>,
     /// The root module's variable values (`variables` at the top of a plan).
     pub root_vars: &'r BTreeMap<String, Value>,
 }
 
-/// A place in the configuration: the module instance (`module.a["x"]`, `""` for the root)
-/// and its module call path (`["a"]`).
+/// A place in the configuration: the module instance (`module.a["x"]`, the root when empty).
 #[derive(Debug, Clone)]
-struct Scope {
-    instance: String,
-    path: Vec<String>,
-}
+struct Scope(ModuleInstance);
 
 impl Scope {
-    fn of(instance: &str) -> Option<Scope> {
-        Some(Scope {
-            instance: instance.to_owned(),
-            path: module_calls(instance)?
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-        })
-    }
-
     fn absolute(&self, relative: &str) -> String {
-        if self.instance.is_empty() {
-            relative.to_owned()
-        } else {
-            format!("{}.{relative}", self.instance)
-        }
+        self.0.absolute(relative)
     }
 
     /// The calling module's scope.
     fn parent(&self) -> Option<Scope> {
-        let instances = module_instances(&self.instance)?;
-        let parent = instances.len().checked_sub(2).map(|i| instances[i])?;
-        let mut path = self.path.clone();
-        path.pop()?;
-        Some(Scope {
-            instance: parent.to_owned(),
-            path,
-        })
+        self.0.parent().map(Scope)
     }
+}
+
+/// `aws_iam_role.a["x"].arn` → (`aws_iam_role.a["x"]`, `arn`); data sources too.
+fn split_attribute(reference: &str) -> Option<(String, String)> {
+    let r = Reference::parse(reference)?;
+    let resource = r.resource_text()?;
+    match r.target {
+        crate::plan::reference::Target::Resource {
+            attribute: Some(a), ..
+        } => Some((resource, a)),
+        _ => None,
+    }
+}
+
+/// The most specific references of an expression (see [`most_specific`]).
+fn leaves_of(expr: &Value) -> Vec<String> {
+    most_specific(references_in(expr))
 }
 
 /// The value of a reference or an expression.
@@ -124,18 +83,18 @@ enum Sym {
 }
 
 impl<'a> Resolver<'_, 'a> {
-    /// Rebuilds the policy set by the `policy` expression of a block (instance key `index`)
-    /// in a module instance.
+    /// Rebuilds the policy set by the `policy` expression of a block (instance key `index`,
+    /// as JSON text) in a module instance: its text and how it was rebuilt.
     pub fn policy(
         &self,
-        instance: &str,
+        instance: &ModuleInstance,
         index: Option<&str>,
         policy_expr: &Value,
-    ) -> Result<Resolved, String> {
-        let scope = Scope::of(instance).ok_or("the module address cannot be read")?;
+    ) -> Result<(String, Rebuild), String> {
+        let scope = Scope(instance.clone());
         // `each.key` and `count.index` select an instance (`data.x.y[each.key].json`);
         // they are not values the policy is built from.
-        let refs: Vec<String> = leaves(references(policy_expr))
+        let refs: Vec<String> = leaves_of(policy_expr)
             .into_iter()
             .filter(|r| !r.starts_with("each.") && !r.starts_with("count."))
             .collect();
@@ -179,13 +138,15 @@ impl<'a> Resolver<'_, 'a> {
         placeholders.dedup();
         symbolic.sort();
         symbolic.dedup();
-        Ok(Resolved {
+        Ok((
             text,
-            from,
-            detail,
-            placeholders,
-            symbolic,
-        })
+            Rebuild {
+                from,
+                detail,
+                placeholders,
+                symbolic,
+            },
+        ))
     }
 
     /// Follows `var.x` / `module.m.out` / a document reference to the absolute address of
@@ -219,7 +180,7 @@ impl<'a> Resolver<'_, 'a> {
             return Some((scope.absolute(&root), scope.clone()));
         }
         let (next_scope, expr) = self.expression_of(scope, reference)?;
-        let refs = leaves(references(&expr));
+        let refs = leaves_of(&expr);
         match refs.as_slice() {
             [one] => self.document_behind(&next_scope, one, depth + 1),
             _ => None,
@@ -229,33 +190,26 @@ impl<'a> Resolver<'_, 'a> {
     /// The expression a `var.NAME` or `module.CALL.OUTPUT` reference stands for, with the
     /// scope it is written in.
     fn expression_of(&self, scope: &Scope, reference: &str) -> Option<(Scope, Value)> {
-        if let Some(name) = reference.strip_prefix("var.") {
-            let name = name.split(['.', '[']).next()?;
-            let parent = scope.parent()?;
-            let call = scope.path.last()?;
-            let arg = self
-                .config
-                .call_args(&parent.path, call)
-                .and_then(|a| a.get(name).cloned());
-            return arg.map(|a| (parent, a));
-        }
-        if let Some(rest) = reference.strip_prefix("module.") {
-            let mut parts = rest.splitn(2, '.');
-            let call = parts.next()?;
-            let output = parts.next()?.split(['.', '[']).next()?;
-            if call.contains('[') {
-                return None;
+        match Reference::parse(reference)?.target {
+            crate::plan::reference::Target::Variable(name) => {
+                let parent = scope.parent()?;
+                let call = &scope.0.0.last()?.call;
+                let arg = self
+                    .config
+                    .call_args(&parent.0, call)
+                    .and_then(|a| a.get(&name).cloned());
+                arg.map(|a| (parent, a))
             }
-            let mut path = scope.path.clone();
-            path.push(call.to_owned());
-            let child = Scope {
-                instance: scope.absolute(&format!("module.{call}")),
-                path,
-            };
-            let expr = self.config.output(&child.path, output)?.clone();
-            return Some((child, expr));
+            crate::plan::reference::Target::Module {
+                call,
+                output: Some(output),
+            } => {
+                let child = Scope(scope.0.child(&call, None));
+                let expr = self.config.output(&child.0, &output)?.clone();
+                Some((child, expr))
+            }
+            _ => None,
         }
-        None
     }
 
     /// The JSON of a policy document: as read during the plan, or rebuilt.
@@ -289,10 +243,13 @@ impl<'a> Resolver<'_, 'a> {
             .ok_or_else(|| format!("the plan shows no arguments for {address}"))?;
         let unknown = d.unknown.document.as_deref();
         let relative = address
-            .strip_prefix(&format!("{}.", scope.instance))
+            .strip_prefix(&format!("{}.", scope.0))
             .unwrap_or(address);
         let root = relative.split('[').next().unwrap_or(relative);
-        let config = self.config.block(&scope.path, root);
+        let config = self
+            .config
+            .block(&scope.0, root)
+            .and_then(|b| b.expr.as_ref());
         let doc = self.rebuild(
             scope,
             address,
@@ -374,7 +331,7 @@ impl<'a> Resolver<'_, 'a> {
                 let text = match known {
                     Some(t) => t.to_owned(),
                     None => {
-                        let refs = cfg.map(references).map(leaves).unwrap_or_default();
+                        let refs = cfg.map(leaves_of).unwrap_or_default();
                         let docs: Vec<&String> = refs
                             .iter()
                             .filter(|r| r.starts_with("data.aws_iam_policy_document."))
@@ -472,7 +429,7 @@ impl<'a> Resolver<'_, 'a> {
             ));
         }
         if reference.starts_with("var.") || reference.starts_with("module.") {
-            if reference.starts_with("var.") && scope.path.is_empty() {
+            if reference.starts_with("var.") && scope.0.is_root() {
                 let name = reference["var.".len()..]
                     .split(['.', '['])
                     .next()
@@ -487,7 +444,7 @@ impl<'a> Resolver<'_, 'a> {
                     return self.expression(&next, &expr, depth + 1);
                 }
                 let name = name.split(['.', '[']).next().unwrap_or("");
-                return match self.config.variable_default(&scope.path, name) {
+                return match self.config.variable_default(&scope.0, name) {
                     Some(v) => Sym::Known(v.clone()),
                     None => Sym::Unknown(format!("{reference}, which kmsguard cannot follow")),
                 };
@@ -507,7 +464,8 @@ impl<'a> Resolver<'_, 'a> {
                 "{reference}, through an index or attribute the plan's configuration does not show"
             ));
         };
-        let address = scope.absolute(resource);
+        let attr = attr.as_str();
+        let address = scope.absolute(&resource);
         let rtype = resource
             .trim_start_matches("data.")
             .split('.')
@@ -519,7 +477,7 @@ impl<'a> Resolver<'_, 'a> {
                     return Sym::Unknown(format!("{reference}, which is in no input"));
                 };
                 let word = p.lifecycle.word();
-                let Some(id) = p.identity(true) else {
+                let Some(id) = p.identity(Phase::After) else {
                     return Sym::Unknown(format!("{reference} ({address} is {word} by this plan)"));
                 };
                 let value = match attr {
@@ -555,13 +513,13 @@ impl<'a> Resolver<'_, 'a> {
         if depth <= MAX_DEPTH && (reference.starts_with("var.") || reference.starts_with("module."))
         {
             if let Some((next, expr)) = self.expression_of(scope, reference) {
-                if let [one] = leaves(references(&expr)).as_slice() {
+                if let [one] = leaves_of(&expr).as_slice() {
                     return format!("{reference} → {}", self.origin(&next, one, depth + 1));
                 }
             }
             return reference.to_owned();
         }
-        let address = split_attribute(reference).map(|(r, _)| scope.absolute(r));
+        let address = split_attribute(reference).map(|(r, _)| scope.absolute(&r));
         let shown = scope.absolute(reference);
         match address.and_then(|a| self.principals.get(a.as_str())) {
             Some(p) if p.lifecycle != Lifecycle::Kept => {
@@ -578,7 +536,7 @@ impl<'a> Resolver<'_, 'a> {
         if let Some(c) = expr.get("constant_value") {
             return Sym::Known(c.clone());
         }
-        let refs = leaves(references(expr));
+        let refs = leaves_of(expr);
         match refs.as_slice() {
             [one] => self.reference(scope, one, depth),
             [] => Sym::Unknown("an expression the plan does not evaluate".into()),
@@ -679,10 +637,7 @@ impl Walk<'_, '_, '_> {
         ] {
             if field_unknown(field) == &Value::Bool(true) {
                 // The blocks themselves are unknown (a dynamic block over unknown values).
-                let names = field_config(field)
-                    .map(references)
-                    .map(leaves)
-                    .unwrap_or_default();
+                let names = field_config(field).map(leaves_of).unwrap_or_default();
                 let what = describe_all(&format!("statement {} {field}", i + 1), &names);
                 let mut map = Map::new();
                 map.insert(
@@ -796,8 +751,7 @@ impl Walk<'_, '_, '_> {
         // `each.key` / `count.index` select an instance; they are not values.
         let refs = || {
             config
-                .map(references)
-                .map(leaves)
+                .map(leaves_of)
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|r| !r.starts_with("each.") && !r.starts_with("count."))
@@ -903,84 +857,13 @@ fn statements_of(doc: &Value) -> Vec<Value> {
     }
 }
 
-/// Every `references` string in an expression tree, in order, each once.
-pub(super) fn references(v: &Value) -> Vec<String> {
-    fn walk(v: &Value, out: &mut Vec<String>) {
-        match v {
-            Value::Object(m) => {
-                for (k, x) in m {
-                    if k == "references" {
-                        for r in x.as_array().into_iter().flatten().filter_map(Value::as_str) {
-                            if !out.iter().any(|o| o == r) {
-                                out.push(r.to_owned());
-                            }
-                        }
-                    } else {
-                        walk(x, out);
-                    }
-                }
-            }
-            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    walk(v, &mut out);
-    out
-}
-
-/// The most specific references: `aws_iam_role.a.arn` rather than also `aws_iam_role.a`.
-pub(super) fn leaves(refs: Vec<String>) -> Vec<String> {
-    refs.iter()
-        .filter(|r| {
-            !refs.iter().any(|o| {
-                o != *r && (o.starts_with(&format!("{r}.")) || o.starts_with(&format!("{r}[")))
-            })
-        })
-        .cloned()
-        .collect()
-}
-
-/// `aws_iam_role.a["x"].arn` → (`aws_iam_role.a["x"]`, `arn`); data sources too.
-fn split_attribute(reference: &str) -> Option<(&str, &str)> {
-    let skip = if reference.starts_with("data.") { 3 } else { 2 };
-    // Find the end of TYPE.NAME (and an index), honouring quotes in the index.
-    let bytes = reference.as_bytes();
-    let mut dots = 0;
-    let mut i = 0;
-    let mut in_quote = false;
-    let mut depth = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if in_quote => i += 1,
-            b'"' => in_quote = !in_quote,
-            b'[' if !in_quote => depth += 1,
-            b']' if !in_quote => depth -= 1,
-            b'.' if !in_quote && depth == 0 => {
-                dots += 1;
-                if dots == skip {
-                    let attr = &reference[i + 1..];
-                    let attr = attr.split(['.', '[']).next().unwrap_or(attr);
-                    return Some((&reference[..i], attr));
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Whether a rebuilt policy's JSON text holds placeholders (serialized as `\u0001`).
-pub fn has_placeholders(text: &str) -> bool {
-    text.contains("\\u0001") || unknown_in(text).is_some()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     use crate::inventory::{Identity, PrincipalKind};
+    use crate::plan::model::{Attrs, Unknowns};
+    use crate::policy::placeholder::unknown_in;
 
     fn attrs(json: &str) -> Attrs<'static> {
         serde_json::from_str(Box::leak(json.to_owned().into_boxed_str())).unwrap()
@@ -988,7 +871,7 @@ mod tests {
 
     /// A deferred document naming `aws_iam_role.admin` (created, or replaced) next to the
     /// account, with a source document read during the plan whose Sid it overrides.
-    fn rebuild_with(lifecycle: Lifecycle, arn: Option<&'static str>) -> Resolved {
+    fn rebuild_with(lifecycle: Lifecycle, arn: Option<&'static str>) -> (String, Rebuild) {
         let source = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Admins","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/old"},"Action":"kms:*","Resource":"*"},{"Sid":"Use","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/app"},"Action":"kms:Decrypt","Resource":"*"}]}"#;
         let after = attrs(&format!(
             r#"{{"json":null,"source_policy_documents":[{}],"statement":[{{"sid":"Admins","effect":null,"actions":["kms:*"],"resources":["*"],"principals":[{{"type":"AWS","identifiers":["arn:aws:iam::111122223333:root",null]}}],"not_principals":[],"condition":[]}}]}}"#,
@@ -998,16 +881,18 @@ mod tests {
             r#"{"json":true,"statement":[{"actions":[false],"principals":[{"identifiers":[false,true]}]}]}"#,
         )
         .unwrap();
-        let doc = DataDraft {
+        let doc = DataSource {
             address: "data.aws_iam_policy_document.kms".into(),
+            resource: "data.aws_iam_policy_document.kms".parse().unwrap(),
             after: Box::leak(Box::new(after)),
             unknown,
             deferred: true,
         };
-        let data: HashMap<&str, &DataDraft> = [(doc.address.as_str(), &doc)].into();
+        let data: HashMap<&str, &DataSource> = [(doc.address.as_str(), &doc)].into();
         let role = Principal {
             source: 0,
             address: "aws_iam_role.admin".into(),
+            resource: "aws_iam_role.admin".parse().unwrap(),
             kind: PrincipalKind::Role,
             managed: true,
             lifecycle,
@@ -1025,7 +910,11 @@ mod tests {
             r#"{"statement":[{"principals":[{"type":{"constant_value":"AWS"},"identifiers":{"references":["aws_iam_role.admin.arn","aws_iam_role.admin"]}}]}]}"#,
         )
         .unwrap();
-        let config = ConfigIndex::with_block(&[], "data.aws_iam_policy_document.kms", cfg);
+        let config = ConfigIndex::with_block(
+            &ModuleInstance::root(),
+            "data.aws_iam_policy_document.kms",
+            cfg,
+        );
         let vars = BTreeMap::new();
         let r = Resolver {
             config: &config,
@@ -1034,17 +923,17 @@ mod tests {
             root_vars: &vars,
         };
         let expr = serde_json::json!({"references": ["data.aws_iam_policy_document.kms.json", "data.aws_iam_policy_document.kms"]});
-        r.policy("", None, &expr).unwrap()
+        r.policy(&ModuleInstance::root(), None, &expr).unwrap()
     }
 
     #[test]
     fn a_deferred_document_is_rebuilt_with_its_constants_and_references() {
-        let r = rebuild_with(
+        let (text, r) = rebuild_with(
             Lifecycle::Created,
             Some("arn:aws:iam::111122223333:role/admin"),
         );
         assert_eq!(r.from, Rebuilt::Configuration);
-        let v: Value = serde_json::from_str(&r.text).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
         let st = v["Statement"].as_array().unwrap();
         // The source's "Admins" is replaced by the document's own; "Use" stays.
         assert_eq!(st.len(), 2);
@@ -1070,8 +959,8 @@ mod tests {
     #[test]
     fn a_value_the_plan_cannot_give_stays_a_placeholder() {
         // A role created under a name known only after apply (name_prefix): no ARN.
-        let r = rebuild_with(Lifecycle::Created, None);
-        assert!(has_placeholders(&r.text));
+        let (text, r) = rebuild_with(Lifecycle::Created, None);
+        assert!(text.contains("\\u0001"), "{text}");
         assert!(r.symbolic.is_empty());
         assert_eq!(r.placeholders.len(), 1);
         assert!(
@@ -1079,7 +968,7 @@ mod tests {
             "{:?}",
             r.placeholders
         );
-        let v: Value = serde_json::from_str(&r.text).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
         let ids = v["Statement"][0]["Principal"]["AWS"].as_array().unwrap();
         assert_eq!(
             ids[0], "arn:aws:iam::111122223333:root",
@@ -1089,53 +978,18 @@ mod tests {
     }
 
     #[test]
-    fn leaves_keep_the_most_specific_references() {
-        let refs = [
-            "aws_iam_role.a[0].arn",
-            "aws_iam_role.a[0]",
-            "aws_iam_role.a",
-            "var.x",
-            "module.m.out",
-            "module.m",
-        ]
-        .map(String::from)
-        .to_vec();
-        assert_eq!(
-            leaves(refs),
-            ["aws_iam_role.a[0].arn", "var.x", "module.m.out"]
-        );
-    }
-
-    #[test]
     fn attributes_split_after_type_name_and_index() {
+        let split = |r: &str| split_attribute(r);
+        let owned = |a: &str, b: &str| Some((a.to_owned(), b.to_owned()));
+        assert_eq!(split("aws_iam_role.a.arn"), owned("aws_iam_role.a", "arn"));
         assert_eq!(
-            split_attribute("aws_iam_role.a.arn"),
-            Some(("aws_iam_role.a", "arn"))
+            split(r#"aws_iam_role.a["x.y"].arn"#),
+            owned(r#"aws_iam_role.a["x.y"]"#, "arn")
         );
         assert_eq!(
-            split_attribute(r#"aws_iam_role.a["x.y"].arn"#),
-            Some((r#"aws_iam_role.a["x.y"]"#, "arn"))
+            split("data.aws_caller_identity.current.account_id"),
+            owned("data.aws_caller_identity.current", "account_id")
         );
-        assert_eq!(
-            split_attribute("data.aws_caller_identity.current.account_id"),
-            Some(("data.aws_caller_identity.current", "account_id"))
-        );
-        assert_eq!(split_attribute("aws_iam_role.a"), None);
-    }
-
-    #[test]
-    fn scopes_know_their_parent() {
-        let s = Scope::of(r#"module.a["module.k"].module.b"#).unwrap();
-        assert_eq!(s.path, ["a", "b"]);
-        assert_eq!(
-            s.absolute("aws_iam_role.r"),
-            r#"module.a["module.k"].module.b.aws_iam_role.r"#
-        );
-        let p = s.parent().unwrap();
-        assert_eq!(p.instance, r#"module.a["module.k"]"#);
-        assert_eq!(p.path, ["a"]);
-        let root = p.parent().unwrap();
-        assert_eq!((root.instance.as_str(), root.path.len()), ("", 0));
-        assert!(root.parent().is_none());
+        assert_eq!(split("aws_iam_role.a"), None);
     }
 }

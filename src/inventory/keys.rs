@@ -1,0 +1,234 @@
+//! Keys and the `aws_kms_key_policy` resources that govern them: joined by the key ID or ARN
+//! the policy resource names, else by the configuration's `key_id = aws_kms_key.NAME.id`.
+
+use std::collections::HashMap;
+
+use super::collect::Collected;
+use super::{Key, Lifecycle, Planned};
+use crate::plan::address::Mode;
+use crate::plan::configuration::{ConfigIndex, Configs};
+use crate::plan::kind::ResourceKind;
+use crate::plan::reference::{Reference, Target};
+use crate::policy::arn::Arn;
+
+/// Joins policy resources to keys and builds the keys; notes about ambiguous joins.
+pub(super) fn join<'a>(
+    collected: Vec<Collected<'a>>,
+    configs: &Configs,
+) -> (Vec<Key<'a>>, Vec<(usize, String)>) {
+    let mut notes = Vec::new();
+    let mut keys: Vec<Planned<'a>> = Vec::new();
+    let mut policies: Vec<Planned<'a>> = Vec::new();
+    for c in collected {
+        keys.extend(c.keys);
+        policies.extend(c.policies);
+    }
+    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        for a in [&k.before, &k.after] {
+            for id in [a.id.non_empty(), a.key_id.non_empty(), a.arn.non_empty()]
+                .into_iter()
+                .flatten()
+            {
+                let v = by_id.entry(id).or_default();
+                if !v.contains(&i) {
+                    v.push(i);
+                }
+            }
+        }
+    }
+
+    let mut attached: Vec<Option<usize>> = vec![None; keys.len()];
+    let mut standalone = Vec::new();
+    for (pi, p) in policies.iter().enumerate() {
+        let target = by_key_id(p, &keys, &by_id)
+            .or_else(|| by_configuration(p, &keys, configs.get(p.source)));
+        match target {
+            Some(k) => {
+                if let Some(prev) = attached[k] {
+                    notes.push((
+                        p.source,
+                        format!(
+                            "{} and {} both set the policy of {}; the first one found is used",
+                            policies[prev].address, p.address, keys[k].address
+                        ),
+                    ));
+                } else {
+                    attached[k] = Some(pi);
+                }
+            }
+            None => standalone.push(pi),
+        }
+    }
+
+    let mut out = Vec::with_capacity(keys.len() + standalone.len());
+    for (ki, k) in keys.iter().enumerate() {
+        let p = attached[ki].map(|pi| policies[pi].clone());
+        out.push(key(k.clone(), p));
+    }
+    for pi in standalone {
+        out.push(standalone_key(policies[pi].clone()));
+    }
+    (out, notes)
+}
+
+fn by_key_id(p: &Planned, keys: &[Planned], by_id: &HashMap<&str, Vec<usize>>) -> Option<usize> {
+    let ids = [p.after.key_id.non_empty(), p.before.key_id.non_empty()];
+    for id in ids.into_iter().flatten() {
+        if let Some(found) = by_id.get(id) {
+            // Prefer a key from the same input.
+            return found
+                .iter()
+                .copied()
+                .find(|&k| keys[k].source == p.source)
+                .or_else(|| found.first().copied());
+        }
+    }
+    None
+}
+
+/// Follows `key_id = aws_kms_key.NAME.id` in the configuration to the key instance in the
+/// same module instance.
+fn by_configuration(p: &Planned, keys: &[Planned], config: &ConfigIndex) -> Option<usize> {
+    let block = config.block(&p.resource.module, &p.resource.block())?;
+    for r in &block.key_id_refs {
+        let Some(Reference {
+            target:
+                Target::Resource {
+                    mode: Mode::Managed,
+                    rtype,
+                    name,
+                    key,
+                    ..
+                },
+            ..
+        }) = Reference::parse(r)
+        else {
+            continue;
+        };
+        if !ResourceKind::of(Mode::Managed, &rtype).is_some_and(ResourceKind::is_key) {
+            continue;
+        }
+        let same: Vec<usize> = keys
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| {
+                k.source == p.source
+                    && k.resource.module == p.resource.module
+                    && k.resource.rtype == rtype
+                    && k.resource.name == name
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let pick = match (&key, same.len()) {
+            (_, 0) => None,
+            (Some(ix), _) => same
+                .iter()
+                .copied()
+                .find(|&k| keys[k].resource.key.as_ref() == Some(ix)),
+            (None, 1) => Some(same[0]),
+            (None, _) => same.iter().copied().find(|&k| {
+                keys[k].resource.key.is_some() && keys[k].resource.key == p.resource.key
+            }),
+        };
+        if pick.is_some() {
+            return pick;
+        }
+    }
+    None
+}
+
+fn arn_parts(arn: Option<&str>) -> (Option<String>, Option<String>) {
+    match arn.and_then(Arn::parse) {
+        Some(a) if !a.account.is_empty() => {
+            (Some(a.account.to_owned()), Some(a.partition.to_owned()))
+        }
+        _ => (None, None),
+    }
+}
+
+fn bypassed(p: &Planned) -> bool {
+    p.lifecycle.exists_after() && p.after.bypass_policy_lockout_safety_check.0 == Some(true)
+}
+
+fn key<'a>(k: Planned<'a>, p: Option<Planned<'a>>) -> Key<'a> {
+    let keeps_arn = matches!(
+        k.lifecycle,
+        Lifecycle::Kept | Lifecycle::Updated | Lifecycle::Forgotten
+    );
+    let arn_before = k.before.arn.non_empty().map(str::to_owned);
+    let arn_after = k
+        .after
+        .arn
+        .non_empty()
+        .map(str::to_owned)
+        .or_else(|| if keeps_arn { arn_before.clone() } else { None });
+    let (account, partition) = arn_parts(arn_after.as_deref().or(arn_before.as_deref()));
+    let mut ids = Vec::new();
+    for a in [&k.before, &k.after] {
+        for id in [a.id.non_empty(), a.key_id.non_empty(), a.arn.non_empty()]
+            .into_iter()
+            .flatten()
+        {
+            if !ids.iter().any(|x| x == id) {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    let bypass = [Some(&k), p.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter(|x| bypassed(x))
+        .map(|x| x.address.clone())
+        .collect();
+    Key {
+        source: k.source,
+        address: k.address.clone(),
+        resource: k.resource.clone(),
+        lifecycle: k.lifecycle,
+        arn_before,
+        arn_after,
+        account,
+        account_inferred: false,
+        partition,
+        tags: k.after.tags().or(k.before.tags()),
+        own: k,
+        policy: p,
+        standalone: false,
+        bypass,
+        ids,
+    }
+}
+
+/// A key known only through an `aws_kms_key_policy` whose key is in no input.
+fn standalone_key(p: Planned<'_>) -> Key<'_> {
+    let key_id = p
+        .after
+        .key_id
+        .non_empty()
+        .or(p.before.key_id.non_empty())
+        .map(str::to_owned);
+    let arn = key_id.clone().filter(|k| k.starts_with("arn:"));
+    let (account, partition) = arn_parts(arn.as_deref());
+    Key {
+        source: p.source,
+        address: p.address.clone(),
+        resource: p.resource.clone(),
+        lifecycle: Lifecycle::Kept,
+        arn_before: arn.clone(),
+        arn_after: arn,
+        account,
+        account_inferred: false,
+        partition,
+        tags: None,
+        bypass: if bypassed(&p) {
+            vec![p.address.clone()]
+        } else {
+            Vec::new()
+        },
+        own: p.clone(),
+        policy: Some(p),
+        standalone: true,
+        ids: key_id.into_iter().collect(),
+    }
+}

@@ -1,0 +1,44 @@
+//! The steps from recognised documents to findings, in order: the inventory of what the
+//! inputs show, the policy that governs each key, the verdicts, the findings.
+
+use crate::analysis::{self, KeyAnalysis};
+use crate::inventory::{self, Input, Inventory};
+use crate::plan::configuration::Configs;
+use crate::resolve::{self, KeyPolicies};
+use crate::rules::{self, Finding};
+use crate::tfsource::config::Config;
+
+/// Everything the steps decided about a run's inputs.
+pub struct Checked<'a> {
+    pub inventory: Inventory<'a>,
+    /// The policy of each key (in the inventory's order).
+    pub policies: Vec<KeyPolicies<'a>>,
+    /// The verdicts of each key (in the inventory's order).
+    pub analyses: Vec<KeyAnalysis>,
+    pub findings: Vec<Finding>,
+}
+
+/// The inventory and the policy of every key; `source` is the Terraform configuration to
+/// evaluate policies from (`--config-dir`).
+pub fn resolve<'a>(
+    inputs: &'a [Input<'_>],
+    source: Option<&Config>,
+) -> (Inventory<'a>, Vec<KeyPolicies<'a>>) {
+    let configs = Configs::new(inputs.iter().map(|i| &i.doc).collect());
+    let inventory = inventory::build(inputs, &configs);
+    let policies = resolve::policies(&inventory, &configs, source);
+    (inventory, policies)
+}
+
+/// Every step.
+pub fn check<'a>(inputs: &'a [Input<'_>], source: Option<&Config>) -> Checked<'a> {
+    let (inventory, policies) = resolve(inputs, source);
+    let analyses = analysis::analyse(&inventory, &policies);
+    let findings = rules::check(&inventory, &analyses);
+    Checked {
+        inventory,
+        policies,
+        analyses,
+        findings,
+    }
+}
