@@ -48,7 +48,6 @@ pub struct Document<'a> {
 /// binary-planfile hint).
 pub fn load<'a>(name: &str, bytes: &'a [u8]) -> Result<Document<'a>, InputError> {
     sniff(name, bytes, true)?;
-    let _scope = model::DocumentScope::new();
     let raw: RawDocument<'a> = serde_json::from_slice(bytes).map_err(json_error)?;
     classify(raw)
 }
@@ -67,7 +66,6 @@ pub fn load_reader(
         .to_vec();
     sniff(name, &head, head.len() < (1 << 16))?;
     let mut de = serde_json::Deserializer::from_reader(reader);
-    let _scope = model::DocumentScope::new();
     let raw = RawDocument::deserialize(&mut de).map_err(json_error)?;
     de.end().map_err(json_error)?;
     classify(raw)
