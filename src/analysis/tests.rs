@@ -169,3 +169,118 @@ fn an_existing_principal_denied_by_its_unique_id_can_be_recreated() {
         [(Some(Verdict::Recoverable), Verdict::Recoverable)]
     );
 }
+
+fn after(docs: &[String]) -> PhaseResult {
+    let inputs: Vec<Input> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| Input {
+            source: format!("input{i}.json"),
+            doc: plan::load("x", d.as_bytes()).unwrap(),
+        })
+        .collect();
+    let mut c = crate::pipeline::check(&inputs, None);
+    c.analyses.remove(0).after
+}
+
+/// The cause of a dead reference is typed: a role whose module happens to be called
+/// `aws_ssoadmin_…` is an IAM role the plan replaces, not an Identity Center role (the rules
+/// used to tell them apart by a substring of the address).
+#[test]
+fn a_dead_reference_says_what_removed_the_principal() {
+    let role = r#"{"address":"module.aws_ssoadmin_roles.aws_iam_role.admin","module_address":"module.aws_ssoadmin_roles","mode":"managed","type":"aws_iam_role","name":"admin","change":{"actions":["delete","create"],
+        "before":{"arn":"arn:aws:iam::111122223333:role/kms-admin","name":"kms-admin","path":"/","unique_id":"AROAADMINXXXXXXXXXXX"},
+        "after":{"arn":"arn:aws:iam::111122223333:role/kms-admin","name":"kms-admin","path":"/"},"after_unknown":{"unique_id":true}}}"#;
+    let docs = [plan_doc(&[
+        key_change(r#"["no-op"]"#, &admin_policy()),
+        role.to_owned(),
+    ])];
+    let r = after(&docs);
+    assert_eq!(r.verdict, Verdict::LockedOut);
+    assert_eq!(
+        r.evidence.dead_refs[0].cause,
+        DeadCause::Principal {
+            address: "module.aws_ssoadmin_roles.aws_iam_role.admin".into(),
+            lifecycle: Lifecycle::Replaced,
+            kind: crate::inventory::PrincipalKind::Role,
+        }
+    );
+    let inputs: Vec<Input> = docs
+        .iter()
+        .map(|d| Input {
+            source: "plan.json".into(),
+            doc: plan::load("x", d.as_bytes()).unwrap(),
+        })
+        .collect();
+    let findings = crate::pipeline::check(&inputs, None).findings;
+    assert!(
+        findings[0]
+            .message
+            .contains("is replaced: the key policy binds the old role's unique ID"),
+        "{}",
+        findings[0].message
+    );
+    assert!(
+        !findings[0].message.contains("SSO"),
+        "{}",
+        findings[0].message
+    );
+
+    // A unique ID no input has: a principal deleted before this plan.
+    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"AROAGONEXXXXXXXXXXXX"},"Action":"kms:*","Resource":"*"}]}"#;
+    let r = after(&[plan_doc(&[key_change(r#"["no-op"]"#, policy)])]);
+    assert_eq!(r.evidence.dead_refs[0].cause, DeadCause::UnknownUniqueId);
+}
+
+/// How a key can be recovered is typed too; reports show it as the same sentences as before.
+#[test]
+fn a_recovery_says_which_principal_to_create() {
+    // A role matched by aws:PrincipalArn and deleted: create it again.
+    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/kms-admin"}}}]}"#;
+    let r = after(&[plan_doc(&[
+        key_change(r#"["no-op"]"#, policy),
+        role_change(r#"["delete"]"#),
+    ])]);
+    assert_eq!(r.verdict, Verdict::Recoverable);
+    let origin = r.evidence.recovery.unwrap().origin;
+    assert_eq!(
+        origin,
+        Recreation {
+            way: Way::Principal {
+                address: "aws_iam_role.admin".into(),
+                removed: Some(Lifecycle::Deleted),
+            },
+            exists: false,
+        }
+    );
+    assert_eq!(
+        origin.to_string(),
+        "aws_iam_role.admin, deleted by this plan"
+    );
+
+    // A user that exists but is denied by its unique ID: delete it and create it again.
+    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"aws:username":"carol"}}},
+        {"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::111122223333:user/carol"},"Action":"kms:*","Resource":"*"}]}"#;
+    let user = r#"{"address":"aws_iam_user.c","mode":"managed","type":"aws_iam_user","name":"c","change":{"actions":["no-op"],
+            "before":{"arn":"arn:aws:iam::111122223333:user/carol","name":"carol","path":"/","unique_id":"AIDACCCCCCCCCCCCCCCC"},
+            "after":{"arn":"arn:aws:iam::111122223333:user/carol","name":"carol","path":"/","unique_id":"AIDACCCCCCCCCCCCCCCC"}}}"#;
+    let r = after(&[plan_doc(&[
+        key_change(r#"["no-op"]"#, policy),
+        user.to_owned(),
+    ])]);
+    let origin = r.evidence.recovery.unwrap().origin;
+    assert!(origin.exists);
+    assert_eq!(
+        origin.to_string(),
+        "aws_iam_user.c; it exists, and can be deleted and created again with a new unique ID"
+    );
+
+    // The policy delegates to the account but denies the root itself: any new IAM role.
+    let policy = r#"{"Statement":[
+        {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},
+        {"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalType":"Account"}}}]}"#;
+    let r = after(&[plan_doc(&[key_change(r#"["no-op"]"#, policy)])]);
+    let recovery = r.evidence.recovery.unwrap();
+    assert_eq!(recovery.origin.way, Way::AnyNewRole);
+    assert_eq!(recovery.origin.to_string(), "any new IAM role");
+}

@@ -103,13 +103,13 @@ fn json_phase<'a>(key: &Key, text: &'a EffectivePolicy, p: &'a PhaseResult) -> J
     let resolved = text.rebuild();
     JsonPhase {
         verdict: p.verdict,
-        policy_source: p.policy_source,
+        policy_source: p.policy.source,
         rebuilt_from: resolved.map(|r| r.detail.as_str()),
         placeholders: resolved
             .map(|r| r.placeholders.as_slice())
             .unwrap_or_default(),
         symbolic_values: resolved.map(|r| r.symbolic.as_slice()).unwrap_or_default(),
-        policy_resource: p.policy_via.as_deref(),
+        policy_resource: p.policy.resource.as_deref(),
         policy_text: match (text, &policy) {
             (
                 EffectivePolicy::Known {
@@ -123,9 +123,13 @@ fn json_phase<'a>(key: &Key, text: &'a EffectivePolicy, p: &'a PhaseResult) -> J
         },
         policy,
         unknown: &p.unknown,
-        managers: &p.managers,
-        recovery: p.recovery.as_ref(),
-        candidates: p.trace.as_deref().unwrap_or_default(),
+        managers: &p.evidence.managers,
+        recovery: p.evidence.recovery.as_ref(),
+        candidates: p
+            .trace
+            .as_ref()
+            .map(|t| t.candidates.as_slice())
+            .unwrap_or_default(),
     }
 }
 
@@ -275,7 +279,7 @@ fn phase_text(
             }
         }
     }
-    if let Some(e) = &p.policy_error {
+    if let Some(e) = &p.policy.error {
         writeln!(out, "  {} {}", "invalid:".red().bold(), terminal(e))?;
     }
     let Some(trace) = &p.trace else {
@@ -285,7 +289,7 @@ fn phase_text(
         return Ok(());
     };
     writeln!(out, "  candidates for kms:PutKeyPolicy:")?;
-    for c in trace {
+    for c in &trace.candidates {
         let mark = match c.decision.can {
             Tri::True => "✔".green(),
             Tri::False => "✘".red(),
@@ -310,7 +314,7 @@ fn phase_text(
                 silent += 1;
                 continue;
             }
-            let (label, effect) = match p.statements.as_ref().and_then(|l| l.get(s.index)) {
+            let (label, effect) = match trace.statements.get(s.index) {
                 Some((l, Effect::Allow)) => (format!("statement {}", terminal(l)), "Allow"),
                 Some((l, Effect::Deny)) => (format!("statement {}", terminal(l)), "Deny"),
                 None => ("?".to_owned(), "?"),
@@ -339,12 +343,12 @@ fn phase_text(
         };
         writeln!(out, "      → {outcome}")?;
     }
-    if let Some(r) = &p.recovery {
+    if let Some(r) = &p.evidence.recovery {
         writeln!(
             out,
             "  recovery: create {} ({}); statement {} then allows it",
             terminal(&r.arn),
-            terminal(&r.origin),
+            terminal(&r.origin.to_string()),
             terminal(&r.statement)
         )?;
     }

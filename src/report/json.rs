@@ -102,10 +102,11 @@ pub struct V1Summary {
 }
 
 fn notes(p: &PhaseResult) -> impl Iterator<Item = &str> {
-    p.policy_note
+    p.notes
+        .policy
         .as_deref()
         .into_iter()
-        .chain(p.account_assumed.as_deref())
+        .chain(p.notes.account.as_deref())
 }
 
 /// Builds the v1 document.
@@ -134,13 +135,13 @@ pub fn build<'r>(r: &'r Report) -> V1<'r> {
                 account_inferred: k.account_inferred,
                 verdict_before: a.before.as_ref().map(|b| b.verdict),
                 verdict: a.after.verdict,
-                policy_source: a.after.policy_source,
+                policy_source: a.after.policy.source,
                 policy_resource: k.policy_resource(),
-                managers: &a.after.managers,
-                managers_before: a.before.as_ref().map(|b| b.managers.as_slice()),
+                managers: &a.after.evidence.managers,
+                managers_before: a.before.as_ref().map(|b| b.evidence.managers.as_slice()),
                 unknown: &a.after.unknown,
-                recovery: a.after.recovery.as_ref(),
-                assumed_principals: &a.after.assumed,
+                recovery: a.after.evidence.recovery.as_ref(),
+                assumed_principals: &a.after.evidence.assumed,
                 notes: key_notes,
             }
         })

@@ -148,7 +148,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "| {} | {} | {} |",
                 name,
                 change(a),
-                managers(&a.after.managers)
+                managers(&a.after.evidence.managers)
             )?;
         }
         writeln!(out)?;
@@ -219,7 +219,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "| {} | {} | {} |",
                 code(&inv.keys[a.key].address),
                 change(a),
-                managers(&a.after.managers)
+                managers(&a.after.evidence.managers)
             )?;
         }
         if ok.len() > 500 {

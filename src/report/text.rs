@@ -150,12 +150,13 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         let via = a
             .after
-            .policy_via
+            .policy
+            .resource
             .as_deref()
             .map(|p| format!("  policy from {}", terminal(p)))
             .unwrap_or_default();
         writeln!(out, "  verdict: {}{}", change(a), via.dimmed())?;
-        if let (true, Some(note)) = (a.after.policy_source.rebuilt(), &a.after.policy_note) {
+        if let (true, Some(note)) = (a.after.policy.source.rebuilt(), &a.after.notes.policy) {
             writeln!(
                 out,
                 "  {}",
@@ -166,7 +167,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .dimmed()
             )?;
         }
-        if a.after.verdict == Verdict::Unknown && a.after.managers.is_empty() {
+        if a.after.verdict == Verdict::Unknown && a.after.evidence.managers.is_empty() {
             writeln!(
                 out,
                 "  can manage after the apply: {}",
@@ -176,7 +177,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "  can manage after the apply: {}",
-                managers(&a.after.managers)
+                managers(&a.after.evidence.managers)
             )?;
         }
         for f in fs {
@@ -189,7 +190,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             for a in &ok {
                 let k = &inv.keys[a.key];
                 let who = if a.after.verdict == Verdict::Manageable {
-                    format!("  ({})", managers(&a.after.managers))
+                    format!("  ({})", managers(&a.after.evidence.managers))
                         .dimmed()
                         .to_string()
                 } else {

@@ -13,7 +13,7 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
         before.verdict.word(),
         a.after.verdict.word()
     );
-    let remedy = match &a.after.recovery {
+    let remedy = match &a.after.evidence.recovery {
         Some(r) => format!(
             "Recreate {} ({}) and use it to repair the key policy.",
             r.arn, r.origin

@@ -1,25 +1,20 @@
 //! Sentences shared by the rules: what the plan removed, and the statement to add.
 
 use super::KeyCtx;
-use crate::analysis::{DeadRef, PhaseResult};
+use crate::analysis::{DeadCause, DeadRef, PhaseResult};
 use crate::inventory::{Lifecycle, PrincipalKind};
 use crate::policy::document::Effect;
 use crate::policy::eval::{CallerKind, Via};
 
 fn kind_word(d: &DeadRef) -> &'static str {
-    d.kind.map_or("principal", PrincipalKind::word)
+    d.kind().map_or("principal", PrincipalKind::word)
 }
 
 /// Why one dead reference no longer gives access.
 fn dead_ref_sentence(d: &DeadRef) -> Option<String> {
-    if d.address
-        .as_deref()
-        .is_some_and(|a| a.contains("aws_ssoadmin_"))
-        && d.grants_admin
-        && d.effect == Effect::Allow
-    {
-        let address = d.address.as_deref()?;
-        return Some(match d.lifecycle? {
+    let admin_allow = d.grants_admin && d.effect == Effect::Allow;
+    if let (DeadCause::SsoRole { address, lifecycle }, true) = (&d.cause, admin_allow) {
+        return Some(match lifecycle {
             Lifecycle::Replaced => format!(
                 "{address} is replaced, which recreates the SSO role {} under a new name suffix and unique ID; statement {} no longer matches it",
                 d.reference, d.statement
@@ -32,7 +27,7 @@ fn dead_ref_sentence(d: &DeadRef) -> Option<String> {
             ),
         });
     }
-    let Some(address) = &d.address else {
+    let Some(address) = d.address() else {
         return (d.grants_admin && d.effect == Effect::Allow).then(|| {
             format!(
                 "the policy names {}, the unique ID of a principal deleted before this plan",
@@ -40,7 +35,7 @@ fn dead_ref_sentence(d: &DeadRef) -> Option<String> {
             )
         });
     };
-    let lifecycle = d.lifecycle?;
+    let lifecycle = d.lifecycle()?;
     match (d.effect, d.in_principal, lifecycle) {
         (Effect::Allow, true, Lifecycle::Replaced) if d.grants_admin => Some(format!(
             "{address} is replaced: the key policy binds the old {}'s unique ID, which the new {} does not have",
@@ -98,24 +93,25 @@ pub fn causes(ctx: &KeyCtx) -> Vec<String> {
         }
     };
     let mut explained: Vec<&str> = Vec::new();
-    for d in &after.dead_refs {
+    for d in &after.evidence.dead_refs {
         if let Some(s) = dead_ref_sentence(d) {
             push(s, &mut out);
-            if let Some(addr) = &d.address {
+            if let Some(addr) = d.address() {
                 explained.push(addr);
             }
         }
     }
     if let Some(before) = &a.before {
         let lost: Vec<&crate::analysis::Manager> = before
+            .evidence
             .managers
             .iter()
-            .filter(|m| !after.managers.iter().any(|n| n.arn == m.arn))
+            .filter(|m| !after.evidence.managers.iter().any(|n| n.arn == m.arn))
             .filter(|m| !m.address.as_deref().is_some_and(|x| explained.contains(&x)))
             // A principal assumed to exist whose removal a dead reference already explains.
             .filter(|m| {
                 !(m.assumed
-                    && after.dead_refs.iter().any(|d| {
+                    && after.evidence.dead_refs.iter().any(|d| {
                         d.reference == m.arn
                             || crate::policy::glob::glob_match(&d.reference, &m.arn, false)
                     }))
@@ -142,11 +138,11 @@ pub fn causes(ctx: &KeyCtx) -> Vec<String> {
             push(s, &mut out);
         }
     }
-    if let Some(stmt) = &after.root_denied_by {
+    if let Some(stmt) = &after.evidence.root_denied_by {
         let was_denied = a
             .before
             .as_ref()
-            .is_some_and(|b| b.root_denied_by.is_some());
+            .is_some_and(|b| b.evidence.root_denied_by.is_some());
         if !was_denied {
             push(
                 format!("the account root is denied by statement {stmt}"),
@@ -154,10 +150,10 @@ pub fn causes(ctx: &KeyCtx) -> Vec<String> {
             );
         }
     }
-    if !after.cross_account.is_empty() {
+    if !after.evidence.cross_account.is_empty() {
         out.push(format!(
             "the policy gives kms:PutKeyPolicy to other accounts only ({}), and key management is never cross-account",
-            after.cross_account.join(", ")
+            after.evidence.cross_account.join(", ")
         ));
     }
     out
@@ -179,13 +175,13 @@ pub fn account_and_partition(ctx: &KeyCtx) -> (String, String) {
 pub fn recommended_statement(ctx: &KeyCtx, phase: &PhaseResult) -> String {
     let (account, partition) = account_and_partition(ctx);
     let mut arns = vec![format!("arn:{partition}:iam::{account}:root")];
-    for d in &phase.dead_refs {
+    for d in &phase.evidence.dead_refs {
         if !(d.grants_admin && d.effect == Effect::Allow && d.reference.starts_with("arn:")) {
             continue;
         }
         // A replaced principal may come back under another ARN (a new path): name that one.
-        let after_arn = d.address.as_ref().and_then(|addr| {
-            let p = ctx.inv.principals.iter().find(|p| &p.address == addr)?;
+        let after_arn = d.address().and_then(|addr| {
+            let p = ctx.inv.principals.iter().find(|p| p.address == addr)?;
             p.identity(crate::plan::Phase::After)?
                 .arn
                 .as_deref()

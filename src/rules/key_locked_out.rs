@@ -13,7 +13,7 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
     {
         return None;
     }
-    let message = if a.after.admin_grants == 0 {
+    let message = if a.after.evidence.admin_grants == 0 {
         let mut m = "no statement of the policy allows kms:PutKeyPolicy, and without one not even the account root can manage the key".to_owned();
         if a.policy_written && ctx.key.bypass.is_empty() {
             m.push_str(". KMS's own safety check rejects such a policy unless bypass_policy_lockout_safety_check is set, so the apply may fail instead");

@@ -3,7 +3,7 @@
 
 use super::explain::{causes, recommended_statement};
 use super::{Finding, KeyCtx, Remedy, RuleId};
-use crate::analysis::Verdict;
+use crate::analysis::{Verdict, Way};
 use crate::policy::eval::{CallerKind, Via};
 
 pub fn check(ctx: &KeyCtx) -> Option<Finding> {
@@ -13,12 +13,12 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
     {
         return None;
     }
-    let r = a.after.recovery.as_ref()?;
+    let r = a.after.evidence.recovery.as_ref()?;
     let kind = match r.kind {
         CallerKind::User => "IAM user",
         _ => "IAM role",
     };
-    let how = if r.origin == "any new IAM role" {
+    let how = if r.origin.way == Way::AnyNewRole {
         format!("create any new {kind} in the account")
     } else {
         format!("recreate the {kind} {} ({})", r.arn, r.origin)

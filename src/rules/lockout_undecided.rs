@@ -21,7 +21,7 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
         if removed.len() == 1 { "it" } else { "them" },
         a.after.unknown.join("; ")
     );
-    let remedy = match a.after.policy_source {
+    let remedy = match a.after.policy.source {
         PolicySource::Unresolved | PolicySource::Configuration => {
             "Point --config-dir at the Terraform source (and fix what kmsguard reports it could not read), or make the policy known at plan time; until kmsguard can decide, treat this plan as one that may lock the key out."
         }

@@ -4,8 +4,8 @@ use super::{Finding, KeyCtx, Remedy, RuleId};
 
 pub fn check(ctx: &KeyCtx) -> Option<Finding> {
     let after = &ctx.analysis.after;
-    let error = after.policy_error.as_ref()?;
-    let whose = match &after.policy_via {
+    let error = after.policy.error.as_ref()?;
+    let whose = match &after.policy.resource {
         Some(p) => format!("the policy set by {p}"),
         None => "the key policy".to_owned(),
     };

@@ -6,12 +6,12 @@ use crate::analysis::{PolicySource, Verdict};
 pub fn check(ctx: &KeyCtx) -> Option<Finding> {
     let after = &ctx.analysis.after;
     if after.verdict != Verdict::Unknown
-        || after.policy_error.is_some()
+        || after.policy.error.is_some()
         || !ctx.analysis.undecided_removals.is_empty()
     {
         return None;
     }
-    let rebuilt = match (after.policy_source.rebuilt(), &after.policy_note) {
+    let rebuilt = match (after.policy.source.rebuilt(), &after.notes.policy) {
         (true, Some(note)) => format!("the policy is known only after apply and was {note}; "),
         _ => String::new(),
     };
@@ -20,7 +20,7 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
         after.unknown.join("; ")
     );
     let known = "make the policy known at plan time (build it from values that exist before the apply, e.g. ARNs from variables or data sources), or check the policy after the apply with `kmsguard check` on `terraform show -json`.";
-    let remedy = match after.policy_source {
+    let remedy = match after.policy.source {
         PolicySource::Unresolved | PolicySource::Configuration => format!(
             "Point --config-dir at the Terraform source so kmsguard can evaluate what the plan leaves out, or {known}"
         ),

@@ -11,16 +11,21 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
         return None;
     }
     let parts: Vec<String> = after
+        .evidence
         .dead_refs
         .iter()
         .filter(|d| {
-            d.in_principal && matches!(d.lifecycle, Some(Lifecycle::Deleted | Lifecycle::Replaced))
+            d.in_principal
+                && matches!(
+                    d.lifecycle(),
+                    Some(Lifecycle::Deleted | Lifecycle::Replaced)
+                )
         })
         .filter_map(|d| {
-            let addr = d.address.as_ref()?;
+            let addr = d.address()?;
             Some(format!(
                 "{addr} is {} but statement {} still names it in {}",
-                d.lifecycle?.word(),
+                d.lifecycle()?.word(),
                 d.statement,
                 if d.not_principal {
                     "NotPrincipal"
@@ -33,7 +38,7 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
     if parts.is_empty() {
         return None;
     }
-    let managers = after.managers.len();
+    let managers = after.evidence.managers.len();
     let message = format!(
         "{}; after the apply the policy holds a dead unique ID there (the key stays manageable by {managers} other principal{})",
         parts.join("; "),

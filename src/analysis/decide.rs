@@ -1,0 +1,223 @@
+//! Deciding one phase of one key: the policy that applies, the candidates, the search, the
+//! recovery, and the verdict they add up to.
+
+use super::candidates::policy_account;
+use super::evidence::{Evidence, Removal};
+use super::gather::Builder;
+use super::index::Shared;
+use super::result::{PhaseResult, PolicySource, Verdict};
+use super::search::Search;
+use super::trace::Trace;
+use crate::inventory::{Inventory, Key, Lifecycle};
+use crate::plan::Phase;
+use crate::policy::document::{Effect, Policy};
+use crate::resolve::{EffectivePolicy, Origin, Rebuilt};
+
+/// The principals a policy names — in `Principal`/`NotPrincipal`, by ARN, session or unique
+/// ID, or in an `aws:PrincipalArn` condition — that the plan deletes or replaces, and the
+/// SSO roles an Identity Center change removes.
+pub(super) fn removals_named(inv: &Inventory, policy: &Policy) -> Vec<Removal> {
+    use crate::policy::condition::arn_like;
+    use crate::policy::document::PrincipalRef;
+    use crate::policy::glob::glob_match;
+    let mut hits: Vec<usize> = Vec::new();
+    let mut out: Vec<Removal> = Vec::new();
+    let sso = |arn: &str, out: &mut Vec<Removal>| {
+        if let Some(r) = inv.sso_removal(arn) {
+            let removal = Removal {
+                address: r.address.clone(),
+                lifecycle: r.lifecycle,
+            };
+            if !out.contains(&removal) {
+                out.push(removal);
+            }
+        }
+    };
+    for st in &policy.statements {
+        for r in st.principal.refs() {
+            match r {
+                PrincipalRef::User(arn) | PrincipalRef::Role(arn) => {
+                    hits.extend(inv.principal_by_arn(arn));
+                    sso(arn, &mut out);
+                }
+                PrincipalRef::AssumedRole { account, role, .. } => {
+                    hits.extend(inv.roles_named(account, role));
+                }
+                PrincipalRef::UniqueId(id) => hits.extend(inv.principal_by_unique_id(id)),
+                _ => {}
+            }
+        }
+        for c in st.conditions.iter().filter(|c| c.is_principal_arn()) {
+            for v in c.values.iter().filter(|v| !v.contains("${")) {
+                hits.extend(
+                    inv.principals_matching(v, |s| glob_match(v, s, false) || arn_like(v, s)),
+                );
+                sso(v, &mut out);
+            }
+        }
+    }
+    hits.sort_unstable();
+    hits.dedup();
+    for pi in hits {
+        let p = &inv.principals[pi];
+        if matches!(p.lifecycle, Lifecycle::Deleted | Lifecycle::Replaced) {
+            out.push(Removal {
+                address: p.address.clone(),
+                lifecycle: p.lifecycle,
+            });
+        }
+    }
+    out
+}
+
+fn default_policy() -> Policy {
+    use crate::policy::document::{
+        ActionSpec, PrincipalRef, PrincipalSpec, ResourceSpec, Statement,
+    };
+    Policy {
+        statements: vec![Statement {
+            label: Statement::make_label(0, Some("Enable IAM User Permissions")),
+            index: 0,
+            sid: Some("Enable IAM User Permissions".into()),
+            effect: Effect::Allow,
+            principal: PrincipalSpec::Principal(vec![PrincipalRef::OwnAccount]),
+            action: ActionSpec::Action(vec!["kms:*".into()]),
+            resource: ResourceSpec::Resource(vec!["*".into()]),
+            conditions: Vec::new(),
+        }],
+    }
+}
+
+/// One phase of a key; `parsed` is the parse of `text` when it is a known policy.
+pub(super) fn phase(
+    inv: &Inventory,
+    patterns: &Shared,
+    key: &Key,
+    text: &EffectivePolicy,
+    parsed: Option<&Result<Policy, crate::policy::PolicyError>>,
+    phase: Phase,
+    trace: bool,
+) -> PhaseResult {
+    let default;
+    let (policy, source, note, via) = match text {
+        EffectivePolicy::Known { origin, via, .. } => {
+            let (source, note) = match origin {
+                Origin::Rebuilt(r) => (
+                    match r.from {
+                        Rebuilt::DataSource => PolicySource::DataSource,
+                        Rebuilt::Configuration => PolicySource::Configuration,
+                        Rebuilt::HclSource => PolicySource::HclSource,
+                    },
+                    Some(match r.from {
+                        Rebuilt::DataSource => format!("taken from {}", r.detail),
+                        Rebuilt::HclSource => format!("evaluated from {}", r.detail),
+                        _ => format!("rebuilt from {}", r.detail),
+                    }),
+                ),
+                Origin::Literal => (PolicySource::Literal, None),
+            };
+            match parsed.expect("known policies are parsed") {
+                Ok(p) => (p, source, note, via.clone()),
+                Err(e) => {
+                    let mut r = PhaseResult::simple(Verdict::Unknown, source, note);
+                    if e.unknown.is_some() {
+                        // Not wrong: a value known only after apply stands for structure.
+                        r.unknown.push(e.message.clone());
+                    } else {
+                        r.unknown
+                            .push(format!("the policy is not a valid key policy: {e}"));
+                        r.policy.error = Some(e.message.clone());
+                    }
+                    r.policy.resource = via.clone();
+                    return r;
+                }
+            }
+        }
+        EffectivePolicy::Default { reason } => (
+            {
+                default = default_policy();
+                &default
+            },
+            PolicySource::Default,
+            Some(reason.clone()),
+            None,
+        ),
+        EffectivePolicy::Unknown { reason } => {
+            let mut r = PhaseResult::simple(
+                Verdict::Unknown,
+                PolicySource::Unresolved,
+                Some(reason.clone()),
+            );
+            r.unknown.push(reason.clone());
+            return r;
+        }
+        EffectivePolicy::Absent => {
+            return PhaseResult::simple(Verdict::Deleted, PolicySource::None, None);
+        }
+    };
+    let mut r = decide_phase(inv, patterns, key, policy, phase, trace);
+    if trace {
+        if let Some(t) = &mut r.trace {
+            t.statements = policy
+                .statements
+                .iter()
+                .map(|s| (s.label().to_owned(), s.effect))
+                .collect();
+        }
+    }
+    r.policy.source = source;
+    r.notes.policy = note;
+    r.policy.resource = via;
+    r
+}
+
+/// Decides one phase of one key: who can manage it, else whether it can be recovered.
+fn decide_phase(
+    inv: &Inventory,
+    patterns: &Shared,
+    key: &Key,
+    policy: &Policy,
+    phase: Phase,
+    trace: bool,
+) -> PhaseResult {
+    let account = key.account.clone().or_else(|| policy_account(policy));
+    let partition = key.partition.clone().unwrap_or_else(|| "aws".to_owned());
+    let mut b = Builder::new(inv, patterns, phase, account.clone(), partition);
+    let g = b.gather(policy);
+    let mut s = Search::new(inv, patterns, key, policy, account.as_deref(), phase, trace);
+    s.named(&b, &g);
+    s.delegated(&b, &g, b.seen_arns());
+    let (verdict, unknown, recovery) = if !s.managers.is_empty() {
+        (Verdict::Manageable, Vec::new(), None)
+    } else if s.undecided() {
+        (Verdict::Unknown, s.unknown_reasons(), None)
+    } else if let Some(r) = s.recover(&b, &g, b.seen_arns()) {
+        (Verdict::Recoverable, Vec::new(), Some(r))
+    } else {
+        (Verdict::LockedOut, Vec::new(), None)
+    };
+    let mut result = PhaseResult::simple(verdict, PolicySource::Literal, None);
+    result.unknown = unknown;
+    if key.account.is_none() {
+        result.notes.account = Some(match &account {
+            Some(a) => format!(
+                "the key's account is not in the inputs; taken to be {a}, the account its policy names"
+            ),
+            None => "the key's account is not known from the inputs; the account principal is taken to be the key's own".to_owned(),
+        });
+    }
+    result.trace = s.trace.take().map(|candidates| Trace {
+        candidates,
+        statements: Vec::new(),
+    });
+    result.evidence = Evidence {
+        managers: s.managers,
+        recovery,
+        dead_refs: g.dead,
+        assumed: g.assumed,
+        root_denied_by: s.root_denied_by,
+        cross_account: g.cross,
+        admin_grants: g.admin_grants,
+    };
+    result
+}

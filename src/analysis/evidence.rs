@@ -1,0 +1,206 @@
+//! What a phase's verdict rests on, for the rules to explain: who can manage the key, which
+//! references the plan kills and why, and how an administrator could recover the key. Typed,
+//! so that a rule matches on what happened instead of on words.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::inventory::{Lifecycle, PrincipalKind};
+use crate::policy::document::Effect;
+use crate::policy::eval::{CallerKind, Via};
+
+/// The evidence of one phase.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    /// Who can call `kms:PutKeyPolicy` (at most [`super::MAX_MANAGERS`]).
+    pub managers: Vec<Manager>,
+    /// How an administrator could regain control, when nobody can manage the key.
+    pub recovery: Option<Recovery>,
+    /// References to principals that do not exist, or no longer bind, in this phase.
+    pub dead_refs: Vec<DeadRef>,
+    /// Principal ARNs the policy names that no input manages (assumed to exist).
+    pub assumed: Vec<String>,
+    /// The account root is allowed by the policy but denied by this statement.
+    pub root_denied_by: Option<String>,
+    /// The policy names principals in other accounts with management actions.
+    pub cross_account: Vec<String>,
+    /// How many Allow statements cover `kms:PutKeyPolicy` at all.
+    pub admin_grants: usize,
+}
+
+/// A principal that can call `kms:PutKeyPolicy` on the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Manager {
+    pub arn: String,
+    pub kind: CallerKind,
+    /// How the policy reaches it.
+    pub via: Via,
+    /// The statement that allows it (`'Sid'` or `#N`).
+    pub statement: String,
+    /// The Terraform address that manages or reads the principal, if an input has one.
+    pub address: Option<String>,
+    /// No input manages this principal: it is assumed to exist.
+    pub assumed: bool,
+}
+
+/// A principal that a policy names (in `Principal` or in an `aws:PrincipalArn` condition) but
+/// that does not exist, or no longer binds, in this phase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadRef {
+    /// The ARN, pattern or unique ID as the policy writes it.
+    pub reference: String,
+    /// Named in `Principal`/`NotPrincipal` (dies with the principal) rather than matched
+    /// by a condition (survives recreation).
+    pub in_principal: bool,
+    /// Named in `NotPrincipal` (an exemption), not `Principal`.
+    pub not_principal: bool,
+    pub effect: Effect,
+    pub statement: String,
+    /// Why the reference is dead.
+    pub cause: DeadCause,
+    /// The statement grants `kms:PutKeyPolicy` (an admin reference).
+    pub grants_admin: bool,
+}
+
+/// Why a reference no longer reaches a principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeadCause {
+    /// An input's role or user, which the plan deletes or replaces (a new unique ID), or
+    /// which has no ARN after the apply.
+    Principal {
+        address: String,
+        lifecycle: Lifecycle,
+        kind: PrincipalKind,
+    },
+    /// The role IAM Identity Center made for a permission set, which a change to the
+    /// permission set or its account assignment removes or recreates under a new name.
+    SsoRole {
+        /// The permission set or account assignment the plan removes or replaces.
+        address: String,
+        lifecycle: Lifecycle,
+    },
+    /// A unique ID that no input's principal has: a principal deleted before this plan.
+    UnknownUniqueId,
+}
+
+impl DeadRef {
+    /// The Terraform address of what the plan removes.
+    pub fn address(&self) -> Option<&str> {
+        match &self.cause {
+            DeadCause::Principal { address, .. } | DeadCause::SsoRole { address, .. } => {
+                Some(address)
+            }
+            DeadCause::UnknownUniqueId => None,
+        }
+    }
+
+    /// What the plan does to it.
+    pub fn lifecycle(&self) -> Option<Lifecycle> {
+        match &self.cause {
+            DeadCause::Principal { lifecycle, .. } | DeadCause::SsoRole { lifecycle, .. } => {
+                Some(*lifecycle)
+            }
+            DeadCause::UnknownUniqueId => None,
+        }
+    }
+
+    /// Whether the dead principal is a role or a user, when that is known.
+    pub fn kind(&self) -> Option<PrincipalKind> {
+        match &self.cause {
+            DeadCause::Principal { kind, .. } => Some(*kind),
+            DeadCause::SsoRole { .. } => Some(PrincipalKind::Role),
+            DeadCause::UnknownUniqueId => None,
+        }
+    }
+}
+
+/// How an account administrator could regain control without AWS Support.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recovery {
+    /// The ARN to (re)create.
+    pub arn: String,
+    pub kind: CallerKind,
+    pub statement: String,
+    pub via: Via,
+    /// What the ARN stands for (reports show it as a sentence).
+    #[serde(serialize_with = "as_sentence")]
+    pub origin: Recreation,
+}
+
+fn as_sentence<S: serde::Serializer>(r: &Recreation, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(r)
+}
+
+/// A principal an administrator could create, and what it stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recreation {
+    pub way: Way,
+    /// A principal with this ARN exists: it would have to be deleted and created again (a
+    /// new unique ID, which no `Principal` entry binds).
+    pub exists: bool,
+}
+
+/// What a principal an administrator could create stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Way {
+    /// An input's principal, under its ARN in the phase; `removed` says what the plan does to
+    /// it when it does not exist then.
+    Principal {
+        address: String,
+        removed: Option<Lifecycle>,
+    },
+    /// The old name (and ARN) of a principal the plan renames in place.
+    OldName { address: String },
+    /// A user with the name an `aws:username` condition asks for.
+    UserName { name: String, statement: String },
+    /// The SSO role of a permission set the plan destroys.
+    SsoRole { address: String },
+    /// Any new IAM role of the account (the policy delegates to the account).
+    AnyNewRole,
+}
+
+impl Recreation {
+    pub fn new(way: Way) -> Recreation {
+        Recreation { way, exists: false }
+    }
+}
+
+impl fmt::Display for Recreation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.way {
+            Way::Principal {
+                address,
+                removed: None,
+            } => write!(f, "{address}")?,
+            Way::Principal {
+                address,
+                removed: Some(l),
+            } => write!(f, "{address}, {} by this plan", l.word())?,
+            Way::OldName { address } => write!(
+                f,
+                "the old name of {address}, renamed in place by this plan"
+            )?,
+            Way::UserName { name, statement } => write!(
+                f,
+                "a user named {name:?}, as the aws:username condition of statement {statement} asks"
+            )?,
+            Way::SsoRole { address } => write!(
+                f,
+                "the SSO role of {address}, destroyed by this plan: create the permission set and its assignment again"
+            )?,
+            Way::AnyNewRole => f.write_str("any new IAM role")?,
+        }
+        if self.exists {
+            f.write_str("; it exists, and can be deleted and created again with a new unique ID")?;
+        }
+        Ok(())
+    }
+}
+
+/// A principal the plan removes (or recreates with a new unique ID).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Removal {
+    pub address: String,
+    pub lifecycle: Lifecycle,
+}

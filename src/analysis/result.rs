@@ -1,0 +1,131 @@
+//! What the analysis says about a key: a verdict per phase, kept apart from the evidence it
+//! rests on, the sentences reports show, and the `explain` trace.
+
+use serde::Serialize;
+
+use super::evidence::{Evidence, Removal};
+use super::trace::Trace;
+
+/// The five verdicts (docs/semantics.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Manageable,
+    Recoverable,
+    LockedOut,
+    Unknown,
+    Deleted,
+}
+
+impl Verdict {
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Manageable => "manageable",
+            Verdict::Recoverable => "recoverable",
+            Verdict::LockedOut => "locked_out",
+            Verdict::Unknown => "unknown",
+            Verdict::Deleted => "deleted",
+        }
+    }
+
+    /// Nobody can manage the key (with or without AWS Support's help).
+    pub fn unmanageable(self) -> bool {
+        matches!(self, Verdict::Recoverable | Verdict::LockedOut)
+    }
+}
+
+/// How the policy of a key was obtained in one phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicySource {
+    /// The policy JSON is in the plan or state.
+    Literal,
+    /// The rendered JSON of a `data.aws_iam_policy_document` read during the plan.
+    DataSource,
+    /// Rebuilt from a policy document read at apply time: its planned arguments and the
+    /// configuration's references.
+    Configuration,
+    /// Evaluated from the Terraform source (`--config-dir`).
+    HclSource,
+    /// The provider's or KMS's default key policy applies.
+    Default,
+    /// Not known at plan time.
+    Unresolved,
+    /// The key does not exist in this phase.
+    None,
+}
+
+impl PolicySource {
+    /// The plan does not show the policy text; kmsguard rebuilt it.
+    pub fn rebuilt(self) -> bool {
+        matches!(self, PolicySource::Configuration | PolicySource::HclSource)
+    }
+}
+
+/// What the analysis knows of the policy it evaluated.
+#[derive(Debug, Clone)]
+pub struct PolicyFacts {
+    pub source: PolicySource,
+    /// The `aws_kms_key_policy` whose policy this is.
+    pub resource: Option<String>,
+    /// The policy text does not parse as a key policy.
+    pub error: Option<String>,
+}
+
+/// Sentences for the reports.
+#[derive(Debug, Clone, Default)]
+pub struct Notes {
+    /// How the policy was obtained (for a rebuilt, default or unresolved policy).
+    pub policy: Option<String>,
+    /// The key's account was not in the inputs and was taken from the policy (or is unknown).
+    pub account: Option<String>,
+}
+
+/// A key's state in one phase.
+#[derive(Debug, Clone)]
+pub struct PhaseResult {
+    pub verdict: Verdict,
+    /// Why the verdict is `unknown`.
+    pub unknown: Vec<String>,
+    pub policy: PolicyFacts,
+    pub evidence: Evidence,
+    pub notes: Notes,
+    /// Every candidate caller with its decision (only for `kmsguard explain`).
+    pub trace: Option<Trace>,
+}
+
+impl PhaseResult {
+    pub(super) fn simple(verdict: Verdict, source: PolicySource, note: Option<String>) -> Self {
+        PhaseResult {
+            verdict,
+            unknown: Vec::new(),
+            policy: PolicyFacts {
+                source,
+                resource: None,
+                error: None,
+            },
+            evidence: Evidence::default(),
+            notes: Notes {
+                policy: note,
+                account: None,
+            },
+            trace: None,
+        }
+    }
+}
+
+/// The analysis of one key.
+#[derive(Debug, Clone)]
+pub struct KeyAnalysis {
+    /// Index into [`crate::inventory::Inventory::keys`].
+    pub key: usize,
+    /// `None` for a key the plan creates.
+    pub before: Option<PhaseResult>,
+    pub after: PhaseResult,
+    /// The policy text is written by this apply (so KMS's caller check runs on it).
+    pub policy_written: bool,
+    /// When the verdict after the apply is `unknown`: the principals that the key's current
+    /// policy names and that this plan deletes or replaces. A key that might be locked out
+    /// must not pass because kmsguard could not read its policy (`lockout-undecided`).
+    pub undecided_removals: Vec<Removal>,
+}
