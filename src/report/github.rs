@@ -23,11 +23,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         props.push(format!(
             "title={}",
-            property(&format!(
-                "kmsguard {}: {}",
-                f.rule.id(),
-                terminal(&f.address)
-            ))
+            property(&format!("kmsguard {}: {}", f.rule.id, terminal(&f.address)))
         ));
         let mut msg = terminal(&f.message).into_owned();
         if let Some(remedy) = &f.remedy {

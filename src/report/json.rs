@@ -12,7 +12,7 @@ use crate::analysis::{Manager, PhaseResult, PolicySource, Recovery, Verdict};
 use crate::error::display_source;
 use crate::inventory::Lifecycle;
 use crate::plan::DocKind;
-use crate::rules::{RuleId, Severity};
+use crate::rules::{Rule, Severity};
 
 pub const VERSION: u32 = 1;
 
@@ -76,7 +76,7 @@ pub struct V1Key<'r> {
 
 #[derive(Serialize)]
 pub struct V1Finding<'r> {
-    pub rule: RuleId,
+    pub rule: &'static Rule,
     pub severity: Severity,
     pub address: &'r str,
     pub source: &'r str,

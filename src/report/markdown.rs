@@ -165,7 +165,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "- {icon} **{}** [`{}`]({}) {}: {}",
                 f.severity.word(),
-                f.rule.id(),
+                f.rule.id,
                 f.rule.help_url(),
                 code(&f.address),
                 text(&f.message)

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Report;
 use crate::error::display_source;
-use crate::rules::{RuleId, Severity};
+use crate::rules::{RULES, Rule, Severity, registry};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -41,12 +41,12 @@ struct Driver {
     version: &'static str,
     semantic_version: &'static str,
     information_uri: &'static str,
-    rules: Vec<Rule>,
+    rules: Vec<SarifRule>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Rule {
+struct SarifRule {
     id: &'static str,
     name: String,
     short_description: Text,
@@ -206,37 +206,37 @@ fn plan_in_repository(source: &str) -> Option<String> {
 }
 
 /// FNV-1a, 64 bits: stable across runs, platforms and versions of this program.
-pub fn fingerprint(rule: RuleId, address: &str) -> String {
+pub fn fingerprint(rule: &Rule, address: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in rule.id().bytes().chain([0u8]).chain(address.bytes()) {
+    for b in rule.id.bytes().chain([0u8]).chain(address.bytes()) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     format!("{h:016x}")
 }
 
-fn rules() -> Vec<Rule> {
-    RuleId::ALL
+fn rules() -> Vec<SarifRule> {
+    RULES
         .iter()
-        .map(|&r| Rule {
-            id: r.id(),
-            name: pascal(r.id()),
+        .map(|r| SarifRule {
+            id: r.id,
+            name: pascal(r.id),
             short_description: Text {
-                text: r.summary().to_owned(),
+                text: r.summary.to_owned(),
             },
             full_description: Text {
-                text: r.description().to_owned(),
+                text: r.description.to_owned(),
             },
             help_uri: r.help_url(),
             help: Help {
-                text: format!("{} See {}", r.description(), r.help_url()),
-                markdown: format!("{}\n\n[Documentation]({})", r.description(), r.help_url()),
+                text: format!("{} See {}", r.description, r.help_url()),
+                markdown: format!("{}\n\n[Documentation]({})", r.description, r.help_url()),
             },
             default_configuration: Configuration {
-                level: level(r.severity()),
+                level: level(r.severity),
             },
             properties: RuleProperties {
-                security_severity: r.security_severity(),
+                security_severity: r.security_severity,
                 precision: "high",
                 tags: ["security", "kms", "terraform"],
             },
@@ -264,16 +264,13 @@ pub fn render(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
                 },
                 region: Region { start_line: line },
             });
-            let rule_index = RuleId::ALL
-                .iter()
-                .position(|x| *x == f.rule)
-                .expect("every rule is listed");
+            let rule_index = registry::index(f.rule);
             let mut text = format!("{}: {}", f.address, f.message);
             if let Some(remedy) = &f.remedy {
                 text.push_str(&format!(" Remedy: {}", remedy.flat()));
             }
             SarifResult {
-                rule_id: f.rule.id(),
+                rule_id: f.rule.id,
                 rule_index,
                 level: level(f.severity),
                 message: Text { text },
@@ -334,18 +331,22 @@ pub fn render(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
+    fn rule(id: &str) -> &'static Rule {
+        registry::find(id).unwrap()
+    }
+
     #[test]
     fn fingerprints_are_stable() {
         // Pinned: a change here changes every alert's identity in code scanning.
         assert_eq!(
-            fingerprint(RuleId::KeyLockedOut, "aws_kms_key.data"),
-            fingerprint(RuleId::KeyLockedOut, "aws_kms_key.data")
+            fingerprint(rule("key-locked-out"), "aws_kms_key.data"),
+            fingerprint(rule("key-locked-out"), "aws_kms_key.data")
         );
         assert_ne!(
-            fingerprint(RuleId::KeyLockedOut, "aws_kms_key.data"),
-            fingerprint(RuleId::PolicyUnknown, "aws_kms_key.data")
+            fingerprint(rule("key-locked-out"), "aws_kms_key.data"),
+            fingerprint(rule("policy-unknown"), "aws_kms_key.data")
         );
-        insta::assert_snapshot!(fingerprint(RuleId::KeyLockedOut, "aws_kms_key.data"));
+        insta::assert_snapshot!(fingerprint(rule("key-locked-out"), "aws_kms_key.data"));
     }
 
     #[test]

@@ -90,7 +90,7 @@ fn finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
         out,
         "  {}[{}]: {}",
         severity(f.severity),
-        f.rule.id().bold(),
+        f.rule.id.bold(),
         terminal(&f.message)
     )?;
     if let Some(r) = &f.remedy {

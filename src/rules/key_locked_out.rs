@@ -1,10 +1,19 @@
 //! `key-locked-out`: the plan leaves the key `locked_out`.
 
-use super::explain::{causes, recommended_statement};
-use super::{Finding, KeyCtx, Remedy, RuleId};
+use super::sentences::{causes, recommended_statement};
+use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 use crate::analysis::Verdict;
 
-pub fn check(ctx: &KeyCtx) -> Option<Finding> {
+pub static RULE: Rule = Rule {
+    id: "key-locked-out",
+    severity: Severity::Error,
+    summary: "The plan leaves a KMS key that nobody can manage, and only AWS Support can restore access",
+    description: "After the apply no principal that exists can call kms:PutKeyPolicy on the key, and none the account could create would match its policy. A key policy binds the unique IDs of the principals it names, so deleting or replacing them (a new role gets a new ID) leaves the key unmanageable; only an AWS Support case restores access.",
+    security_severity: "9.1",
+    check,
+};
+
+fn check(ctx: &KeyCtx) -> Option<Finding> {
     let a = ctx.analysis;
     if a.after.verdict != Verdict::LockedOut
         || a.before
@@ -34,5 +43,5 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
         text: "Do not apply this plan: once it is applied, only AWS Support can restore access. Keep a management path that survives IAM changes: add this statement to the key policy, then plan again:".to_owned(),
         statement: Some(recommended_statement(ctx, &a.after)),
     };
-    Some(ctx.finding(RuleId::KeyLockedOut, message, Some(remedy)))
+    Some(ctx.finding(&RULE, message, Some(remedy)))
 }

@@ -1,12 +1,21 @@
 //! `key-recoverable-only`: nobody can manage the key after the apply, but an account
 //! administrator can get back in by (re)creating a principal.
 
-use super::explain::{causes, recommended_statement};
-use super::{Finding, KeyCtx, Remedy, RuleId};
+use super::sentences::{causes, recommended_statement};
+use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 use crate::analysis::{Verdict, Way};
 use crate::policy::eval::{CallerKind, Via};
 
-pub fn check(ctx: &KeyCtx) -> Option<Finding> {
+pub static RULE: Rule = Rule {
+    id: "key-recoverable-only",
+    severity: Severity::Error,
+    summary: "After the apply nobody can manage the key; an account administrator can recover it by recreating a principal",
+    description: "After the apply nobody can call kms:PutKeyPolicy on the key, but an account administrator can recover without AWS Support by creating a principal the policy matches (by ARN or name), or an IAM identity when the policy delegates to the account.",
+    security_severity: "7.5",
+    check,
+};
+
+fn check(ctx: &KeyCtx) -> Option<Finding> {
     let a = ctx.analysis;
     if a.after.verdict != Verdict::Recoverable
         || a.before.as_ref().is_some_and(|b| b.verdict.unmanageable())
@@ -45,5 +54,5 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
             .to_owned(),
         statement: Some(recommended_statement(ctx, &a.after)),
     };
-    Some(ctx.finding(RuleId::KeyRecoverableOnly, message, Some(remedy)))
+    Some(ctx.finding(&RULE, message, Some(remedy)))
 }

@@ -1,9 +1,18 @@
 //! `lockout-check-bypassed`: `bypass_policy_lockout_safety_check = true`.
 
-use super::{Finding, KeyCtx, Remedy, RuleId};
+use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 use crate::analysis::Verdict;
 
-pub fn check(ctx: &KeyCtx) -> Option<Finding> {
+pub static RULE: Rule = Rule {
+    id: "lockout-check-bypassed",
+    severity: Severity::Warning,
+    summary: "bypass_policy_lockout_safety_check = true switches off KMS's own lockout check",
+    description: "bypass_policy_lockout_safety_check = true turns off KMS's own check that the caller of PutKeyPolicy can still manage the key afterwards.",
+    security_severity: "5.0",
+    check,
+};
+
+fn check(ctx: &KeyCtx) -> Option<Finding> {
     if ctx.key.bypass.is_empty() || ctx.analysis.after.verdict == Verdict::Deleted {
         return None;
     }
@@ -15,5 +24,5 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
     let remedy = Remedy::text(
         "Remove bypass_policy_lockout_safety_check (it defaults to false) unless you have verified the policy by other means.",
     );
-    Some(ctx.finding(RuleId::LockoutCheckBypassed, message, Some(remedy)))
+    Some(ctx.finding(&RULE, message, Some(remedy)))
 }

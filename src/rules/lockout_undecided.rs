@@ -2,10 +2,19 @@
 //! replaces a principal that the key's current policy names. A plan that might lock a key
 //! out must not pass because kmsguard could not read or evaluate its policy.
 
-use super::{Finding, KeyCtx, Remedy, RuleId};
+use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 use crate::analysis::PolicySource;
 
-pub fn check(ctx: &KeyCtx) -> Option<Finding> {
+pub static RULE: Rule = Rule {
+    id: "lockout-undecided",
+    severity: Severity::Error,
+    summary: "The plan removes a principal the key's policy names, and whether the key stays manageable cannot be decided",
+    description: "Whether anyone can manage the key after the apply cannot be decided (the policy is known only after apply and could not be evaluated, or kmsguard could not read the source), and the plan deletes or replaces a principal that the key's current policy names. Such a plan might lock the key out, so it fails the gate instead of passing unchecked.",
+    security_severity: "7.0",
+    check,
+};
+
+fn check(ctx: &KeyCtx) -> Option<Finding> {
     let a = ctx.analysis;
     if a.undecided_removals.is_empty() {
         return None;
@@ -29,9 +38,5 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
             "Make what the finding names known at plan time, or check the key after the apply; until kmsguard can decide, treat this plan as one that may lock the key out."
         }
     };
-    Some(ctx.finding(
-        RuleId::LockoutUndecided,
-        message,
-        Some(Remedy::text(remedy)),
-    ))
+    Some(ctx.finding(&RULE, message, Some(Remedy::text(remedy))))
 }

@@ -1,9 +1,18 @@
 //! `policy-unknown`: manageability after the apply cannot be decided at plan time.
 
-use super::{Finding, KeyCtx, Remedy, RuleId};
+use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 use crate::analysis::{PolicySource, Verdict};
 
-pub fn check(ctx: &KeyCtx) -> Option<Finding> {
+pub static RULE: Rule = Rule {
+    id: "policy-unknown",
+    severity: Severity::Warning,
+    summary: "Whether the key stays manageable cannot be decided at plan time",
+    description: "Whether anyone can manage the key after the apply cannot be decided at plan time: the policy is known only after apply, or a condition depends on facts the plan does not show.",
+    security_severity: "4.0",
+    check,
+};
+
+fn check(ctx: &KeyCtx) -> Option<Finding> {
     let after = &ctx.analysis.after;
     if after.verdict != Verdict::Unknown
         || after.policy.error.is_some()
@@ -26,5 +35,5 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
         ),
         _ => format!("M{}", &known[1..]),
     };
-    Some(ctx.finding(RuleId::PolicyUnknown, message, Some(Remedy::text(remedy))))
+    Some(ctx.finding(&RULE, message, Some(Remedy::text(remedy))))
 }

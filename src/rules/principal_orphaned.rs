@@ -1,11 +1,20 @@
 //! `principal-orphaned`: a role or user the plan deletes or replaces stays named in the key
 //! policy's `Principal`, while others can still manage the key.
 
-use super::{Finding, KeyCtx, Remedy, RuleId};
+use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 use crate::analysis::Verdict;
 use crate::inventory::Lifecycle;
 
-pub fn check(ctx: &KeyCtx) -> Option<Finding> {
+pub static RULE: Rule = Rule {
+    id: "principal-orphaned",
+    severity: Severity::Warning,
+    summary: "A deleted or replaced IAM role or user stays named in a key policy's Principal",
+    description: "A role or user that the plan deletes or replaces is named in the key policy's Principal while others can still manage the key: after the apply the policy holds a dead unique ID, and the principal's access is silently gone.",
+    security_severity: "4.3",
+    check,
+};
+
+fn check(ctx: &KeyCtx) -> Option<Finding> {
     let after = &ctx.analysis.after;
     if after.verdict != Verdict::Manageable {
         return None;
@@ -47,5 +56,5 @@ pub fn check(ctx: &KeyCtx) -> Option<Finding> {
     let remedy = Remedy::text(
         "Refer to the role or user through an aws:PrincipalArn condition (Principal \"*\" with ArnLike aws:PrincipalArn), which matches a recreated principal again, or update the key policy in the same apply so it names the new principal.",
     );
-    Some(ctx.finding(RuleId::PrincipalOrphaned, message, Some(remedy)))
+    Some(ctx.finding(&RULE, message, Some(remedy)))
 }
