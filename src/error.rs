@@ -46,6 +46,6 @@ impl std::fmt::Display for SourcedError {
 }
 
 /// How an input is named in messages: `-` is standard input.
-pub fn display_source(source: &str) -> &str {
+pub(crate) fn display_source(source: &str) -> &str {
     if source == "-" { "<stdin>" } else { source }
 }

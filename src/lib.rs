@@ -1,23 +1,32 @@
 //! kmsguard: finds the AWS KMS keys that a Terraform or OpenTofu plan would leave with
 //! nobody able to manage them.
 //!
-//! The data flows one way through the modules:
-//! [`plan`] (JSON → documents) → [`inventory`] (keys, principals, lifecycle) →
-//! [`analysis`] (policy evaluation, verdicts) → [`rules`] (findings) → [`report`]
-//! (text, JSON, query). [`run`] wires them together for the command line.
+//! The data flows one way through the modules (docs/architecture.md):
+//! `plan` (JSON → documents) → `inventory` (keys, principals, lifecycles) → `resolve` (each
+//! key's effective policy) → `analysis` (verdicts and their evidence) → `rules` (findings) →
+//! `report` (text, JSON, SARIF, Markdown, annotations). `pipeline` runs the steps in order;
+//! [`run`] wires them to the command line.
+//!
+//! The library is not a stable API. It exposes what the `kmsguard` binary, the integration
+//! and property tests and the fuzz targets use ([`testing`] for the last two), and nothing else (`unreachable_pub` keeps it
+//! so); the crate is published for `cargo install kmsguard`.
 
-pub mod analysis;
+mod analysis;
 pub mod cli;
-pub mod error;
-#[doc(hidden)]
-pub mod fuzzing;
-pub mod inventory;
-pub mod par;
-pub mod pipeline;
-pub mod plan;
-pub mod policy;
-pub mod report;
-pub mod resolve;
-pub mod rules;
+mod error;
+mod inventory;
+mod par;
+mod pipeline;
+mod plan;
+mod policy;
+mod report;
+mod resolve;
+mod rules;
 pub mod run;
-pub mod tfsource;
+#[doc(hidden)]
+pub mod testing;
+mod tfsource;
+
+pub use analysis::{MAX_MANAGERS, Verdict};
+pub use rules::{RULES, Rule};
+pub use tfsource::with_stack;

@@ -9,7 +9,7 @@ use kmsguard::cli::{Cli, ColorChoice, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Deeply nested source is parsed and evaluated recursively: run on a large stack.
-    ExitCode::from(kmsguard::tfsource::with_stack(move || run(cli)))
+    ExitCode::from(kmsguard::with_stack(move || run(cli)))
 }
 
 fn run(cli: Cli) -> u8 {

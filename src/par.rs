@@ -5,7 +5,7 @@ const MIN_PARALLEL: usize = 64;
 
 /// Maps `f` over `items` on up to one thread per core, keeping the order. Small inputs
 /// (fewer than `min` items) run on the calling thread.
-pub fn map<T: Sync, R: Send>(items: &[T], min: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn map<T: Sync, R: Send>(items: &[T], min: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(items.len());
@@ -26,7 +26,7 @@ pub fn map<T: Sync, R: Send>(items: &[T], min: usize, f: impl Fn(&T) -> R + Sync
 }
 
 /// [`map`] with the default threshold for per-key work.
-pub fn map_keys<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn map_keys<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     map(items, MIN_PARALLEL, f)
 }
 

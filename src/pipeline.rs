@@ -9,10 +9,8 @@ use crate::rules::{self, Finding};
 use crate::tfsource::config::Config;
 
 /// Everything the steps decided about a run's inputs.
-pub struct Checked<'a> {
+pub(crate) struct Checked<'a> {
     pub inventory: Inventory<'a>,
-    /// The policy of each key (in the inventory's order).
-    pub policies: Vec<KeyPolicies<'a>>,
     /// The verdicts of each key (in the inventory's order).
     pub analyses: Vec<KeyAnalysis>,
     pub findings: Vec<Finding>,
@@ -20,7 +18,7 @@ pub struct Checked<'a> {
 
 /// The inventory and the policy of every key; `source` is the Terraform configuration to
 /// evaluate policies from (`--config-dir`).
-pub fn resolve<'a>(
+pub(crate) fn resolve<'a>(
     inputs: &'a [Input<'_>],
     source: Option<&Config>,
 ) -> (Inventory<'a>, Vec<KeyPolicies<'a>>) {
@@ -31,13 +29,12 @@ pub fn resolve<'a>(
 }
 
 /// Every step.
-pub fn check<'a>(inputs: &'a [Input<'_>], source: Option<&Config>) -> Checked<'a> {
+pub(crate) fn check<'a>(inputs: &'a [Input<'_>], source: Option<&Config>) -> Checked<'a> {
     let (inventory, policies) = resolve(inputs, source);
     let analyses = analysis::analyse(&inventory, &policies);
     let findings = rules::check(&inventory, &analyses);
     Checked {
         inventory,
-        policies,
         analyses,
         findings,
     }

@@ -19,7 +19,7 @@ fn source_name(p: &Path) -> String {
 }
 
 /// Inputs larger than this are streamed (as with `--low-memory`).
-pub const AUTO_LOW_MEMORY_BYTES: u64 = 1 << 30;
+pub(crate) const AUTO_LOW_MEMORY_BYTES: u64 = 1 << 30;
 
 /// What the first pass over an input produced.
 /// The bytes of an input held in memory, or why it could not be read.
@@ -50,7 +50,7 @@ fn open_input(p: &Path) -> Result<std::fs::File, InputError> {
 
 /// Inputs that are not regular files (standard input, pipes, devices) are read up to this
 /// many bytes: their size is not known in advance, and `/dev/zero` never ends.
-pub const MAX_STREAM_BYTES: u64 = AUTO_LOW_MEMORY_BYTES;
+pub(crate) const MAX_STREAM_BYTES: u64 = AUTO_LOW_MEMORY_BYTES;
 
 /// Reads an input into memory. A regular file is read whole; anything else (standard input,
 /// a pipe, a device) is sniffed on its first bytes, so that binary data is refused at once,
@@ -87,7 +87,7 @@ fn read_stream(name: &str, r: impl Read) -> Result<Vec<u8>, InputError> {
 }
 
 /// A pipe or device streamed with `--low-memory` is read up to this many bytes.
-pub const MAX_STREAMED_PIPE_BYTES: u64 = 64 << 30;
+pub(crate) const MAX_STREAMED_PIPE_BYTES: u64 = 64 << 30;
 
 /// Streams an input (`--low-memory`): a file whole, a pipe or device up to
 /// [`MAX_STREAMED_PIPE_BYTES`].
@@ -184,7 +184,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 /// JMESPath operators a `--query` may hold. The JMESPath parser and interpreter recurse once
 /// or twice per operator, so a long chain (`a.a.a…`, `((((…`, `!!!!…`) would overflow the
 /// stack; real queries use a handful.
-pub const MAX_QUERY_OPERATORS: usize = 256;
+pub(crate) const MAX_QUERY_OPERATORS: usize = 256;
 
 /// Compiles a `--query` expression whose size the interpreter can handle.
 fn compile_query(q: &str) -> Result<jmespath::Expression<'static>, String> {

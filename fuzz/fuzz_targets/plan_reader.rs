@@ -2,7 +2,7 @@
 //! analyse, check and render every format. Must never panic, overflow or hang.
 #![no_main]
 
-use kmsguard::fuzzing::check_bytes;
+use kmsguard::testing::check_bytes;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

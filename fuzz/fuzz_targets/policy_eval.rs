@@ -2,7 +2,7 @@
 //! arbitrary patterns. Must never panic, overflow or hang.
 #![no_main]
 
-use kmsguard::fuzzing::evaluate_policy_text;
+use kmsguard::testing::evaluate_policy_text;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! text: functions, placeholders and refusals. Must never panic, overflow or hang.
 #![no_main]
 
-use kmsguard::fuzzing::evaluate_source_text;
+use kmsguard::testing::evaluate_source_text;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

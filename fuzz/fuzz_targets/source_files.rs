@@ -4,7 +4,7 @@
 //! bound.
 #![no_main]
 
-use kmsguard::fuzzing::evaluate_source_files;
+use kmsguard::testing::evaluate_source_files;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -14,7 +14,7 @@ use crate::policy::glob::glob_match;
 use crate::policy::tags::Tags;
 
 /// Stands for the account in ARNs when no input tells it.
-pub const UNKNOWN_ACCOUNT: &str = "ACCOUNT_ID";
+pub(crate) const UNKNOWN_ACCOUNT: &str = "ACCOUNT_ID";
 
 #[derive(Debug, Clone)]
 pub(super) enum Origin {
@@ -43,7 +43,7 @@ pub(super) struct Cand {
 }
 
 impl Cand {
-    pub fn shown(&self) -> String {
+    pub(super) fn shown(&self) -> String {
         self.display.clone().unwrap_or_else(|| self.arn.clone())
     }
 }

@@ -23,7 +23,7 @@ use crate::policy::glob::has_wildcard;
 use crate::policy::placeholder::{unknown_in, unknown_value};
 
 /// Dead references kept per key and phase (a bound on memory for hostile plans).
-pub const MAX_DEAD_REFS: usize = 100;
+pub(super) const MAX_DEAD_REFS: usize = 100;
 
 /// What the policy says about who could manage the key, before anyone is evaluated.
 #[derive(Default)]
@@ -59,7 +59,7 @@ pub(super) struct Builder<'i, 'k> {
 }
 
 impl<'i, 'k> Builder<'i, 'k> {
-    pub fn new(
+    pub(super) fn new(
         inv: &'i Inventory<'k>,
         patterns: &'i Shared,
         phase: Phase,
@@ -79,12 +79,12 @@ impl<'i, 'k> Builder<'i, 'k> {
         }
     }
 
-    pub fn other_account(&self, account: Option<&str>) -> bool {
+    pub(super) fn other_account(&self, account: Option<&str>) -> bool {
         matches!((account, &self.account), (Some(a), Some(k)) if a != k)
     }
 
     /// The candidate for an input's principal, if it exists in this phase.
-    pub fn known(&self, pi: usize) -> Option<Cand> {
+    pub(super) fn known(&self, pi: usize) -> Option<Cand> {
         known(self.inv, pi, self.phase)
     }
 
@@ -338,12 +338,12 @@ impl<'i, 'k> Builder<'i, 'k> {
     }
 
     /// Lower-cased ARNs of the candidates gathered.
-    pub fn seen_arns(&self) -> &HashSet<String> {
+    pub(super) fn seen_arns(&self) -> &HashSet<String> {
         &self.seen_arns
     }
 
     /// Reads every statement of the policy.
-    pub fn gather(&mut self, policy: &Policy) -> Gathered {
+    pub(super) fn gather(&mut self, policy: &Policy) -> Gathered {
         let account = self.account.clone();
         let partition = self.partition.clone();
         let root_arn = format!(

@@ -13,7 +13,7 @@ use crate::policy::glob::glob_match;
 
 /// How a condition operator compares a value with a principal ARN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Match {
+pub(super) enum Match {
     Exact,
     IgnoreCase,
     /// `StringLike`: `*` crosses `:`.
@@ -23,7 +23,7 @@ pub enum Match {
 }
 
 impl Match {
-    pub fn of(base: &Base) -> Match {
+    pub(super) fn of(base: &Base) -> Match {
         match base {
             Base::StringEqualsIgnoreCase | Base::StringNotEqualsIgnoreCase => Match::IgnoreCase,
             Base::ArnLike | Base::ArnNotLike => Match::Arn,
@@ -33,7 +33,7 @@ impl Match {
     }
 
     /// Whether `pattern` matches `arn` this way.
-    pub fn test(self, pattern: &str, arn: &str) -> bool {
+    pub(super) fn test(self, pattern: &str, arn: &str) -> bool {
         match self {
             Match::Exact => pattern == arn,
             Match::IgnoreCase => pattern.eq_ignore_ascii_case(arn),
@@ -49,7 +49,7 @@ type Found = (Arc<[usize]>, Arc<[usize]>);
 
 /// What every key's analysis asks about an input principal.
 #[derive(Debug, Clone)]
-pub struct PrincipalFacts {
+pub(super) struct PrincipalFacts {
     /// A service-linked role (no person can act as it).
     pub linked: bool,
     /// The account of its ARN.
@@ -63,18 +63,18 @@ pub struct PrincipalFacts {
 
 impl PrincipalFacts {
     /// Whether it exists, with an ARN, in a phase.
-    pub fn exists(&self, phase: Phase) -> bool {
+    pub(super) fn exists(&self, phase: Phase) -> bool {
         self.exists[usize::from(phase == Phase::After)]
     }
 }
 
-pub struct Shared {
+pub(super) struct Shared {
     cache: Mutex<HashMap<(Match, String), Found>>,
     pub principals: Vec<PrincipalFacts>,
 }
 
 impl Shared {
-    pub fn new(inv: &Inventory) -> Shared {
+    pub(super) fn new(inv: &Inventory) -> Shared {
         let principals = inv
             .principals
             .iter()
@@ -126,12 +126,12 @@ impl Shared {
     }
 
     /// The principals any of whose ARNs the value matches, in ARN order.
-    pub fn matches(&self, inv: &Inventory, how: Match, value: &str) -> Arc<[usize]> {
+    pub(super) fn matches(&self, inv: &Inventory, how: Match, value: &str) -> Arc<[usize]> {
         self.found(inv, how, value).0
     }
 
     /// The same, sorted by index (for `binary_search`).
-    pub fn matches_sorted(&self, inv: &Inventory, how: Match, value: &str) -> Arc<[usize]> {
+    pub(super) fn matches_sorted(&self, inv: &Inventory, how: Match, value: &str) -> Arc<[usize]> {
         self.found(inv, how, value).1
     }
 }

@@ -27,14 +27,14 @@ use crate::resolve::{EffectivePolicy, KeyPolicies};
 use decide::{phase, removals_named};
 use index::Shared;
 
-pub use candidates::UNKNOWN_ACCOUNT;
-pub use evidence::{DeadCause, DeadRef, Evidence, Manager, Recovery, Recreation, Removal, Way};
-pub use result::{KeyAnalysis, Notes, PhaseResult, PolicyFacts, PolicySource, Verdict};
+pub(crate) use evidence::{DeadCause, DeadRef, Manager, Recovery, Way};
+pub use result::Verdict;
+pub(crate) use result::{KeyAnalysis, PhaseResult, PolicySource};
 pub use search::MAX_MANAGERS;
-pub use trace::{CandidateTrace, Trace};
+pub(crate) use trace::CandidateTrace;
 
 /// Analyses every key of the inventory, given the policy of each (in the same order).
-pub fn analyse(inv: &Inventory, policies: &[KeyPolicies]) -> Vec<KeyAnalysis> {
+pub(crate) fn analyse(inv: &Inventory, policies: &[KeyPolicies]) -> Vec<KeyAnalysis> {
     let indexed: Vec<(usize, &Key)> = inv.keys.iter().enumerate().collect();
     let patterns = Shared::new(inv);
     crate::par::map_keys(&indexed, |(i, k)| {
@@ -43,7 +43,7 @@ pub fn analyse(inv: &Inventory, policies: &[KeyPolicies]) -> Vec<KeyAnalysis> {
 }
 
 /// Analyses one key and records every candidate's decision (for `kmsguard explain`).
-pub fn explain(inv: &Inventory, policies: &[KeyPolicies], key: usize) -> KeyAnalysis {
+pub(crate) fn explain(inv: &Inventory, policies: &[KeyPolicies], key: usize) -> KeyAnalysis {
     analyse_key(
         inv,
         &Shared::new(inv),

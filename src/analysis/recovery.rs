@@ -18,7 +18,7 @@ use crate::policy::eval::{CallerKind, Tri};
 impl Search<'_, '_> {
     /// Nobody can manage the key: the first principal an administrator could (re)create that
     /// the policy would let manage it.
-    pub fn recover(
+    pub(super) fn recover(
         &mut self,
         b: &Builder,
         g: &Gathered,

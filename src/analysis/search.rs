@@ -46,7 +46,7 @@ pub(super) struct Search<'s, 'k> {
 }
 
 impl<'s, 'k> Search<'s, 'k> {
-    pub fn new(
+    pub(super) fn new(
         inv: &'s Inventory<'k>,
         patterns: &'s Shared,
         key: &'s Key,
@@ -169,7 +169,7 @@ impl<'s, 'k> Search<'s, 'k> {
     }
 
     /// Decides the candidates the policy names or matches, in order.
-    pub fn named(&mut self, b: &Builder, g: &Gathered) {
+    pub(super) fn named(&mut self, b: &Builder, g: &Gathered) {
         for s in &g.sources {
             if self.full() {
                 return;
@@ -244,7 +244,7 @@ impl<'s, 'k> Search<'s, 'k> {
     /// Nobody named can manage: any IAM identity of the account may still do it through the
     /// account principal (an administrator attaches the IAM permission). One such identity
     /// is enough to decide; the report lists the first found.
-    pub fn delegated(&mut self, b: &Builder, g: &Gathered, seen_arns: &HashSet<String>) {
+    pub(super) fn delegated(&mut self, b: &Builder, g: &Gathered, seen_arns: &HashSet<String>) {
         if !self.managers.is_empty() || !g.delegates {
             return;
         }
@@ -289,12 +289,12 @@ impl<'s, 'k> Search<'s, 'k> {
     }
 
     /// Whether some decision was unknown.
-    pub fn undecided(&self) -> bool {
+    pub(super) fn undecided(&self) -> bool {
         !self.unknown.is_empty()
     }
 
     /// The unknown reasons, each with the candidates it is unknown for.
-    pub fn unknown_reasons(&mut self) -> Vec<String> {
+    pub(super) fn unknown_reasons(&mut self) -> Vec<String> {
         std::mem::take(&mut self.unknown)
             .into_iter()
             .map(|(reason, who)| {

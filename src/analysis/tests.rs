@@ -1,6 +1,7 @@
 //! Analysis over small in-memory documents: the joins between inputs and the lifecycle
 //! rules that the snapshot tests exercise only through whole plans.
 
+use super::evidence::Recreation;
 use super::*;
 use crate::inventory::Input;
 use crate::plan;

@@ -21,7 +21,7 @@ use crate::plan::{Document, Phase};
 use crate::policy::tags::Tags;
 
 /// One input as the user named it, with its parsed document.
-pub struct Input<'a> {
+pub(crate) struct Input<'a> {
     pub source: String,
     pub doc: Document<'a>,
 }
@@ -262,7 +262,7 @@ pub struct DataSource<'a> {
 
 /// Builds the inventory of all inputs in one pass: what each input shows, the accounts, the
 /// principal indexes, the keys with the policy resources that govern them.
-pub fn build<'a>(inputs: &'a [Input<'_>], configs: &Configs) -> Inventory<'a> {
+pub(crate) fn build<'a>(inputs: &'a [Input<'_>], configs: &Configs) -> Inventory<'a> {
     let mut collected: Vec<collect::Collected<'a>> = inputs
         .iter()
         .enumerate()
@@ -323,7 +323,7 @@ pub struct SsoRemoval {
 }
 
 /// The permission-set name in an `AWSReservedSSO_<name>_<suffix>` role ARN or pattern.
-pub fn sso_permission_set(arn: &str) -> Option<&str> {
+pub(crate) fn sso_permission_set(arn: &str) -> Option<&str> {
     let start = arn.find("AWSReservedSSO_")? + "AWSReservedSSO_".len();
     let rest = &arn[start..];
     // The suffix is hex; permission-set names may contain `_`: cut at the last `_`.

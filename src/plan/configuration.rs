@@ -17,7 +17,7 @@ use super::reference::references_in;
 
 /// What the configuration says about one resource block.
 #[derive(Debug, Default)]
-pub struct Block {
+pub(crate) struct Block {
     /// The attribute names set in the block.
     pub attrs: HashSet<String>,
     /// `key_id`'s references (for `aws_kms_key_policy`).
@@ -32,7 +32,7 @@ pub struct Block {
 
 /// The configuration of one input.
 #[derive(Debug, Default)]
-pub struct ConfigIndex {
+pub(crate) struct ConfigIndex {
     /// The input has a configuration.
     pub present: bool,
     blocks: HashMap<(Vec<String>, String), Block>,
@@ -48,7 +48,7 @@ fn path_of(module: &ModuleInstance) -> Vec<String> {
 }
 
 impl ConfigIndex {
-    pub fn new(doc: &Document<'_>) -> ConfigIndex {
+    pub(crate) fn new(doc: &Document<'_>) -> ConfigIndex {
         let Some(cfg) = doc.raw.configuration.as_ref() else {
             return ConfigIndex::default();
         };
@@ -148,7 +148,7 @@ impl ConfigIndex {
 
     /// An index holding one block's expressions (for tests).
     #[cfg(test)]
-    pub fn with_block(
+    pub(crate) fn with_block(
         module: &ModuleInstance,
         block: &str,
         expr: serde_json::Value,
@@ -168,7 +168,7 @@ impl ConfigIndex {
     }
 
     /// A module call's arguments (variable name → expression), in the calling module.
-    pub fn call_args(
+    pub(crate) fn call_args(
         &self,
         caller: &ModuleInstance,
         call: &str,
@@ -177,12 +177,12 @@ impl ConfigIndex {
     }
 
     /// A module output's expression.
-    pub fn output(&self, module: &ModuleInstance, name: &str) -> Option<&serde_json::Value> {
+    pub(crate) fn output(&self, module: &ModuleInstance, name: &str) -> Option<&serde_json::Value> {
         self.outputs.get(&(path_of(module), name.to_owned()))
     }
 
     /// A module variable's default value.
-    pub fn variable_default(
+    pub(crate) fn variable_default(
         &self,
         module: &ModuleInstance,
         name: &str,
@@ -191,20 +191,20 @@ impl ConfigIndex {
     }
 
     /// A block (`aws_kms_key.k`, `data.aws_iam_policy_document.d`) of a module.
-    pub fn block(&self, module: &ModuleInstance, block: &str) -> Option<&Block> {
+    pub(crate) fn block(&self, module: &ModuleInstance, block: &str) -> Option<&Block> {
         self.blocks.get(&(path_of(module), block.to_owned()))
     }
 }
 
 /// The configurations of all inputs, each indexed the first time it is needed.
-pub struct Configs<'d, 'a> {
+pub(crate) struct Configs<'d, 'a> {
     docs: Vec<&'d Document<'a>>,
     cache: Vec<OnceCell<ConfigIndex>>,
     documents: Vec<OnceCell<bool>>,
 }
 
 impl<'d, 'a> Configs<'d, 'a> {
-    pub fn new(docs: Vec<&'d Document<'a>>) -> Self {
+    pub(crate) fn new(docs: Vec<&'d Document<'a>>) -> Self {
         let cache = docs.iter().map(|_| OnceCell::new()).collect();
         let documents = docs.iter().map(|_| OnceCell::new()).collect();
         Configs {
@@ -215,7 +215,7 @@ impl<'d, 'a> Configs<'d, 'a> {
     }
 
     /// Whether an input's configuration has policy documents (computed once per input).
-    pub fn has_documents(&self, src: usize) -> bool {
+    pub(crate) fn has_documents(&self, src: usize) -> bool {
         *self.documents[src].get_or_init(|| {
             self.docs[src]
                 .raw
@@ -226,7 +226,7 @@ impl<'d, 'a> Configs<'d, 'a> {
         })
     }
 
-    pub fn get(&self, src: usize) -> &ConfigIndex {
+    pub(crate) fn get(&self, src: usize) -> &ConfigIndex {
         self.cache[src].get_or_init(|| ConfigIndex::new(self.docs[src]))
     }
 }

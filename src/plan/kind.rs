@@ -4,7 +4,7 @@ use super::address::Mode;
 
 /// The four key types that carry a key policy of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum KeyType {
+pub(crate) enum KeyType {
     Key,
     ReplicaKey,
     ExternalKey,
@@ -13,7 +13,7 @@ pub enum KeyType {
 
 /// What a resource is to kmsguard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ResourceKind {
+pub(crate) enum ResourceKind {
     /// `aws_kms_key`, `aws_kms_replica_key`, `aws_kms_external_key`,
     /// `aws_kms_replica_external_key`.
     Key(KeyType),
@@ -65,7 +65,7 @@ const TABLE: &[(&str, ResourceKind)] = &[
 
 impl ResourceKind {
     /// The kind of a resource of this mode and type; `None` for what kmsguard does not read.
-    pub fn of(mode: Mode, rtype: &str) -> Option<ResourceKind> {
+    pub(crate) fn of(mode: Mode, rtype: &str) -> Option<ResourceKind> {
         let kind = TABLE.iter().find(|(t, _)| *t == rtype)?.1;
         let ok = match kind {
             ResourceKind::Role | ResourceKind::User => true,
@@ -78,24 +78,24 @@ impl ResourceKind {
     }
 
     /// Whether any resource of this type is read (in whichever mode).
-    pub fn read(rtype: &str) -> bool {
+    pub(crate) fn read(rtype: &str) -> bool {
         TABLE.iter().any(|(t, _)| *t == rtype)
     }
 
     /// The interned type name (for sharing instead of copying while streaming).
-    pub fn interned(rtype: &str) -> Option<&'static str> {
+    pub(crate) fn interned(rtype: &str) -> Option<&'static str> {
         TABLE.iter().find(|(t, _)| *t == rtype).map(|(t, _)| *t)
     }
 
     /// A configuration block kmsguard keeps: keys, key policies and policy documents.
-    pub fn in_configuration(self) -> bool {
+    pub(crate) fn in_configuration(self) -> bool {
         matches!(
             self,
             ResourceKind::Key(_) | ResourceKind::KeyPolicy | ResourceKind::PolicyDocument
         )
     }
 
-    pub fn is_key(self) -> bool {
+    pub(crate) fn is_key(self) -> bool {
         matches!(self, ResourceKind::Key(_))
     }
 }

@@ -3,21 +3,21 @@
 //! [`load`] refuses what is not `terraform show -json` output (binary planfiles, raw
 //! state files, HCP Terraform redacted plans, other JSON) and gates `format_version`.
 
-pub mod address;
-pub mod configuration;
-pub mod kind;
-pub mod model;
-pub mod reference;
+pub(crate) mod address;
+pub(crate) mod configuration;
+pub(crate) mod kind;
+pub(crate) mod model;
+pub(crate) mod reference;
 
 use serde::Deserialize;
 
 use crate::error::InputError;
-pub use model::RawDocument;
+pub(crate) use model::RawDocument;
 
 /// The newest plan `format_version` this build knows field by field.
-pub const KNOWN_PLAN_FORMAT: (u64, u64) = (1, 2);
+pub(crate) const KNOWN_PLAN_FORMAT: (u64, u64) = (1, 2);
 /// The newest state `format_version` this build knows.
-pub const KNOWN_STATE_FORMAT: (u64, u64) = (1, 0);
+pub(crate) const KNOWN_STATE_FORMAT: (u64, u64) = (1, 0);
 
 /// Before or after the apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,7 +36,7 @@ pub enum DocKind {
 
 /// A recognised input document, borrowing from the input buffer.
 #[derive(Debug)]
-pub struct Document<'a> {
+pub(crate) struct Document<'a> {
     pub kind: DocKind,
     pub format_version: String,
     /// Notes for the report (a newer minor format, an errored plan).
@@ -46,7 +46,7 @@ pub struct Document<'a> {
 
 /// Recognises and parses one input. `name` is how the user named the input (used in the
 /// binary-planfile hint).
-pub fn load<'a>(name: &str, bytes: &'a [u8]) -> Result<Document<'a>, InputError> {
+pub(crate) fn load<'a>(name: &str, bytes: &'a [u8]) -> Result<Document<'a>, InputError> {
     sniff(name, bytes, true)?;
     let raw: RawDocument<'a> = serde_json::from_slice(bytes).map_err(json_error)?;
     classify(raw)
@@ -54,7 +54,7 @@ pub fn load<'a>(name: &str, bytes: &'a [u8]) -> Result<Document<'a>, InputError>
 
 /// Like [`load`], but streams the document from a reader instead of holding it in memory:
 /// what the checks need is kept, the rest is dropped as it is read (`--low-memory`).
-pub fn load_reader(
+pub(crate) fn load_reader(
     name: &str,
     reader: impl std::io::Read,
 ) -> Result<Document<'static>, InputError> {
@@ -72,7 +72,7 @@ pub fn load_reader(
 }
 
 /// Refuses what can be told from the first bytes. `complete` says `head` is the whole input.
-pub fn sniff(name: &str, head: &[u8], complete: bool) -> Result<(), InputError> {
+pub(crate) fn sniff(name: &str, head: &[u8], complete: bool) -> Result<(), InputError> {
     let trimmed = trim_ascii_start(head);
     if trimmed.is_empty() && complete {
         return Err(InputError::Empty);

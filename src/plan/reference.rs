@@ -6,7 +6,7 @@ use super::address::{InstanceKey, Mode};
 
 /// What a reference names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// A resource or data source (an instance, when `key` is set), and the attribute read.
     Resource {
         mode: Mode,
@@ -30,7 +30,7 @@ pub enum Target {
 
 /// A reference and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reference {
+pub(crate) struct Reference {
     pub text: String,
     pub target: Target,
 }
@@ -45,7 +45,7 @@ fn first(s: &str) -> (&str, &str) {
 
 impl Reference {
     /// Reads a reference; `None` for text that is not one.
-    pub fn parse(text: &str) -> Option<Reference> {
+    pub(crate) fn parse(text: &str) -> Option<Reference> {
         let (head, rest) = first(text);
         let name_only = |r: &str| -> Option<String> {
             let (n, _) = first(r);
@@ -109,7 +109,7 @@ impl Reference {
 
     /// The resource part of a resource reference, without the attribute:
     /// `aws_iam_role.a["x"]` for `aws_iam_role.a["x"].arn`.
-    pub fn resource_text(&self) -> Option<String> {
+    pub(crate) fn resource_text(&self) -> Option<String> {
         match &self.target {
             Target::Resource {
                 mode,
@@ -124,11 +124,6 @@ impl Reference {
             }
             _ => None,
         }
-    }
-
-    /// `each.*` and `count.*` select an instance; they are not values a policy is built from.
-    pub fn selects_instance(&self) -> bool {
-        matches!(&self.target, Target::Meta(m) if m.starts_with("each.") || m.starts_with("count."))
     }
 }
 
@@ -150,7 +145,7 @@ fn index_end(s: &str) -> Option<usize> {
 
 /// The most specific references: `aws_iam_role.a.arn` rather than also `aws_iam_role.a`
 /// (a plan lists both).
-pub fn most_specific(refs: Vec<String>) -> Vec<String> {
+pub(crate) fn most_specific(refs: Vec<String>) -> Vec<String> {
     refs.iter()
         .filter(|r| {
             !refs.iter().any(|o| {
@@ -162,7 +157,7 @@ pub fn most_specific(refs: Vec<String>) -> Vec<String> {
 }
 
 /// The most general references: `data.x.y` for `data.x.y.json` and `data.x.y`.
-pub fn most_general(refs: &[String]) -> Vec<&str> {
+pub(crate) fn most_general(refs: &[String]) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
     for r in refs {
         let covered = refs.iter().any(|o| {
@@ -176,7 +171,7 @@ pub fn most_general(refs: &[String]) -> Vec<&str> {
 }
 
 /// Every `references` string in a configuration expression tree, in order, each once.
-pub fn references_in(v: &serde_json::Value) -> Vec<String> {
+pub(crate) fn references_in(v: &serde_json::Value) -> Vec<String> {
     fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
             serde_json::Value::Object(m) => {
@@ -256,7 +251,6 @@ mod tests {
                 output: Some("out".into())
             }
         );
-        assert!(Reference::parse("each.key").unwrap().selects_instance());
         assert!(Reference::parse("").is_none());
         assert!(Reference::parse("module.m[0].out").is_none());
     }

@@ -2,7 +2,7 @@
 
 /// The parts of an ARN: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Arn<'a> {
+pub(crate) struct Arn<'a> {
     pub partition: &'a str,
     pub service: &'a str,
     pub region: &'a str,
@@ -11,7 +11,7 @@ pub struct Arn<'a> {
 }
 
 impl<'a> Arn<'a> {
-    pub fn parse(s: &'a str) -> Option<Arn<'a>> {
+    pub(crate) fn parse(s: &'a str) -> Option<Arn<'a>> {
         let mut it = s.splitn(6, ':');
         if it.next()? != "arn" {
             return None;
@@ -27,13 +27,13 @@ impl<'a> Arn<'a> {
 }
 
 /// Whether `s` is a bare 12-digit AWS account ID.
-pub fn is_account_id(s: &str) -> bool {
+pub(crate) fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Whether `s` looks like an IAM unique ID of a user or role (what a key policy shows
 /// after the principal it named was deleted).
-pub fn is_unique_id(s: &str) -> bool {
+pub(crate) fn is_unique_id(s: &str) -> bool {
     (s.starts_with("AROA") || s.starts_with("AIDA"))
         && s.len() >= 16
         && s.bytes()
@@ -42,7 +42,7 @@ pub fn is_unique_id(s: &str) -> bool {
 
 /// The kind of an IAM principal ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PrincipalArn<'a> {
+pub(crate) enum PrincipalArn<'a> {
     /// `arn:P:iam::A:root`
     Root { account: &'a str },
     /// `arn:P:iam::A:user/path/name`
@@ -55,7 +55,7 @@ pub enum PrincipalArn<'a> {
     Other,
 }
 
-pub fn classify_principal(s: &str) -> PrincipalArn<'_> {
+pub(crate) fn classify_principal(s: &str) -> PrincipalArn<'_> {
     let Some(a) = Arn::parse(s) else {
         return PrincipalArn::Other;
     };
@@ -89,7 +89,7 @@ pub fn classify_principal(s: &str) -> PrincipalArn<'_> {
 }
 
 /// Builds the ARN of an IAM role or user from its name and path.
-pub fn iam_arn(
+pub(crate) fn iam_arn(
     partition: &str,
     account: &str,
     kind: &str,

@@ -5,7 +5,7 @@ use super::placeholder::unknown_in;
 
 /// A request-context value of a condition key, for one candidate caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CtxValue {
+pub(crate) enum CtxValue {
     /// The key is present with these values (one for single-valued keys).
     Values(Vec<String>),
     /// The key is not in the request.
@@ -19,7 +19,7 @@ pub enum CtxValue {
 
 /// What a condition evaluates to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CondResult {
+pub(crate) enum CondResult {
     True,
     False,
     Unknown(String),
@@ -28,19 +28,19 @@ pub enum CondResult {
 }
 
 /// Supplies condition-key values for one caller. Keys are given in lower case.
-pub trait Context {
+pub(crate) trait Context {
     fn lookup(&self, key_lc: &str) -> CtxValue;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SetOp {
+pub(crate) enum SetOp {
     None,
     ForAnyValue,
     ForAllValues,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Base {
+pub(crate) enum Base {
     StringEquals,
     StringNotEquals,
     StringEqualsIgnoreCase,
@@ -58,14 +58,14 @@ pub enum Base {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Operator {
+pub(crate) struct Operator {
     pub base: Base,
     pub if_exists: bool,
     pub set: SetOp,
 }
 
 impl Operator {
-    pub fn parse(name: &str) -> Operator {
+    pub(crate) fn parse(name: &str) -> Operator {
         let (set, rest) = if let Some(r) = strip_prefix_ci(name, "ForAnyValue:") {
             (SetOp::ForAnyValue, r)
         } else if let Some(r) = strip_prefix_ci(name, "ForAllValues:") {
@@ -114,7 +114,7 @@ impl Operator {
 
     /// Negated operators (`...Not...`): several values mean "none of them", and an absent
     /// key makes them true.
-    pub fn negated(&self) -> bool {
+    pub(crate) fn negated(&self) -> bool {
         matches!(
             self.base,
             Base::StringNotEquals
@@ -133,7 +133,7 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 
 /// One `Operator: {Key: Values}` entry of a statement's `Condition`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Condition {
+pub(crate) struct Condition {
     /// The operator as written.
     pub operator: String,
     pub op: Operator,
@@ -145,7 +145,7 @@ pub struct Condition {
 
 /// ARN matching for `ArnLike`/`ArnEquals`: the six `:`-separated parts are matched one by
 /// one, so a `*` never crosses a `:` (unlike `StringLike`).
-pub fn arn_like(pattern: &str, value: &str) -> bool {
+pub(crate) fn arn_like(pattern: &str, value: &str) -> bool {
     // Six parts each (no allocation: this runs for every candidate an ARN pattern sees).
     if pattern.matches(':').count() < 5 || value.matches(':').count() < 5 {
         return false;
@@ -200,7 +200,7 @@ fn substitute<'p>(pattern: &'p str, ctx: &dyn Context) -> Pattern<'p> {
 }
 
 /// Whether one value matches one pattern under the operator's positive form.
-pub fn matches_one(base: &Base, pattern: &str, value: &str) -> bool {
+pub(crate) fn matches_one(base: &Base, pattern: &str, value: &str) -> bool {
     match base {
         Base::StringEquals | Base::StringNotEquals => pattern == value,
         Base::StringEqualsIgnoreCase | Base::StringNotEqualsIgnoreCase => {
@@ -215,7 +215,7 @@ pub fn matches_one(base: &Base, pattern: &str, value: &str) -> bool {
 
 impl Condition {
     /// Evaluates this condition for the caller described by `ctx`.
-    pub fn eval(&self, ctx: &dyn Context) -> CondResult {
+    pub(crate) fn eval(&self, ctx: &dyn Context) -> CondResult {
         let op = &self.op;
         if let Some(what) = unknown_in(&self.key).or_else(|| unknown_in(&self.operator)) {
             return CondResult::Unknown(format!("known only after apply ({what})"));
@@ -293,7 +293,7 @@ impl Condition {
     }
 
     /// Whether this condition compares the caller's principal ARN.
-    pub fn is_principal_arn(&self) -> bool {
+    pub(crate) fn is_principal_arn(&self) -> bool {
         self.key_lc == "aws:principalarn"
     }
 }

@@ -12,7 +12,7 @@ use super::placeholder::{UNKNOWN_END, UNKNOWN_START, unknown_in};
 
 /// A parsed key policy.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Policy {
+pub(crate) struct Policy {
     pub statements: Vec<Statement>,
 }
 
@@ -23,7 +23,7 @@ pub enum Effect {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Statement {
+pub(crate) struct Statement {
     /// Position in the policy (0-based).
     pub index: usize,
     pub sid: Option<String>,
@@ -38,12 +38,12 @@ pub struct Statement {
 
 impl Statement {
     /// `'Sid'` or `#N` for messages.
-    pub fn label(&self) -> &str {
+    pub(crate) fn label(&self) -> &str {
         &self.label
     }
 
     /// `'Sid'`, or `#N` (1-based) for a statement without one.
-    pub fn make_label(index: usize, sid: Option<&str>) -> String {
+    pub(crate) fn make_label(index: usize, sid: Option<&str>) -> String {
         match sid {
             Some(s) if !s.is_empty() => format!("'{s}'"),
             _ => format!("#{}", index + 1),
@@ -52,13 +52,13 @@ impl Statement {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum PrincipalSpec {
+pub(crate) enum PrincipalSpec {
     Principal(Vec<PrincipalRef>),
     NotPrincipal(Vec<PrincipalRef>),
 }
 
 impl PrincipalSpec {
-    pub fn refs(&self) -> &[PrincipalRef] {
+    pub(crate) fn refs(&self) -> &[PrincipalRef] {
         match self {
             PrincipalSpec::Principal(r) | PrincipalSpec::NotPrincipal(r) => r,
         }
@@ -67,7 +67,7 @@ impl PrincipalSpec {
 
 /// One entry of `Principal` / `NotPrincipal`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PrincipalRef {
+pub(crate) enum PrincipalRef {
     /// `"*"` or `{"AWS": "*"}`: everyone.
     Any,
     /// `{"AWS": "A"}` or `arn:P:iam::A:root`: the account principal.
@@ -95,7 +95,7 @@ pub enum PrincipalRef {
 }
 
 impl PrincipalRef {
-    pub fn from_aws(s: &str) -> PrincipalRef {
+    pub(crate) fn from_aws(s: &str) -> PrincipalRef {
         if let Some(what) = unknown_in(s) {
             return PrincipalRef::Unknown(what.to_owned());
         }
@@ -120,32 +120,16 @@ impl PrincipalRef {
             PrincipalArn::Other => PrincipalRef::Other(s.to_owned()),
         }
     }
-
-    /// The text of this reference as the policy wrote it (approximately).
-    pub fn text(&self) -> String {
-        match self {
-            PrincipalRef::Any => "*".into(),
-            PrincipalRef::Account(a) => a.clone(),
-            PrincipalRef::OwnAccount => "the key's own account".into(),
-            PrincipalRef::User(s)
-            | PrincipalRef::Role(s)
-            | PrincipalRef::UniqueId(s)
-            | PrincipalRef::Service(s)
-            | PrincipalRef::Other(s) => s.clone(),
-            PrincipalRef::Unknown(what) => format!("⟨{what}⟩"),
-            PrincipalRef::AssumedRole { arn, .. } => arn.clone(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum ActionSpec {
+pub(crate) enum ActionSpec {
     Action(Vec<String>),
     NotAction(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum ResourceSpec {
+pub(crate) enum ResourceSpec {
     Resource(Vec<String>),
     NotResource(Vec<String>),
     /// Neither element: KMS would reject the policy; evaluated as `"*"`.
@@ -155,7 +139,7 @@ pub enum ResourceSpec {
 /// Why a policy string is not a usable key policy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
-pub struct PolicyError {
+pub(crate) struct PolicyError {
     pub message: String,
     /// The policy is not wrong but not known: a value known only after apply stands where
     /// the grammar needs an object or a list (what it stands for).
@@ -210,11 +194,11 @@ fn known_len(text: &str) -> usize {
 
 /// KMS rejects key policies over 32 KiB (`PutKeyPolicy`, `CreateKey`). A longer policy is
 /// reported as invalid and not evaluated, which also bounds the work hostile input can cause.
-pub const MAX_POLICY_BYTES: usize = 32 * 1024;
+pub(crate) const MAX_POLICY_BYTES: usize = 32 * 1024;
 
 impl Policy {
     /// Parses a key policy from its JSON text.
-    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+    pub(crate) fn parse(text: &str) -> Result<Policy, PolicyError> {
         let len = known_len(text);
         if len > MAX_POLICY_BYTES {
             return err(format!(
@@ -239,7 +223,7 @@ impl Policy {
         Policy::from_value(&v)
     }
 
-    pub fn from_value(v: &Value) -> Result<Policy, PolicyError> {
+    pub(crate) fn from_value(v: &Value) -> Result<Policy, PolicyError> {
         if let Some(what) = placeholder(v) {
             return unknown_at("the policy", what);
         }

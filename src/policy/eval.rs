@@ -59,7 +59,7 @@ pub enum CallerKind {
 
 /// A candidate caller of `kms:PutKeyPolicy`.
 #[derive(Debug, Clone, Copy)]
-pub struct Caller<'a> {
+pub(crate) struct Caller<'a> {
     pub kind: CallerKind,
     /// The value of `aws:PrincipalArn` (for a role: the role ARN with its path).
     pub arn: &'a str,
@@ -77,7 +77,7 @@ pub struct Caller<'a> {
 
 /// The key and the action asked about.
 #[derive(Debug, Clone, Copy)]
-pub struct Target<'a> {
+pub(crate) struct Target<'a> {
     pub action: &'a str,
     pub key_arn: Option<&'a str>,
     pub key_account: Option<&'a str>,
@@ -133,10 +133,10 @@ pub struct Decision {
 }
 
 /// The action that makes a key manageable.
-pub const PUT_KEY_POLICY: &str = "kms:PutKeyPolicy";
+pub(crate) const PUT_KEY_POLICY: &str = "kms:PutKeyPolicy";
 
 /// Decides whether `caller` may perform `target.action` on the key under `policy`.
-pub fn decide(policy: &Policy, target: &Target, caller: &Caller) -> Decision {
+pub(crate) fn decide(policy: &Policy, target: &Target, caller: &Caller) -> Decision {
     let ctx = CallerContext { caller, target };
     let mut allowed = Tri::False;
     let mut denied = Tri::False;
@@ -345,7 +345,7 @@ fn not_principal_covers(refs: &[PrincipalRef], target: &Target, caller: &Caller)
 
 /// Whether an `Action`/`NotAction` element covers `action`: unknown when only an entry
 /// known after apply could decide it.
-pub fn action_matches(spec: &ActionSpec, action: &str) -> Tri {
+pub(crate) fn action_matches(spec: &ActionSpec, action: &str) -> Tri {
     action_matches_tri(spec, action).0
 }
 

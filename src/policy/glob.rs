@@ -4,7 +4,7 @@
 //! worst and never recurses, so hostile patterns such as `*a*a*a…b` cannot blow up.
 
 /// Whether `text` matches the wildcard `pattern`.
-pub fn glob_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
+pub(crate) fn glob_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
     if pattern.is_ascii() && text.is_ascii() {
         matcher(pattern.as_bytes(), text.as_bytes(), |a, b| {
             if ignore_case {
@@ -27,7 +27,7 @@ pub fn glob_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
 }
 
 /// Whether a pattern contains a wildcard.
-pub fn has_wildcard(pattern: &str) -> bool {
+pub(crate) fn has_wildcard(pattern: &str) -> bool {
     pattern.contains(['*', '?'])
 }
 

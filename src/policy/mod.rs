@@ -2,12 +2,12 @@
 //!
 //! Nothing here knows about Terraform; the analysis step feeds it callers and keys.
 
-pub mod arn;
-pub mod condition;
-pub mod document;
-pub mod eval;
-pub mod glob;
-pub mod placeholder;
-pub mod tags;
+pub(crate) mod arn;
+pub(crate) mod condition;
+pub(crate) mod document;
+pub(crate) mod eval;
+pub(crate) mod glob;
+pub(crate) mod placeholder;
+pub(crate) mod tags;
 
-pub use document::{Policy, PolicyError};
+pub(crate) use document::{Policy, PolicyError};

@@ -6,11 +6,11 @@
 /// (see `resolve`). The text up to [`UNKNOWN_END`] says what the value is. The
 /// evaluator treats any string containing it as "could be anything": a statement whose list
 /// holds one still counts for its known elements.
-pub const UNKNOWN_START: char = '\u{1}';
-pub const UNKNOWN_END: char = '\u{2}';
+pub(crate) const UNKNOWN_START: char = '\u{1}';
+pub(crate) const UNKNOWN_END: char = '\u{2}';
 
 /// A placeholder for a value known only after apply; `what` names it.
-pub fn unknown_value(what: &str) -> String {
+pub(crate) fn unknown_value(what: &str) -> String {
     let clean: String = what
         .chars()
         .filter(|c| *c != UNKNOWN_START && *c != UNKNOWN_END)
@@ -19,7 +19,7 @@ pub fn unknown_value(what: &str) -> String {
 }
 
 /// What the first placeholder in `s` stands for, if `s` holds one.
-pub fn unknown_in(s: &str) -> Option<&str> {
+pub(crate) fn unknown_in(s: &str) -> Option<&str> {
     // A byte search: this runs on every pattern the evaluator matches.
     let start = s.as_bytes().iter().position(|b| *b == 1)? + 1;
     let rest = &s[start..];
@@ -27,6 +27,6 @@ pub fn unknown_in(s: &str) -> Option<&str> {
 }
 
 /// How messages show a string that may hold placeholders: `⟨what⟩`.
-pub fn display_value(s: &str) -> String {
+pub(crate) fn display_value(s: &str) -> String {
     s.replace(UNKNOWN_START, "⟨").replace(UNKNOWN_END, "⟩")
 }

@@ -46,7 +46,7 @@ fn push_escaped(out: &mut String, c: char) {
 
 /// A string from an input, safe to write to a terminal or a CI log: every control or
 /// invisible character is shown as an escape (`\n`, `\r`, `\u{1b}`).
-pub fn terminal(s: &str) -> Cow<'_, str> {
+pub(crate) fn terminal(s: &str) -> Cow<'_, str> {
     if !s.chars().any(is_hidden) {
         return Cow::Borrowed(s);
     }
@@ -63,7 +63,7 @@ pub fn terminal(s: &str) -> Cow<'_, str> {
 
 /// [`terminal`], with runs of white space (new lines included) folded into one space: for
 /// messages from libraries that may span lines.
-pub fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     terminal(&s.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned()
 }
 
@@ -78,7 +78,7 @@ const MARKDOWN_SPECIAL: &[char] = &[
 
 /// A string from an input as Markdown text: it renders as itself, with no markup of its
 /// own. Control characters are shown as escapes (the line cannot end or start a block).
-pub fn markdown_text(s: &str) -> String {
+pub(crate) fn markdown_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 4);
     for c in terminal(s).chars() {
         if MARKDOWN_SPECIAL.contains(&c) {
@@ -106,7 +106,7 @@ fn longest_backtick_run(s: &str) -> usize {
 /// A string from an input as an inline code span, usable in a table cell: backticks in it
 /// are fenced by a longer run, `|` is escaped for the table, control characters are shown
 /// as escapes.
-pub fn markdown_code(s: &str) -> String {
+pub(crate) fn markdown_code(s: &str) -> String {
     let body = terminal(s).replace('|', "\\|");
     let fence = "`".repeat(longest_backtick_run(&body) + 1);
     let pad = if body.starts_with('`') || body.ends_with('`') || body.is_empty() {
@@ -119,7 +119,7 @@ pub fn markdown_code(s: &str) -> String {
 
 /// Text (which may span lines) as a fenced code block, indented by `indent`: the fence is
 /// longer than any run of backticks in the text, so no line of it can close the block.
-pub fn markdown_block(text: &str, lang: &str, indent: &str) -> String {
+pub(crate) fn markdown_block(text: &str, lang: &str, indent: &str) -> String {
     let safe: Vec<String> = text.lines().map(|l| terminal(l).into_owned()).collect();
     let fence = "`".repeat(
         3.max(
@@ -142,14 +142,14 @@ pub fn markdown_block(text: &str, lang: &str, indent: &str) -> String {
 }
 
 /// Escapes a GitHub workflow command's message (`::error ...::MESSAGE`).
-pub fn command_data(s: &str) -> String {
+pub(crate) fn command_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Escapes a GitHub workflow command's property value (`file=VALUE`).
-pub fn command_property(s: &str) -> String {
+pub(crate) fn command_property(s: &str) -> String {
     command_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 

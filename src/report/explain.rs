@@ -134,7 +134,7 @@ fn json_phase<'a>(key: &Key, text: &'a EffectivePolicy, p: &'a PhaseResult) -> J
 }
 
 /// Writes the explanation as JSON (`version` 1).
-pub fn render_json(
+pub(crate) fn render_json(
     inv: &Inventory,
     pol: &KeyPolicies,
     a: &KeyAnalysis,
@@ -363,7 +363,7 @@ fn verdict_word(v: Verdict) -> colored::ColoredString {
 }
 
 /// Writes the explanation as text.
-pub fn render_text(
+pub(crate) fn render_text(
     inv: &Inventory,
     pol: &KeyPolicies,
     a: &KeyAnalysis,

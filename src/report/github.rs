@@ -10,7 +10,7 @@ use crate::rules::Severity;
 use super::escape::{command_data as data, command_property as property, terminal};
 
 /// Writes one annotation per finding and per input error.
-pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     for f in r.findings {
         let command = match f.severity {
             Severity::Error => "error",
@@ -50,7 +50,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 /// Writes `verdict` (`pass`, `fail`, `error`) and `locked-out-count` (keys this plan
 /// makes unmanageable) as `$GITHUB_OUTPUT` lines.
-pub fn render_outputs(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render_outputs(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "verdict={}", r.outcome().word())?;
     writeln!(out, "locked-out-count={}", r.introduced_lockouts())
 }

@@ -14,10 +14,10 @@ use crate::inventory::Lifecycle;
 use crate::plan::DocKind;
 use crate::rules::{Rule, Severity};
 
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 #[derive(Serialize)]
-pub struct V1<'r> {
+pub(crate) struct V1<'r> {
     pub version: u32,
     pub tool: Tool,
     pub inputs: Vec<V1Input<'r>>,
@@ -28,13 +28,13 @@ pub struct V1<'r> {
 }
 
 #[derive(Serialize)]
-pub struct Tool {
+pub(crate) struct Tool {
     pub name: &'static str,
     pub version: &'static str,
 }
 
 #[derive(Serialize)]
-pub struct V1Input<'r> {
+pub(crate) struct V1Input<'r> {
     pub source: &'r str,
     pub kind: DocKind,
     pub format_version: &'r str,
@@ -43,13 +43,13 @@ pub struct V1Input<'r> {
 }
 
 #[derive(Serialize)]
-pub struct V1Error<'r> {
+pub(crate) struct V1Error<'r> {
     pub source: &'r str,
     pub message: String,
 }
 
 #[derive(Serialize)]
-pub struct V1Key<'r> {
+pub(crate) struct V1Key<'r> {
     pub address: &'r str,
     pub source: &'r str,
     #[serde(rename = "type")]
@@ -75,7 +75,7 @@ pub struct V1Key<'r> {
 }
 
 #[derive(Serialize)]
-pub struct V1Finding<'r> {
+pub(crate) struct V1Finding<'r> {
     pub rule: &'static Rule,
     pub severity: Severity,
     pub address: &'r str,
@@ -86,7 +86,7 @@ pub struct V1Finding<'r> {
 }
 
 #[derive(Serialize)]
-pub struct V1Summary {
+pub(crate) struct V1Summary {
     pub inputs: usize,
     pub input_errors: usize,
     pub keys: usize,
@@ -110,7 +110,7 @@ fn notes(p: &PhaseResult) -> impl Iterator<Item = &str> {
 }
 
 /// Builds the v1 document.
-pub fn build<'r>(r: &'r Report) -> V1<'r> {
+pub(crate) fn build<'r>(r: &'r Report) -> V1<'r> {
     let inv = r.inventory;
     let keys = r
         .analyses
@@ -216,12 +216,12 @@ pub fn build<'r>(r: &'r Report) -> V1<'r> {
 }
 
 /// The report as a JSON value (for `--query`).
-pub fn to_value(r: &Report) -> serde_json::Value {
+pub(crate) fn to_value(r: &Report) -> serde_json::Value {
     serde_json::to_value(build(r)).expect("the report serializes")
 }
 
 /// The report as pretty-printed JSON text.
-pub fn render(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub(crate) fn render(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &build(r))?;
     writeln!(out)
 }

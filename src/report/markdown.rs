@@ -105,7 +105,7 @@ fn reindent(json: &str) -> String {
 }
 
 /// Writes the Markdown report.
-pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let inv = r.inventory;
     let introduced = r.introduced_lockouts();
     let headline = match r.outcome() {

@@ -3,13 +3,13 @@
 //! Renderers only format what the earlier steps decided; the exit code is computed here
 //! from the findings and the input errors, once, for every format.
 
-pub mod escape;
-pub mod explain;
-pub mod github;
-pub mod json;
-pub mod markdown;
-pub mod sarif;
-pub mod text;
+pub(crate) mod escape;
+pub(crate) mod explain;
+pub(crate) mod github;
+pub(crate) mod json;
+pub(crate) mod markdown;
+pub(crate) mod sarif;
+pub(crate) mod text;
 
 use crate::analysis::{KeyAnalysis, Verdict};
 use crate::error::SourcedError;
@@ -162,7 +162,7 @@ impl Report<'_, '_> {
 
 /// The managers worth naming: with the root among them, identities reached through the
 /// account principal (delegation) go without saying.
-pub fn shown_managers(list: &[crate::analysis::Manager]) -> Vec<&crate::analysis::Manager> {
+pub(crate) fn shown_managers(list: &[crate::analysis::Manager]) -> Vec<&crate::analysis::Manager> {
     use crate::policy::eval::{CallerKind, Via};
     let root = list.iter().any(|m| m.kind == CallerKind::Root);
     list.iter()

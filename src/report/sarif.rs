@@ -206,7 +206,7 @@ fn plan_in_repository(source: &str) -> Option<String> {
 }
 
 /// FNV-1a, 64 bits: stable across runs, platforms and versions of this program.
-pub fn fingerprint(rule: &Rule, address: &str) -> String {
+pub(crate) fn fingerprint(rule: &Rule, address: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in rule.id.bytes().chain([0u8]).chain(address.bytes()) {
         h ^= u64::from(b);
@@ -245,7 +245,7 @@ fn rules() -> Vec<SarifRule> {
 }
 
 /// Writes the SARIF log.
-pub fn render(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub(crate) fn render(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let inv = r.inventory;
     let results = r
         .findings

@@ -15,7 +15,7 @@ use crate::policy::eval::{CallerKind, Via};
 use crate::rules::{Finding, Severity};
 
 /// Keys without findings are listed one per line up to this many; beyond it only counted.
-pub const MAX_OK_LINES: usize = 50;
+pub(crate) const MAX_OK_LINES: usize = 50;
 const MAX_MANAGERS_SHOWN: usize = 5;
 
 pub(crate) fn verdict(v: Verdict) -> ColoredString {
@@ -108,7 +108,7 @@ fn finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
 }
 
 /// Writes the text report.
-pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let inv = r.inventory;
     let multi = inv.sources.len() > 1;
     let mut ok = Vec::new();

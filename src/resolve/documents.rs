@@ -85,7 +85,7 @@ enum Sym {
 impl<'a> Resolver<'_, 'a> {
     /// Rebuilds the policy set by the `policy` expression of a block (instance key `index`,
     /// as JSON text) in a module instance: its text and how it was rebuilt.
-    pub fn policy(
+    pub(super) fn policy(
         &self,
         instance: &ModuleInstance,
         index: Option<&str>,

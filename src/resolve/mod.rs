@@ -21,7 +21,7 @@ use crate::tfsource::config::Config;
 
 /// Where a rebuilt policy came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rebuilt {
+pub(crate) enum Rebuilt {
     /// The rendered JSON of a policy document read during the plan.
     DataSource,
     /// A policy document read at apply time, rebuilt from its planned arguments and the
@@ -33,7 +33,7 @@ pub enum Rebuilt {
 
 /// How a policy the plan does not show as text was rebuilt.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rebuild {
+pub(crate) struct Rebuild {
     pub from: Rebuilt,
     /// What it was built from, for people: `data.aws_iam_policy_document.kms (read at apply)`.
     pub detail: String,
@@ -46,7 +46,7 @@ pub struct Rebuild {
 
 /// Where a known policy's text comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// As the plan or state shows it.
     Literal,
     /// Rebuilt by kmsguard; may hold placeholders for values that stay unknown.
@@ -55,7 +55,7 @@ pub enum Origin {
 
 /// The policy that governs a key in one phase, and where it comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EffectivePolicy<'a> {
+pub(crate) enum EffectivePolicy<'a> {
     /// The policy JSON.
     Known {
         text: Cow<'a, str>,
@@ -74,7 +74,7 @@ pub enum EffectivePolicy<'a> {
 
 impl EffectivePolicy<'_> {
     /// The policy JSON, when it is known or rebuilt.
-    pub fn text(&self) -> Option<&str> {
+    pub(crate) fn text(&self) -> Option<&str> {
         match self {
             EffectivePolicy::Known { text, .. } => Some(text),
             _ => None,
@@ -82,7 +82,7 @@ impl EffectivePolicy<'_> {
     }
 
     /// How it was rebuilt, if it was.
-    pub fn rebuild(&self) -> Option<&Rebuild> {
+    pub(crate) fn rebuild(&self) -> Option<&Rebuild> {
         match self {
             EffectivePolicy::Known {
                 origin: Origin::Rebuilt(r),
@@ -95,14 +95,14 @@ impl EffectivePolicy<'_> {
 
 /// A key's policy before and after the apply.
 #[derive(Debug, Clone)]
-pub struct KeyPolicies<'a> {
+pub(crate) struct KeyPolicies<'a> {
     pub before: EffectivePolicy<'a>,
     pub after: EffectivePolicy<'a>,
 }
 
 /// Decides the policy of every key of the inventory (in its order), with the plans'
 /// configurations and, when given, the Terraform source.
-pub fn policies<'a>(
+pub(crate) fn policies<'a>(
     inv: &Inventory<'a>,
     configs: &Configs,
     source: Option<&Config>,

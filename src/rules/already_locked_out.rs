@@ -2,7 +2,7 @@
 
 use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "already-locked-out",
     severity: Severity::Warning,
     summary: "The key was already unmanageable before this plan",

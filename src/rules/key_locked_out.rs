@@ -4,7 +4,7 @@ use super::sentences::{causes, recommended_statement};
 use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 use crate::analysis::Verdict;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "key-locked-out",
     severity: Severity::Error,
     summary: "The plan leaves a KMS key that nobody can manage, and only AWS Support can restore access",

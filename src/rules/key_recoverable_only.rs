@@ -6,7 +6,7 @@ use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 use crate::analysis::{Verdict, Way};
 use crate::policy::eval::{CallerKind, Via};
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "key-recoverable-only",
     severity: Severity::Error,
     summary: "After the apply nobody can manage the key; an account administrator can recover it by recreating a principal",

@@ -3,7 +3,7 @@
 use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 use crate::analysis::Verdict;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "lockout-check-bypassed",
     severity: Severity::Warning,
     summary: "bypass_policy_lockout_safety_check = true switches off KMS's own lockout check",

@@ -5,7 +5,7 @@
 use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 use crate::analysis::PolicySource;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "lockout-undecided",
     severity: Severity::Error,
     summary: "The plan removes a principal the key's policy names, and whether the key stays manageable cannot be decided",

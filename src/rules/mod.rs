@@ -15,7 +15,7 @@ mod lockout_undecided;
 mod policy_invalid;
 mod policy_unknown;
 mod principal_orphaned;
-pub mod registry;
+pub(crate) mod registry;
 mod sentences;
 
 use serde::Serialize;
@@ -42,7 +42,7 @@ impl Severity {
 }
 
 /// Where the rules are documented, relative to the repository root.
-pub const DOCS_PATH: &str = "docs/rules.md";
+pub(crate) const DOCS_PATH: &str = "docs/rules.md";
 
 /// A rule: what it is called and says, and its check.
 pub struct Rule {
@@ -134,7 +134,7 @@ impl Remedy {
 }
 
 /// What a rule looks at: one key, its analysis and the inventory.
-pub struct KeyCtx<'r, 'a> {
+pub(crate) struct KeyCtx<'r, 'a> {
     pub inv: &'r Inventory<'a>,
     pub key: &'r Key<'a>,
     pub analysis: &'r KeyAnalysis,
@@ -155,7 +155,7 @@ impl KeyCtx<'_, '_> {
 }
 
 /// Runs every rule on every key; a key's findings are in the registry's order.
-pub fn check(inv: &Inventory, analyses: &[KeyAnalysis]) -> Vec<Finding> {
+pub(crate) fn check(inv: &Inventory, analyses: &[KeyAnalysis]) -> Vec<Finding> {
     let mut out = Vec::new();
     for a in analyses {
         let ctx = KeyCtx {

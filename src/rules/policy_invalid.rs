@@ -2,7 +2,7 @@
 
 use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "policy-invalid",
     severity: Severity::Error,
     summary: "The key policy is not valid JSON or not a key policy",

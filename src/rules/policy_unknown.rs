@@ -3,7 +3,7 @@
 use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 use crate::analysis::{PolicySource, Verdict};
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "policy-unknown",
     severity: Severity::Warning,
     summary: "Whether the key stays manageable cannot be decided at plan time",

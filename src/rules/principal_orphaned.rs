@@ -5,7 +5,7 @@ use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 use crate::analysis::Verdict;
 use crate::inventory::Lifecycle;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "principal-orphaned",
     severity: Severity::Warning,
     summary: "A deleted or replaced IAM role or user stays named in a key policy's Principal",

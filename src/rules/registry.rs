@@ -19,12 +19,13 @@ pub static RULES: [&Rule; 8] = [
 ];
 
 /// The rule with this id.
-pub fn find(id: &str) -> Option<&'static Rule> {
+#[cfg(test)]
+pub(crate) fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id == id)
 }
 
 /// Where a rule is in [`RULES`] (SARIF's `ruleIndex`).
-pub fn index(rule: &Rule) -> usize {
+pub(crate) fn index(rule: &Rule) -> usize {
     RULES
         .iter()
         .position(|r| r.id == rule.id)

@@ -83,7 +83,7 @@ fn lost_manager_sentence(ctx: &KeyCtx, m: &crate::analysis::Manager) -> Option<S
 }
 
 /// What the plan takes away, in sentences, for a key that is unmanageable after the apply.
-pub fn causes(ctx: &KeyCtx) -> Vec<String> {
+pub(super) fn causes(ctx: &KeyCtx) -> Vec<String> {
     let a = ctx.analysis;
     let after = &a.after;
     let mut out: Vec<String> = Vec::new();
@@ -160,7 +160,7 @@ pub fn causes(ctx: &KeyCtx) -> Vec<String> {
 }
 
 /// The account and partition to show in a suggested statement.
-pub fn account_and_partition(ctx: &KeyCtx) -> (String, String) {
+pub(super) fn account_and_partition(ctx: &KeyCtx) -> (String, String) {
     (
         ctx.key
             .account
@@ -172,7 +172,7 @@ pub fn account_and_partition(ctx: &KeyCtx) -> (String, String) {
 
 /// The statement from the seed article: management through `aws:PrincipalArn`, which
 /// survives role recreation, with the account root always included.
-pub fn recommended_statement(ctx: &KeyCtx, phase: &PhaseResult) -> String {
+pub(super) fn recommended_statement(ctx: &KeyCtx, phase: &PhaseResult) -> String {
     let (account, partition) = account_and_partition(ctx);
     let mut arns = vec![format!("arn:{partition}:iam::{account}:root")];
     for d in &phase.evidence.dead_refs {

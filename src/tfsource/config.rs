@@ -12,7 +12,7 @@ use super::syntax::parse_body;
 
 /// Where a block is declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place {
+pub(crate) struct Place {
     /// Relative to the sandbox root, with `/` separators.
     pub file: String,
     /// 1-based.
@@ -21,14 +21,14 @@ pub struct Place {
 
 /// A declaration and where it is.
 #[derive(Debug)]
-pub struct Decl<T> {
+pub(crate) struct Decl<T> {
     pub place: Place,
     pub item: T,
 }
 
 /// One module folder.
 #[derive(Debug, Default)]
-pub struct Module {
+pub(crate) struct Module {
     /// Canonical.
     pub dir: PathBuf,
     /// `TYPE.NAME` for resources, `data.TYPE.NAME` for data sources.
@@ -44,7 +44,7 @@ pub struct Module {
 
 impl Module {
     /// A module call's local folder (`./x`, `../x`), joined to this module's folder.
-    pub fn call_folder(&self, call: &str) -> Result<PathBuf, String> {
+    pub(crate) fn call_folder(&self, call: &str) -> Result<PathBuf, String> {
         let decl = self
             .module_calls
             .get(call)
@@ -67,7 +67,7 @@ impl Module {
 }
 
 /// The configuration of one root module and the local modules it calls, read on demand.
-pub struct Config {
+pub(crate) struct Config {
     pub sandbox: Sandbox,
     /// The root module's real path.
     pub root: PathBuf,
@@ -76,7 +76,7 @@ pub struct Config {
 
 impl Config {
     /// The configuration rooted at `dir`, which must be a folder.
-    pub fn open(dir: &Path) -> Result<Config, String> {
+    pub(crate) fn open(dir: &Path) -> Result<Config, String> {
         let sandbox = Sandbox::around(dir)?;
         let root = sandbox
             .folder(dir)
@@ -89,14 +89,14 @@ impl Config {
     }
 
     /// A path for messages: relative to the sandbox root.
-    pub fn shown(&self, path: &Path) -> String {
+    pub(crate) fn shown(&self, path: &Path) -> String {
         self.sandbox
             .relative(path)
             .unwrap_or_else(|| path.to_string_lossy().into_owned())
     }
 
     /// The module in a folder (read and parsed the first time it is asked for).
-    pub fn module(&self, dir: &Path) -> Result<Rc<Module>, String> {
+    pub(crate) fn module(&self, dir: &Path) -> Result<Rc<Module>, String> {
         if let Some(m) = self.modules.borrow().get(dir) {
             return m.clone();
         }
@@ -108,7 +108,7 @@ impl Config {
     }
 
     /// Every module read so far, and why the others could not be.
-    pub fn problems(&self) -> Vec<String> {
+    pub(crate) fn problems(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         let modules = self.modules.borrow();
         let mut dirs: Vec<&PathBuf> = modules.keys().collect();

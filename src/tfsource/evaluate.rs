@@ -13,7 +13,7 @@ use super::syntax::ast::Block;
 use crate::plan::address::{InstanceKey, Mode, ModuleInstance};
 
 /// What the plan knows about the things an expression may name.
-pub trait Facts {
+pub(crate) trait Facts {
     /// `TYPE.NAME` (or `data.TYPE.NAME`) in a module instance, as Terraform exposes it: an
     /// object, a list of them (`count`) or a map of them (`for_each`). `None` when the inputs
     /// do not show the resource.
@@ -31,13 +31,13 @@ pub trait Facts {
 
 /// An object of which some attributes are known: reading any other gives an unknown value
 /// that says `what` it belongs to.
-pub fn resource_object(known: BTreeMap<String, Value>, what: &str) -> Value {
+pub(crate) fn resource_object(known: BTreeMap<String, Value>, what: &str) -> Value {
     Value::Partial(Rc::new(known), Rc::from(what))
 }
 
 /// A policy evaluated from the source.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Evaluated {
+pub(crate) struct Evaluated {
     /// The policy's JSON text; values known only after apply are placeholders in it.
     pub text: String,
     /// Where the block that sets it is.
@@ -46,7 +46,7 @@ pub struct Evaluated {
 
 /// One run's evaluation of source: the module instances, their variables and locals, and
 /// the work budget, shared by every key.
-pub struct Evaluation<'c> {
+pub(crate) struct Evaluation<'c> {
     config: &'c Config,
     facts: &'c dyn Facts,
     budget: Budget,
@@ -70,7 +70,7 @@ struct Instance {
 }
 
 impl<'c> Evaluation<'c> {
-    pub fn new(config: &'c Config, facts: &'c dyn Facts) -> Evaluation<'c> {
+    pub(crate) fn new(config: &'c Config, facts: &'c dyn Facts) -> Evaluation<'c> {
         Evaluation {
             config,
             facts,
@@ -78,11 +78,6 @@ impl<'c> Evaluation<'c> {
             depth: Cell::new(0),
             instances: RefCell::new(HashMap::new()),
         }
-    }
-
-    /// The evaluation budget left.
-    pub fn budget_left(&self) -> u64 {
-        self.budget.left()
     }
 
     fn instance(&self, address: &ModuleInstance) -> std::result::Result<Rc<Instance>, String> {
@@ -138,7 +133,7 @@ impl<'c> Evaluation<'c> {
 
     /// Evaluates the `policy` of the block `TYPE.NAME` (instance key `index`, as the plan
     /// writes it: `0`, `"name"`) in a module instance.
-    pub fn policy(
+    pub(crate) fn policy(
         &self,
         instance: &ModuleInstance,
         rtype: &str,

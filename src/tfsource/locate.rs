@@ -38,7 +38,7 @@ impl Locations {
 }
 
 /// `path` relative to `root`, with `/` separators, if it lies inside `root` (lexically).
-pub fn relative_inside(path: &Path, root: &Path) -> Option<String> {
+pub(crate) fn relative_inside(path: &Path, root: &Path) -> Option<String> {
     let abs = normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
     abs.strip_prefix(normalize(root)).ok().map(slashed)
 }
@@ -59,7 +59,7 @@ fn location(config: &Config, place: &Place, cwd: Option<&Path>) -> Option<Locati
 }
 
 /// Finds the resource block of every key, in the first configuration that has it.
-pub fn locate(configs: &[Config], inv: &Inventory) -> Locations {
+pub(crate) fn locate(configs: &[Config], inv: &Inventory) -> Locations {
     let mut result = Locations::default();
     let cwd = std::env::current_dir().ok();
     for (ki, key) in inv.keys.iter().enumerate() {

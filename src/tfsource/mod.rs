@@ -8,16 +8,16 @@
 //! - [`evaluate`]: variables, locals, module outputs and resources of a module instance;
 //! - [`locate`]: the `.tf` line of each key.
 
-pub mod config;
-pub mod eval;
-pub mod evaluate;
-pub mod locate;
-pub mod sandbox;
-pub mod syntax;
+pub(crate) mod config;
+pub(crate) mod eval;
+pub(crate) mod evaluate;
+pub(crate) mod locate;
+pub(crate) mod sandbox;
+pub(crate) mod syntax;
 
 /// The stack the source is parsed and evaluated on: deep enough for [`syntax::MAX_NESTING`]
 /// and [`eval::MAX_DEPTH`]. It is reserved, not used: only the pages touched count.
-pub const STACK_BYTES: usize = 1 << 30;
+pub(crate) const STACK_BYTES: usize = 1 << 30;
 
 /// Runs `f` on a thread with a stack of [`STACK_BYTES`], so that deeply nested source can be
 /// parsed, evaluated and dropped without overflowing; falls back to the calling thread if

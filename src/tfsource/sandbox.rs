@@ -12,16 +12,16 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 /// The largest `.tf` file read.
-pub const MAX_TF_BYTES: u64 = 8 << 20;
+pub(crate) const MAX_TF_BYTES: u64 = 8 << 20;
 /// The largest file `file()` / `templatefile()` read (a key policy is at most 32 KiB).
-pub const MAX_FILE_BYTES: u64 = 1 << 20;
+pub(crate) const MAX_FILE_BYTES: u64 = 1 << 20;
 
 /// Folders inside the sandbox that are never read.
 const FORBIDDEN: &[&str] = &[".git", ".terraform"];
 
 /// Why a file or folder is not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// It does not exist or cannot be opened.
     Missing(String),
     /// Its real path is outside the sandbox.
@@ -51,14 +51,14 @@ impl std::fmt::Display for Refusal {
 }
 
 #[derive(Debug, Clone)]
-pub struct Sandbox {
+pub(crate) struct Sandbox {
     /// Canonical.
     root: PathBuf,
 }
 
 impl Sandbox {
     /// The sandbox around a `--config-dir` folder, which must exist.
-    pub fn around(config_dir: &Path) -> Result<Sandbox, String> {
+    pub(crate) fn around(config_dir: &Path) -> Result<Sandbox, String> {
         let dir = std::fs::canonicalize(config_dir)
             .map_err(|e| format!("--config-dir {}: {}", &config_dir.to_string_lossy(), e))?;
         if !dir.is_dir() {
@@ -75,7 +75,7 @@ impl Sandbox {
         Ok(Sandbox { root })
     }
 
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.root
     }
 
@@ -97,7 +97,7 @@ impl Sandbox {
     }
 
     /// A folder inside the sandbox, by its real path.
-    pub fn folder(&self, path: &Path) -> Result<PathBuf, Refusal> {
+    pub(crate) fn folder(&self, path: &Path) -> Result<PathBuf, Refusal> {
         let real = self.admit(path)?;
         if !real.is_dir() {
             return Err(Refusal::NotRegular);
@@ -106,7 +106,7 @@ impl Sandbox {
     }
 
     /// The text of a regular file inside the sandbox, up to `max` bytes.
-    pub fn read(&self, path: &Path, max: u64) -> Result<String, Refusal> {
+    pub(crate) fn read(&self, path: &Path, max: u64) -> Result<String, Refusal> {
         let real = self.admit(path)?;
         let meta = std::fs::metadata(&real).map_err(|e| Refusal::Missing(e.kind().to_string()))?;
         if !meta.is_file() {
@@ -132,7 +132,7 @@ impl Sandbox {
 
     /// The `.tf` files of a folder (regular files, or links to them inside the sandbox), in
     /// name order.
-    pub fn tf_files(&self, dir: &Path) -> Result<Vec<PathBuf>, Refusal> {
+    pub(crate) fn tf_files(&self, dir: &Path) -> Result<Vec<PathBuf>, Refusal> {
         let entries = std::fs::read_dir(dir).map_err(|e| Refusal::Missing(e.kind().to_string()))?;
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -143,14 +143,14 @@ impl Sandbox {
     }
 
     /// A path relative to the sandbox root, with `/` separators.
-    pub fn relative(&self, path: &Path) -> Option<String> {
+    pub(crate) fn relative(&self, path: &Path) -> Option<String> {
         let rel = path.strip_prefix(&self.root).ok()?;
         Some(slashed(rel))
     }
 }
 
 /// A relative path with `/` separators (`.` for an empty one).
-pub fn slashed(rel: &Path) -> String {
+pub(crate) fn slashed(rel: &Path) -> String {
     let s = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -160,7 +160,7 @@ pub fn slashed(rel: &Path) -> String {
 }
 
 /// Removes `.` and resolves `..` lexically, as Terraform joins module paths.
-pub fn normalize(p: &Path) -> PathBuf {
+pub(crate) fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {

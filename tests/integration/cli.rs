@@ -137,8 +137,8 @@ fn rules_subcommand_lists_every_rule_with_its_docs_anchor() {
         .lines()
         .filter(|l| l.contains("docs/rules.md#"))
         .count();
-    assert_eq!(listed, kmsguard::rules::RULES.len(), "{}", r.stdout);
-    for id in kmsguard::rules::RULES.iter().map(|r| r.id) {
+    assert_eq!(listed, kmsguard::RULES.len(), "{}", r.stdout);
+    for id in kmsguard::RULES.iter().map(|r| r.id) {
         assert!(
             r.stdout.contains(&format!("docs/rules.md#{id}")),
             "{id} missing from `kmsguard rules`"

@@ -11,12 +11,12 @@ const SCRUBBED_ENV: &[&str] = &[
     "TERM",
 ];
 
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The binary, run from the repository root so that report paths are stable.
-pub fn kmsguard() -> Command {
+pub(crate) fn kmsguard() -> Command {
     let mut cmd = Command::cargo_bin("kmsguard").expect("the binary is built");
     cmd.current_dir(repo());
     for v in SCRUBBED_ENV {
@@ -25,17 +25,17 @@ pub fn kmsguard() -> Command {
     cmd
 }
 
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
-pub fn run(args: &[&str]) -> Run {
+pub(crate) fn run(args: &[&str]) -> Run {
     run_with(kmsguard().args(args))
 }
 
-pub fn run_with(cmd: &mut Command) -> Run {
+pub(crate) fn run_with(cmd: &mut Command) -> Run {
     let out = cmd.output().expect("the binary runs");
     Run {
         code: out
@@ -48,7 +48,7 @@ pub fn run_with(cmd: &mut Command) -> Run {
 }
 
 /// `check --format json` parsed.
-pub fn json(args: &[&str]) -> (i32, serde_json::Value) {
+pub(crate) fn json(args: &[&str]) -> (i32, serde_json::Value) {
     let mut full = vec!["check", "--format", "json"];
     full.extend_from_slice(args);
     let r = run(&full);
@@ -59,7 +59,7 @@ pub fn json(args: &[&str]) -> (i32, serde_json::Value) {
 
 /// A folder of shared material beside the clone, from an environment variable that
 /// `.ci/run` sets, else `../shared/<rel>`. `None` (and a note) where it is absent.
-pub fn shared_dir(var: &str, rel: &str) -> Option<PathBuf> {
+pub(crate) fn shared_dir(var: &str, rel: &str) -> Option<PathBuf> {
     let dir = std::env::var_os(var)
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("..").join("shared").join(rel));
@@ -74,12 +74,12 @@ pub fn shared_dir(var: &str, rel: &str) -> Option<PathBuf> {
     }
 }
 
-pub fn path_str(p: &Path) -> &str {
+pub(crate) fn path_str(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
 
 /// Every line of `text`, trimmed, starts like a workflow command (`::cmd::`, `##[cmd]`).
-pub fn command_lines(text: &str) -> Vec<&str> {
+pub(crate) fn command_lines(text: &str) -> Vec<&str> {
     text.lines()
         .map(str::trim_start)
         .filter(|l| l.starts_with("::") || l.starts_with("##["))
@@ -97,7 +97,7 @@ const OUR_TAGS: &[&str] = &[
 ];
 
 /// Raw HTML tags in Markdown text that are not ours (`<` not escaped, outside code).
-pub fn foreign_tags(md: &str) -> Vec<String> {
+pub(crate) fn foreign_tags(md: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut in_block = false;
     for line in md.lines() {

@@ -103,7 +103,7 @@ fn sarif_validates_against_the_official_schema() {
                 .as_array()
                 .unwrap()
                 .len(),
-            kmsguard::rules::RULES.len()
+            kmsguard::RULES.len()
         );
     }
 }

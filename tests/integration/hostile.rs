@@ -611,11 +611,7 @@ fn many_keys_matching_many_roles_stay_linear() {
     assert_eq!(v["summary"]["verdicts"]["manageable"], 100);
     assert_eq!(v["summary"]["verdicts"]["locked_out"], 100);
     let managers = v["keys"][0]["managers"].as_array().unwrap();
-    assert_eq!(
-        managers.len(),
-        kmsguard::analysis::MAX_MANAGERS,
-        "the list is capped"
-    );
+    assert_eq!(managers.len(), kmsguard::MAX_MANAGERS, "the list is capped");
 }
 
 /// Attack 7: SARIF locations are percent-encoded, relative to the repository, never absolute and

@@ -7,9 +7,7 @@
 
 use proptest::prelude::*;
 
-use kmsguard::analysis::Verdict;
-use kmsguard::inventory::Input;
-use kmsguard::plan;
+use kmsguard::Verdict;
 
 const ACCT: &str = "111122223333";
 const ROLE_A: &str = "arn:aws:iam::111122223333:role/admin-a";
@@ -186,13 +184,7 @@ fn plan_json(policy: &str, lifecycles: [&str; 3]) -> String {
 
 fn verdict_of(policy: &str, lifecycles: [&str; 3]) -> Verdict {
     let doc = plan_json(policy, lifecycles);
-    let inputs = vec![Input {
-        source: "p.json".into(),
-        doc: plan::load("p.json", doc.as_bytes()).unwrap(),
-    }];
-    kmsguard::pipeline::check(&inputs, None).analyses[0]
-        .after
-        .verdict
+    kmsguard::testing::verdicts(&[doc.as_bytes()])[0].1
 }
 
 fn policy_of(statements: &[Stmt], upper_actions: bool, pretty: bool) -> String {
@@ -394,7 +386,7 @@ proptest! {
         s in prop::collection::vec(hostile_string(), 7)
     ) {
         let plan = hostile_plan(&s);
-        let (text, markdown) = kmsguard::fuzzing::text_and_markdown(&[plan.as_bytes()]);
+        let (text, markdown) = kmsguard::testing::text_and_markdown(&[plan.as_bytes()]);
         prop_assert_eq!(crate::common::command_lines(&text), Vec::<&str>::new(), "{}", text);
         prop_assert_eq!(crate::common::command_lines(&markdown), Vec::<&str>::new(), "{}", markdown);
         for out in [&text, &markdown] {

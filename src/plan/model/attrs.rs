@@ -102,7 +102,7 @@ impl DocumentArgs {
 }
 
 /// The empty attribute set.
-pub static NO_ATTRS: Attrs<'static> = Attrs {
+pub(crate) static NO_ATTRS: Attrs<'static> = Attrs {
     arn: MaybeStr(None),
     id: MaybeStr(None),
     key_id: MaybeStr(None),

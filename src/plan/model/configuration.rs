@@ -29,13 +29,13 @@ fn in_configuration(mode: Option<&str>, rtype: &str) -> bool {
 /// each module its calls, variables and outputs, so that a reference can be followed
 /// across modules.
 #[derive(Debug, Deserialize, Default)]
-pub struct Configuration<'a> {
+pub(crate) struct Configuration<'a> {
     #[serde(borrow, default)]
     pub root_module: Option<ConfigModule<'a>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
-pub struct ConfigModule<'a> {
+pub(crate) struct ConfigModule<'a> {
     #[serde(borrow, default)]
     pub resources: Option<Kept<ConfigResource<'a>>>,
     #[serde(borrow, default)]
@@ -48,12 +48,12 @@ pub struct ConfigModule<'a> {
 
 impl<'a> ConfigModule<'a> {
     /// The kept resource blocks.
-    pub fn resources(&self) -> impl Iterator<Item = &ConfigResource<'a>> {
+    pub(crate) fn resources(&self) -> impl Iterator<Item = &ConfigResource<'a>> {
         self.resources.iter().flatten()
     }
 
     /// Whether this module or one it calls has a `data.aws_iam_policy_document` block.
-    pub fn has_documents(&self) -> bool {
+    pub(crate) fn has_documents(&self) -> bool {
         self.resources().any(|r| r.mode.as_deref() == Some("data"))
             || self
                 .module_calls
@@ -63,37 +63,31 @@ impl<'a> ConfigModule<'a> {
 }
 
 #[derive(Debug, Deserialize, Default)]
-pub struct ModuleCall<'a> {
-    #[serde(borrow, default)]
-    pub source: MaybeStr<'a>,
+pub(crate) struct ModuleCall<'a> {
     /// The call's arguments: input variable name → expression.
     #[serde(default)]
     pub expressions: Option<Box<RawValue>>,
-    #[serde(default)]
-    pub count_expression: Option<Box<RawValue>>,
-    #[serde(default)]
-    pub for_each_expression: Option<Box<RawValue>>,
     #[serde(borrow, default)]
     pub module: Option<ConfigModule<'a>>,
 }
 
 /// A module's input variable.
 #[derive(Debug, Deserialize, Default)]
-pub struct Variable {
+pub(crate) struct Variable {
     #[serde(default)]
     pub default: Option<Box<RawValue>>,
 }
 
 /// A module's output.
 #[derive(Debug, Deserialize, Default)]
-pub struct Output {
+pub(crate) struct Output {
     #[serde(default)]
     pub expression: Option<Box<RawValue>>,
 }
 
 /// A resource block of the configuration.
 #[derive(Debug, Default)]
-pub struct ConfigResource<'a> {
+pub(crate) struct ConfigResource<'a> {
     pub address: Option<Cow<'a, str>>,
     pub mode: Option<Cow<'a, str>>,
     pub rtype: Option<Cow<'a, str>>,
@@ -157,7 +151,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for ConfigResource<'a> {
 
 /// An expression in the configuration: a constant or the references it makes.
 #[derive(Debug, Deserialize, Default)]
-pub struct Expression<'a> {
+pub(crate) struct Expression<'a> {
     #[serde(borrow, default)]
     pub references: Option<Vec<Cow<'a, str>>>,
     #[serde(borrow, default)]

@@ -64,25 +64,20 @@ macro_rules! ignore_non_objects {
     };
 }
 
-pub mod attrs;
-pub mod configuration;
-pub mod lenient;
-pub mod resources;
+pub(crate) mod attrs;
+pub(crate) mod configuration;
+pub(crate) mod lenient;
+pub(crate) mod resources;
 
-pub use attrs::{Attrs, DocumentArgs, NO_ATTRS, Unknowns};
-pub use configuration::{
-    ConfigModule, ConfigResource, Configuration, Expression, ModuleCall, Output, Variable,
-};
-pub use lenient::{Flag, MaybeBool, MaybeStr, MaybeTags};
-pub use resources::{
-    Change, DataResource, Module, PlannedModule, PlannedValues, ResourceChange, StateRepr,
-    ValueResource, Values,
-};
+pub(crate) use attrs::{Attrs, DocumentArgs, NO_ATTRS, Unknowns};
+pub(crate) use configuration::{Configuration, Expression};
+pub(crate) use lenient::{Flag, MaybeStr};
 use resources::{InTree, Listed, Opt};
+pub(crate) use resources::{PlannedValues, ResourceChange, StateRepr, ValueResource, Values};
 
 /// The top level of a `show -json` document, plan or state.
 #[derive(Debug, Default)]
-pub struct RawDocument<'a> {
+pub(crate) struct RawDocument<'a> {
     pub format_version: Option<Cow<'a, str>>,
     pub terraform_version: Option<MaybeStr<'a>>,
     pub resource_changes: Option<Kept<ResourceChange<'a>>>,
@@ -106,7 +101,7 @@ pub struct RawDocument<'a> {
 
 /// A root module variable's value in a plan.
 #[derive(Debug, Deserialize, Default)]
-pub struct PlanVariable {
+pub(crate) struct PlanVariable {
     #[serde(default)]
     pub value: Option<Box<RawValue>>,
 }

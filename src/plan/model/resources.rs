@@ -31,7 +31,7 @@ impl Keep for ValueResource<'_> {
 
 /// One entry of `resource_changes`.
 #[derive(Debug, Default)]
-pub struct ResourceChange<'a> {
+pub(crate) struct ResourceChange<'a> {
     pub address: Option<Cow<'a, str>>,
     pub module_address: Option<Cow<'a, str>>,
     pub mode: Option<Cow<'a, str>>,
@@ -79,7 +79,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for ResourceChange<'a> {
 
 /// The `change` object of a resource change.
 #[derive(Debug, Deserialize, Default)]
-pub struct Change<'a> {
+pub(crate) struct Change<'a> {
     #[serde(borrow, default)]
     pub actions: Vec<Cow<'a, str>>,
     #[serde(borrow, default)]
@@ -96,7 +96,7 @@ pub struct Change<'a> {
 
 impl<'a> Change<'a> {
     /// The attributes after the change.
-    pub fn after(&self) -> Option<&Attrs<'a>> {
+    pub(crate) fn after(&self) -> Option<&Attrs<'a>> {
         if self.after_is_before {
             self.before.as_deref()
         } else {
@@ -117,15 +117,13 @@ impl<'a> Change<'a> {
 
 /// `planned_values`, keeping data sources only.
 #[derive(Debug, Deserialize, Default)]
-pub struct PlannedValues<'a> {
+pub(crate) struct PlannedValues<'a> {
     #[serde(borrow, default)]
     pub root_module: Option<PlannedModule<'a>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
-pub struct PlannedModule<'a> {
-    #[serde(borrow, default)]
-    pub address: Option<Cow<'a, str>>,
+pub(crate) struct PlannedModule<'a> {
     #[serde(borrow, default)]
     pub resources: Option<Kept<DataResource<'a>>>,
     #[serde(borrow, default)]
@@ -134,7 +132,7 @@ pub struct PlannedModule<'a> {
 
 /// A resource of `planned_values`, kept only if it is a data source.
 #[derive(Debug, Default)]
-pub struct DataResource<'a>(pub ValueResource<'a>);
+pub(crate) struct DataResource<'a>(pub ValueResource<'a>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for DataResource<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -175,18 +173,18 @@ impl Listed<'_> {
 
 /// `prior_state`: a state document embedded in a plan.
 #[derive(Debug, Default)]
-pub struct StateRepr<'a> {
+pub(crate) struct StateRepr<'a> {
     pub values: Option<Values<'a>>,
 }
 
 /// The values representation (`prior_state.values`, state `values`).
 #[derive(Debug, Default)]
-pub struct Values<'a> {
+pub(crate) struct Values<'a> {
     pub root_module: Option<Module<'a>>,
 }
 
 #[derive(Debug, Default)]
-pub struct Module<'a> {
+pub(crate) struct Module<'a> {
     pub address: Option<Cow<'a, str>>,
     pub resources: Option<Kept<ValueResource<'a>>>,
     pub child_modules: Option<Vec<Module<'a>>>,
@@ -361,7 +359,7 @@ impl<'de: 'a, 'a> DeserializeSeed<'de> for Modules<'_, 'a> {
 }
 
 #[derive(Debug, Default)]
-pub struct ValueResource<'a> {
+pub(crate) struct ValueResource<'a> {
     pub address: Option<Cow<'a, str>>,
     pub mode: Option<Cow<'a, str>>,
     pub rtype: Option<Cow<'a, str>>,

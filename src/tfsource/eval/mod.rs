@@ -13,28 +13,28 @@
 //!   come from a file).
 
 mod functions;
-pub mod value;
+pub(crate) mod value;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use super::syntax::ast::{BinOp, Expr, ExprKind, ForExpr, ObjectKey, Template, TemplatePart, UnOp};
-pub use value::Value;
+pub(crate) use value::Value;
 
 /// How deeply evaluation may recurse: expressions nested in expressions, locals that refer to
 /// locals, module outputs through module outputs.
-pub const MAX_DEPTH: usize = 60_000;
+pub(crate) const MAX_DEPTH: usize = 60_000;
 
 /// The work one run may spend evaluating source, in units of about one expression node or one
 /// element of a value built. Real configurations use thousands.
-pub const DEFAULT_BUDGET: u64 = 20_000_000;
+pub(crate) const DEFAULT_BUDGET: u64 = 20_000_000;
 
 /// Values larger than this (elements, or string bytes / 32) are refused.
-pub const MAX_VALUE_WEIGHT: u64 = 1 << 20;
+pub(crate) const MAX_VALUE_WEIGHT: u64 = 1 << 20;
 
 /// Why an expression has no value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EvalError {
+pub(crate) enum EvalError {
     /// The run's evaluation budget is spent (never caught by `try`).
     Budget,
     /// Nested too deeply (never caught by `try`).
@@ -60,7 +60,7 @@ impl std::fmt::Display for EvalError {
 }
 
 impl EvalError {
-    pub fn msg(m: impl Into<String>) -> EvalError {
+    pub(crate) fn msg(m: impl Into<String>) -> EvalError {
         EvalError::Message(m.into())
     }
 
@@ -70,22 +70,22 @@ impl EvalError {
     }
 }
 
-pub type Result<T> = std::result::Result<T, EvalError>;
+pub(crate) type Result<T> = std::result::Result<T, EvalError>;
 
 /// The work left for a run.
 #[derive(Debug)]
-pub struct Budget {
+pub(crate) struct Budget {
     left: Cell<u64>,
 }
 
 impl Budget {
-    pub fn new(units: u64) -> Budget {
+    pub(crate) fn new(units: u64) -> Budget {
         Budget {
             left: Cell::new(units),
         }
     }
 
-    pub fn charge(&self, units: u64) -> Result<()> {
+    pub(crate) fn charge(&self, units: u64) -> Result<()> {
         let left = self.left.get();
         if units > left {
             self.left.set(0);
@@ -94,14 +94,10 @@ impl Budget {
         self.left.set(left - units);
         Ok(())
     }
-
-    pub fn left(&self) -> u64 {
-        self.left.get()
-    }
 }
 
 /// What an expression's names refer to, in one module instance.
-pub trait Scope {
+pub(crate) trait Scope {
     /// A root name that no `for` or splat binds: `var`, `local`, `module`, `data`, `path`,
     /// `count`, `each`, `terraform`, a resource type.
     fn root(&self, ev: &Evaluator, name: &str) -> Result<Value>;
@@ -125,7 +121,7 @@ pub trait Scope {
 }
 
 /// Evaluates expressions in one scope.
-pub struct Evaluator<'e> {
+pub(crate) struct Evaluator<'e> {
     pub budget: &'e Budget,
     pub scope: &'e dyn Scope,
     depth: &'e Cell<usize>,
@@ -138,7 +134,7 @@ pub struct Evaluator<'e> {
 }
 
 impl<'e> Evaluator<'e> {
-    pub fn new(budget: &'e Budget, depth: &'e Cell<usize>, scope: &'e dyn Scope) -> Self {
+    pub(crate) fn new(budget: &'e Budget, depth: &'e Cell<usize>, scope: &'e dyn Scope) -> Self {
         Evaluator {
             budget,
             scope,
@@ -150,7 +146,7 @@ impl<'e> Evaluator<'e> {
     }
 
     /// Runs `f` one level deeper.
-    pub fn deeper<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    pub(crate) fn deeper<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
         let d = self.depth.get();
         if d >= MAX_DEPTH {
             return Err(EvalError::TooDeep);
@@ -173,7 +169,7 @@ impl<'e> Evaluator<'e> {
         Ok(v)
     }
 
-    pub fn eval(&self, e: &Expr) -> Result<Value> {
+    pub(crate) fn eval(&self, e: &Expr) -> Result<Value> {
         self.budget.charge(1)?;
         self.deeper(|| self.eval_kind(e))
     }
@@ -458,7 +454,7 @@ impl<'e> Evaluator<'e> {
 
     /// A template's value: a string, or — for a template that is one interpolation — the
     /// interpolated value itself (as in Terraform).
-    pub fn template(&self, t: &Template) -> Result<Value> {
+    pub(crate) fn template(&self, t: &Template) -> Result<Value> {
         if let [TemplatePart::Interpolation(e)] = t.parts.as_slice() {
             return self.eval(e);
         }
@@ -547,7 +543,7 @@ impl<'e> Evaluator<'e> {
 }
 
 /// `v.name`.
-pub fn get_attr(v: &Value, name: &str) -> Result<Value> {
+pub(crate) fn get_attr(v: &Value, name: &str) -> Result<Value> {
     match v {
         Value::Object(o) => o
             .get(name)
@@ -567,7 +563,7 @@ pub fn get_attr(v: &Value, name: &str) -> Result<Value> {
 }
 
 /// `v[i]`.
-pub fn index(v: &Value, i: &Value) -> Result<Value> {
+pub(crate) fn index(v: &Value, i: &Value) -> Result<Value> {
     match (v, i) {
         (Value::Unknown(w), _) => Ok(Value::unknown(format!("an element of {w}"))),
         (Value::Partial(..), Value::String(k)) => get_attr(v, k),
@@ -601,7 +597,7 @@ pub fn index(v: &Value, i: &Value) -> Result<Value> {
 }
 
 /// A value as a number (strings that hold numbers convert, as in Terraform).
-pub fn number(v: &Value) -> Result<f64> {
+pub(crate) fn number(v: &Value) -> Result<f64> {
     match v {
         Value::Number(n) => Ok(*n),
         Value::String(s) => s

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use crate::policy::placeholder::{UNKNOWN_END, UNKNOWN_START, unknown_in, unknown_value};
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Null,
     Bool(bool),
     Number(f64),
@@ -29,28 +29,28 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn string(s: impl Into<String>) -> Value {
+    pub(crate) fn string(s: impl Into<String>) -> Value {
         Value::String(Rc::from(s.into()))
     }
 
-    pub fn unknown(what: impl Into<String>) -> Value {
+    pub(crate) fn unknown(what: impl Into<String>) -> Value {
         Value::Unknown(Rc::from(what.into()))
     }
 
-    pub fn list(v: Vec<Value>) -> Value {
+    pub(crate) fn list(v: Vec<Value>) -> Value {
         Value::List(Rc::new(v))
     }
 
-    pub fn object(m: BTreeMap<String, Value>) -> Value {
+    pub(crate) fn object(m: BTreeMap<String, Value>) -> Value {
         Value::Object(Rc::new(m))
     }
 
-    pub fn is_unknown(&self) -> bool {
+    pub(crate) fn is_unknown(&self) -> bool {
         matches!(self, Value::Unknown(_))
     }
 
     /// Whether the value, or any part of it, is not known.
-    pub fn has_unknown(&self) -> bool {
+    pub(crate) fn has_unknown(&self) -> bool {
         match self {
             Value::Unknown(_) | Value::Partial(..) => true,
             Value::String(s) => unknown_in(s).is_some(),
@@ -61,7 +61,7 @@ impl Value {
     }
 
     /// The first unknown part's description.
-    pub fn first_unknown(&self) -> Option<String> {
+    pub(crate) fn first_unknown(&self) -> Option<String> {
         match self {
             Value::Unknown(w) | Value::Partial(_, w) => Some(w.to_string()),
             Value::String(s) => unknown_in(s).map(str::to_owned),
@@ -71,7 +71,7 @@ impl Value {
         }
     }
 
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self {
             Value::Null => "null",
             Value::Bool(_) => "bool",
@@ -85,7 +85,7 @@ impl Value {
 
     /// The value as a string where Terraform converts it to one (numbers and bools); an
     /// unknown value becomes a placeholder.
-    pub fn to_str(&self) -> Option<std::borrow::Cow<'_, str>> {
+    pub(crate) fn to_str(&self) -> Option<std::borrow::Cow<'_, str>> {
         use std::borrow::Cow;
         match self {
             Value::String(s) => Some(Cow::Borrowed(s)),
@@ -97,7 +97,7 @@ impl Value {
     }
 
     /// How much evaluation budget the value costs to build (its size, roughly).
-    pub fn weight(&self) -> u64 {
+    pub(crate) fn weight(&self) -> u64 {
         match self {
             Value::String(s) => 1 + s.len() as u64 / 32,
             Value::List(l) => 1 + l.len() as u64,
@@ -108,7 +108,7 @@ impl Value {
 }
 
 /// A number as Terraform prints it: integers without a fraction.
-pub fn number_text(n: f64) -> String {
+pub(crate) fn number_text(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e17 {
         format!("{}", n as i64)
     } else {
@@ -118,7 +118,7 @@ pub fn number_text(n: f64) -> String {
 
 /// JSON text of a value as Terraform's `jsonencode` writes it: compact, object keys in
 /// lexical order. An unknown part becomes a placeholder string.
-pub fn to_json(v: &Value, out: &mut String) {
+pub(crate) fn to_json(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -176,7 +176,7 @@ fn json_string(s: &str, out: &mut String) {
 }
 
 /// A value from JSON (`jsondecode`, plan values). Placeholders in strings stay.
-pub fn from_json(v: &serde_json::Value) -> Value {
+pub(crate) fn from_json(v: &serde_json::Value) -> Value {
     match v {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Bool(*b),
@@ -190,7 +190,7 @@ pub fn from_json(v: &serde_json::Value) -> Value {
 }
 
 /// Whether a string holds a placeholder marker.
-pub fn has_marker(s: &str) -> bool {
+pub(crate) fn has_marker(s: &str) -> bool {
     s.contains([UNKNOWN_START, UNKNOWN_END])
 }
 

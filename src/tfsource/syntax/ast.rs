@@ -1,34 +1,30 @@
 //! The syntax tree of a `.tf` file (HCL native syntax), with byte spans.
 
 /// Byte offsets into the file's text.
-pub type Span = std::ops::Range<usize>;
+pub(crate) type Span = std::ops::Range<usize>;
 
 /// A file, or the body of a block.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Body {
+pub(crate) struct Body {
     pub attributes: Vec<Attribute>,
     pub blocks: Vec<Block>,
 }
 
 impl Body {
-    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+    pub(crate) fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name == name)
-    }
-
-    pub fn blocks_of<'b>(&'b self, kind: &'b str) -> impl Iterator<Item = &'b Block> + 'b {
-        self.blocks.iter().filter(move |b| b.kind == kind)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Attribute {
+pub(crate) struct Attribute {
     pub name: String,
     pub expr: Expr,
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Block {
+pub(crate) struct Block {
     pub kind: String,
     pub labels: Vec<String>,
     pub body: Body,
@@ -37,13 +33,13 @@ pub struct Block {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Expr {
+pub(crate) struct Expr {
     pub kind: ExprKind,
     pub span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BinOp {
+pub(crate) enum BinOp {
     Or,
     And,
     Eq,
@@ -60,7 +56,7 @@ pub enum BinOp {
 }
 
 impl BinOp {
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             BinOp::Or => "||",
             BinOp::And => "&&",
@@ -80,13 +76,13 @@ impl BinOp {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnOp {
+pub(crate) enum UnOp {
     Not,
     Neg,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum ExprKind {
+pub(crate) enum ExprKind {
     Null,
     Bool(bool),
     Number(f64),
@@ -119,14 +115,14 @@ pub enum ExprKind {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum ObjectKey {
+pub(crate) enum ObjectKey {
     /// A bare identifier: a literal key.
     Ident(String),
     Expr(Expr),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct ForExpr {
+pub(crate) struct ForExpr {
     pub key_var: Option<String>,
     pub value_var: String,
     pub collection: Expr,
@@ -139,12 +135,12 @@ pub struct ForExpr {
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Template {
+pub(crate) struct Template {
     pub parts: Vec<TemplatePart>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum TemplatePart {
+pub(crate) enum TemplatePart {
     Literal(String),
     Interpolation(Expr),
     If {
@@ -162,7 +158,7 @@ pub enum TemplatePart {
 
 impl Template {
     /// The text of a template that is one literal (or empty).
-    pub fn literal(&self) -> Option<&str> {
+    pub(crate) fn literal(&self) -> Option<&str> {
         match self.parts.as_slice() {
             [] => Some(""),
             [TemplatePart::Literal(s)] => Some(s),
@@ -173,22 +169,9 @@ impl Template {
 
 impl Expr {
     /// The value of a string literal expression (`"text"` with no interpolation).
-    pub fn as_literal_str(&self) -> Option<&str> {
+    pub(crate) fn as_literal_str(&self) -> Option<&str> {
         match &self.kind {
             ExprKind::Template(t) => t.literal(),
-            _ => None,
-        }
-    }
-
-    /// `a.b.c` as its names (for `depends_on`-like lists and module `source` checks).
-    pub fn traversal_names(&self) -> Option<Vec<&str>> {
-        match &self.kind {
-            ExprKind::Variable(v) => Some(vec![v.as_str()]),
-            ExprKind::GetAttr(e, a) => {
-                let mut v = e.traversal_names()?;
-                v.push(a);
-                Some(v)
-            }
             _ => None,
         }
     }

@@ -1,6 +1,6 @@
 //! HCL native syntax: the tree ([`ast`]) and the parser.
 
-pub mod ast;
+pub(crate) mod ast;
 mod parse;
 
-pub use parse::{MAX_NESTING, ParseError, parse_body, parse_template};
+pub(crate) use parse::{parse_body, parse_template};

@@ -10,11 +10,11 @@ use super::ast::*;
 
 /// How deeply expressions, templates and blocks may nest. Terraform 1.11 accepts 40,000 nested
 /// brackets and crashes (stack overflow) at 100,000.
-pub const MAX_NESTING: usize = 50_000;
+pub(crate) const MAX_NESTING: usize = 50_000;
 
 /// Why a file does not parse: the line, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
+pub(crate) struct ParseError {
     pub line: usize,
     pub message: String,
 }
@@ -29,7 +29,7 @@ type R<T> = Result<T, ParseError>;
 
 /// Parses a file's text. A UTF-8 byte order mark at the start is skipped (Terraform accepts
 /// it).
-pub fn parse_body(text: &str) -> R<Body> {
+pub(crate) fn parse_body(text: &str) -> R<Body> {
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut p = Parser {
         src: text,
@@ -45,7 +45,7 @@ pub fn parse_body(text: &str) -> R<Body> {
 }
 
 /// Parses a template file's text (`templatefile`): literal text with `${…}` and `%{…}`.
-pub fn parse_template(text: &str) -> R<Template> {
+pub(crate) fn parse_template(text: &str) -> R<Template> {
     let mut p = Parser {
         src: text,
         pos: 0,

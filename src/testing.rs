@@ -1,4 +1,5 @@
-//! Entry points for the fuzz targets in `fuzz/` (see docs/fuzzing.md). Not a stable API.
+//! Entry points for the fuzz targets in `fuzz/` (see docs/fuzzing.md) and the property tests.
+//! Not a stable API.
 
 use crate::pipeline;
 use crate::plan;
@@ -40,6 +41,25 @@ pub fn check_bytes(docs: &[&[u8]]) {
             .expect("rendering into a sink cannot fail");
     }
     let _ = r.outcome();
+}
+
+/// The verdicts before and after the apply of every key the documents show, in the
+/// inventory's order. Panics if a document cannot be read (the property tests make valid ones).
+pub fn verdicts(docs: &[&[u8]]) -> Vec<(Option<crate::Verdict>, crate::Verdict)> {
+    let inputs: Vec<crate::inventory::Input> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| {
+            let source = format!("input{i}.json");
+            let doc = plan::load(&source, bytes).expect("a readable document");
+            crate::inventory::Input { source, doc }
+        })
+        .collect();
+    pipeline::check(&inputs, None)
+        .analyses
+        .into_iter()
+        .map(|a| (a.before.map(|b| b.verdict), a.after.verdict))
+        .collect()
 }
 
 /// Runs the whole pipeline over documents given as bytes and returns the text report (no
