@@ -66,8 +66,13 @@ pub(crate) fn shared_dir(var: &str, rel: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!(
-            "skipped: {} is absent (set {var} to the folder)",
+        // Straight to standard error, past the test harness's capture, so that a skip shows
+        // in every run, not only in failing ones.
+        use std::io::Write;
+        let test = std::thread::current().name().unwrap_or("a test").to_owned();
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test}: {} is absent (set {var} to the folder)",
             dir.display()
         );
         None
