@@ -321,7 +321,8 @@ fn report(
         Err(code) => return code,
     };
     let checked = pipeline::check(inputs, configs.first());
-    let locations = locate::locate(&configs, &checked.inventory);
+    let keys = checked.inventory.keys.iter().map(|k| &k.resource);
+    let locations = locate::locate(&configs, keys);
     let notes = &locations.notes;
     let mut seen = std::collections::HashSet::new();
     for n in notes.iter().map(|n| one_line(n)) {

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use super::config::{Config, Place};
 use super::sandbox::{normalize, slashed};
-use crate::inventory::Inventory;
+use crate::plan::address::ResourceAddress;
 
 /// A place in a `.tf` file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -23,7 +23,7 @@ pub struct Location {
     pub line: usize,
 }
 
-/// Locations of the inventory's keys (by key index).
+/// Locations of the keys (by their index in the inventory).
 #[derive(Debug, Default)]
 pub struct Locations {
     by_key: HashMap<usize, Location>,
@@ -58,13 +58,17 @@ fn location(config: &Config, place: &Place, cwd: Option<&Path>) -> Option<Locati
     })
 }
 
-/// Finds the resource block of every key, in the first configuration that has it.
-pub(crate) fn locate(configs: &[Config], inv: &Inventory) -> Locations {
+/// Finds the resource block of every key (given by address, in the inventory's order), in
+/// the first configuration that has it.
+pub(crate) fn locate<'a>(
+    configs: &[Config],
+    keys: impl Iterator<Item = &'a ResourceAddress>,
+) -> Locations {
     let mut result = Locations::default();
     let cwd = std::env::current_dir().ok();
-    for (ki, key) in inv.keys.iter().enumerate() {
-        let calls = key.resource.module.calls();
-        let block = key.resource.block();
+    for (ki, resource) in keys.enumerate() {
+        let calls = resource.module.calls();
+        let block = resource.block();
         for config in configs {
             if let Some(place) = find(config, &calls, &block) {
                 if let Some(l) = location(config, &place, cwd.as_deref()) {

@@ -6,6 +6,7 @@
 mod common;
 
 pub mod action;
+mod architecture;
 mod bad_input;
 mod cli;
 mod corpus;
