@@ -79,7 +79,7 @@ pub(super) fn arn_account(arn: &str) -> Option<String> {
 }
 
 /// The account a policy's own account principal names, for a key whose account no input
-/// shows (semantics.md §5: the account principal is then taken to be the key's own).
+/// shows (docs/rules.md: the account principal is then taken to be the key's own).
 pub(super) fn policy_account(policy: &Policy) -> Option<String> {
     let refs = policy.statements.iter().flat_map(|s| s.principal.refs());
     let mut fallback = None;

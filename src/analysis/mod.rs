@@ -1,4 +1,4 @@
-//! Step 3 of the pipeline: the verdict of every key before and after the apply.
+//! Step 4 of the pipeline: the verdict of every key before and after the apply.
 //!
 //! For each key and phase the analysis reads the policy ([`gather`]: the candidate callers —
 //! the account root, the principals the policy names or matches, principals assumed to

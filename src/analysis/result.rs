@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::evidence::{Evidence, Removal};
 use super::trace::Trace;
 
-/// The five verdicts (docs/semantics.md).
+/// The five verdicts (docs/rules.md, "How verdicts are decided").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {

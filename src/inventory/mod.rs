@@ -1,7 +1,7 @@
-//! Step 2 of the pipeline: documents → the facts the checks need.
+//! Step 2 of the pipeline: documents → the facts the checks need, in one pass.
 //!
-//! From every input it collects the KMS keys (with their effective policy before and after
-//! the apply), the IAM roles and users (with their lifecycle in the plan), and the
+//! From every input it collects the KMS keys (with the policy texts the plan shows), the IAM
+//! roles and users (with their lifecycle in the plan), the Identity Center changes, and the
 //! account each document belongs to. Several inputs are merged into one inventory, so a key
 //! in one workspace is checked against IAM changes in every other.
 
@@ -210,7 +210,7 @@ impl Principal<'_> {
             .or_else(|| self.after.as_ref().and_then(|i| i.arn.as_deref()))
     }
 
-    /// Service-linked roles act for a service; no operator can use them (semantics.md §1.7).
+    /// Service-linked roles act for a service; no operator can use them (docs/rules.md).
     pub fn service_linked(&self) -> bool {
         self.kind == PrincipalKind::Role
             && [&self.before, &self.after].iter().any(|i| {

@@ -1,4 +1,5 @@
-//! Step 1 of the pipeline: bytes → a recognised plan or state document.
+//! Step 1 of the pipeline: bytes → a recognised plan or state document (the Terraform
+//! vocabulary — addresses, references, resource kinds — lives here too).
 //!
 //! [`load`] refuses what is not `terraform show -json` output (binary planfiles, raw
 //! state files, HCP Terraform redacted plans, other JSON) and gates `format_version`.

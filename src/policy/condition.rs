@@ -1,4 +1,4 @@
-//! Condition operators with three-valued logic (semantics.md §3–§4).
+//! Condition operators with three-valued logic (docs/rules.md, "How verdicts are decided").
 
 use super::glob::glob_match;
 use super::placeholder::unknown_in;

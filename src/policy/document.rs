@@ -1,4 +1,4 @@
-//! The key policy grammar (semantics.md §3): a JSON string → [`Policy`].
+//! The key policy grammar (docs/rules.md, "How verdicts are decided"): a JSON string → [`Policy`].
 //!
 //! Parsing is strict about structure (a wrong type is a [`PolicyError`] naming the path)
 //! and lenient about what AWS itself tolerates (a single statement object, strings or

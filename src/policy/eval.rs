@@ -1,4 +1,5 @@
-//! Three-valued evaluation of one key policy for one candidate caller (semantics.md §5).
+//! Three-valued evaluation of one key policy for one candidate caller (docs/rules.md,
+//! "How verdicts are decided").
 //!
 //! Pure: no plan types. The caller says which principal-element ARNs and unique IDs still
 //! bind to it (that is where deletion and replacement enter), the evaluator does the rest.

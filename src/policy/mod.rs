@@ -1,4 +1,4 @@
-//! Step 3 of the pipeline, in isolation: key policies and their evaluation.
+//! Key policies and their evaluation: the pure core that step 4 (`analysis`) asks.
 //!
 //! Nothing here knows about Terraform; the analysis step feeds it callers and keys.
 

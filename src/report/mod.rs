@@ -1,4 +1,5 @@
-//! Step 5 of the pipeline: findings → text, JSON or a JMESPath query result.
+//! Step 6 of the pipeline: findings → text, JSON, SARIF, Markdown, workflow commands or a
+//! JMESPath query result.
 //!
 //! Renderers only format what the earlier steps decided; the exit code is computed here
 //! from the findings and the input errors, once, for every format.

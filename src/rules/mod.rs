@@ -1,4 +1,4 @@
-//! Step 4 of the pipeline: verdicts → findings.
+//! Step 5 of the pipeline: verdicts → findings.
 //!
 //! Each rule lives in a file of its own that holds its metadata ([`Rule`]: id, severity,
 //! summary, description, security-severity) next to its check; the checks only interpret the

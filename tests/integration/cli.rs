@@ -132,6 +132,7 @@ fn rules_subcommand_lists_every_rule_with_its_docs_anchor() {
     let r = run(&["rules"]);
     assert_eq!(r.code, 0);
     let docs = std::fs::read_to_string("docs/rules.md").unwrap();
+    let readme = std::fs::read_to_string("README.md").unwrap();
     let listed = r
         .stdout
         .lines()
@@ -146,6 +147,10 @@ fn rules_subcommand_lists_every_rule_with_its_docs_anchor() {
         assert!(
             docs.contains(&format!("<a id=\"{id}\"></a>")),
             "docs/rules.md has no anchor for {id}"
+        );
+        assert!(
+            readme.contains(&format!("[`{id}`](docs/rules.md#{id})")),
+            "README's table of rules lacks {id}"
         );
     }
 }

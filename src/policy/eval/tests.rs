@@ -1,4 +1,4 @@
-//! Unit tests of the evaluator, one per rule or example of semantics.md §1–§5.
+//! Unit tests of the evaluator, one per rule or example of how verdicts are decided (docs/rules.md).
 
 use super::*;
 use crate::policy::document::Policy;
