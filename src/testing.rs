@@ -10,8 +10,8 @@ use crate::policy::glob::glob_match;
 use crate::report::{FailOn, Format, Report};
 use crate::tfsource::locate::Locations;
 
-/// Runs the whole pipeline over documents given as bytes and renders every format.
-pub fn check_bytes(docs: &[&[u8]]) {
+/// Runs the whole pipeline over documents given as bytes and hands the report to `f`.
+fn with_report<T>(docs: &[&[u8]], f: impl FnOnce(&Report) -> T) -> T {
     let (inputs, infos, errors) =
         crate::run::sort_documents(docs.iter().enumerate().map(|(i, bytes)| {
             let source = format!("input{i}.json");
@@ -20,7 +20,7 @@ pub fn check_bytes(docs: &[&[u8]]) {
         }));
     let checked = pipeline::check(&inputs, None);
     let locations = Locations::default();
-    let r = Report {
+    f(&Report {
         inventory: &checked.inventory,
         inputs: &infos,
         analyses: &checked.analyses,
@@ -28,68 +28,52 @@ pub fn check_bytes(docs: &[&[u8]]) {
         errors: &errors,
         fail_on: FailOn::Error,
         locations: &locations,
-    };
-    for f in [
-        Format::Text,
-        Format::Json,
-        Format::Sarif,
-        Format::Markdown,
-        Format::Github,
-        Format::GithubOutput,
-    ] {
-        f.render(&r, &mut std::io::sink())
-            .expect("rendering into a sink cannot fail");
-    }
-    let _ = r.outcome();
+    })
+}
+
+/// Runs the whole pipeline over documents given as bytes and renders every format.
+pub fn check_bytes(docs: &[&[u8]]) {
+    with_report(docs, |r| {
+        for f in [
+            Format::Text,
+            Format::Json,
+            Format::Sarif,
+            Format::Markdown,
+            Format::Github,
+            Format::GithubOutput,
+        ] {
+            f.render(r, &mut std::io::sink())
+                .expect("rendering into a sink cannot fail");
+        }
+        let _ = r.outcome();
+    })
 }
 
 /// The verdicts before and after the apply of every key the documents show, in the
 /// inventory's order. Panics if a document cannot be read (the property tests make valid ones).
 pub fn verdicts(docs: &[&[u8]]) -> Vec<(Option<crate::Verdict>, crate::Verdict)> {
-    let inputs: Vec<crate::inventory::Input> = docs
-        .iter()
-        .enumerate()
-        .map(|(i, bytes)| {
-            let source = format!("input{i}.json");
-            let doc = plan::load(&source, bytes).expect("a readable document");
-            crate::inventory::Input { source, doc }
-        })
-        .collect();
-    pipeline::check(&inputs, None)
-        .analyses
-        .into_iter()
-        .map(|a| (a.before.map(|b| b.verdict), a.after.verdict))
-        .collect()
+    with_report(docs, |r| {
+        assert!(r.errors.is_empty(), "unreadable document: {:?}", r.errors);
+        r.analyses
+            .iter()
+            .map(|a| (a.before.as_ref().map(|b| b.verdict), a.after.verdict))
+            .collect()
+    })
 }
 
 /// Runs the whole pipeline over documents given as bytes and returns the text report (no
 /// colour) and the Markdown report (for the property tests of escaping).
 pub fn text_and_markdown(docs: &[&[u8]]) -> (String, String) {
-    let (inputs, infos, errors) =
-        crate::run::sort_documents(docs.iter().enumerate().map(|(i, bytes)| {
-            let source = format!("input{i}.json");
-            let doc = plan::load(&source, bytes);
-            (source, doc)
-        }));
-    let checked = pipeline::check(&inputs, None);
-    let locations = Locations::default();
-    let r = Report {
-        inventory: &checked.inventory,
-        inputs: &infos,
-        analyses: &checked.analyses,
-        findings: &checked.findings,
-        errors: &errors,
-        fail_on: FailOn::Error,
-        locations: &locations,
-    };
-    let render = |f: Format| {
-        let mut out = Vec::new();
-        f.render(&r, &mut out)
-            .expect("rendering into memory cannot fail");
-        String::from_utf8(out).expect("reports are UTF-8")
-    };
-    colored::control::set_override(false);
-    (render(Format::Text), render(Format::Markdown))
+    with_report(docs, |r| {
+        let render = |f: Format| {
+            let mut out = Vec::new();
+            f.render(r, &mut out)
+                .expect("rendering into memory cannot fail");
+            String::from_utf8(out).expect("reports are UTF-8")
+        };
+        colored::control::set_override(false);
+        (render(Format::Text), render(Format::Markdown))
+    })
 }
 
 /// Writes a folder of source from one text and evaluates the `policy` of every key in it as
@@ -192,23 +176,6 @@ fn evaluate_expressions(text: &str) {
                 }
                 other => Value::unknown(other),
             })
-        }
-        fn member(
-            &self,
-            _: &Evaluator,
-            _: &str,
-            _: &str,
-        ) -> crate::tfsource::eval::Result<Option<Value>> {
-            Ok(None)
-        }
-        fn module_output(
-            &self,
-            _: &Evaluator,
-            _: &str,
-            _: Option<&Value>,
-            _: &str,
-        ) -> crate::tfsource::eval::Result<Option<Value>> {
-            Ok(None)
         }
         fn read_file(&self, path: &str) -> Result<String, Value> {
             Err(Value::unknown(format!("the content of {path}")))

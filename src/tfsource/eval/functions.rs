@@ -718,20 +718,6 @@ impl Scope for TemplateScope<'_> {
         })
     }
 
-    fn member(&self, _: &Evaluator, _: &str, _: &str) -> Result<Option<Value>> {
-        Ok(None)
-    }
-
-    fn module_output(
-        &self,
-        _: &Evaluator,
-        _: &str,
-        _: Option<&Value>,
-        _: &str,
-    ) -> Result<Option<Value>> {
-        Ok(None)
-    }
-
     fn read_file(&self, path: &str) -> std::result::Result<String, Value> {
         self.parent.read_file(path)
     }

@@ -103,17 +103,21 @@ pub(crate) trait Scope {
     fn root(&self, ev: &Evaluator, name: &str) -> Result<Value>;
 
     /// `ns.name` for the namespaces evaluated on demand (`var`, `local`, `module`): `None`
-    /// when `ns` is not one of them.
-    fn member(&self, ev: &Evaluator, ns: &str, name: &str) -> Result<Option<Value>>;
+    /// when `ns` is not one of them (a scope without any: always `None`).
+    fn member(&self, _ev: &Evaluator, _ns: &str, _name: &str) -> Result<Option<Value>> {
+        Ok(None)
+    }
 
-    /// `module.CALL[KEY].OUTPUT`, evaluated on demand.
+    /// `module.CALL[KEY].OUTPUT`, evaluated on demand (a scope without modules: `None`).
     fn module_output(
         &self,
-        ev: &Evaluator,
-        call: &str,
-        key: Option<&Value>,
-        output: &str,
-    ) -> Result<Option<Value>>;
+        _ev: &Evaluator,
+        _call: &str,
+        _key: Option<&Value>,
+        _output: &str,
+    ) -> Result<Option<Value>> {
+        Ok(None)
+    }
 
     /// The text of a file named in `file()` / `templatefile()`, relative to the root module
     /// (as Terraform reads it), or an unknown value saying why it is not read.

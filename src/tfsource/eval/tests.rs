@@ -16,15 +16,6 @@ impl Scope for Vars {
     fn member(&self, _: &Evaluator, ns: &str, name: &str) -> Result<Option<Value>> {
         Ok((ns == "var").then(|| self.0.get(name).cloned().unwrap_or(Value::Null)))
     }
-    fn module_output(
-        &self,
-        _: &Evaluator,
-        _: &str,
-        _: Option<&Value>,
-        _: &str,
-    ) -> Result<Option<Value>> {
-        Ok(None)
-    }
     fn read_file(&self, path: &str) -> std::result::Result<String, Value> {
         self.1
             .get(path)
