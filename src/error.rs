@@ -35,13 +35,14 @@ pub enum InputError {
 /// An input error together with the input it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourcedError {
-    pub source: String,
+    /// The input's name.
+    pub input: String,
     pub error: InputError,
 }
 
 impl std::fmt::Display for SourcedError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", display_source(&self.source), self.error)
+        write!(f, "{}: {}", display_source(&self.input), self.error)
     }
 }
 

@@ -274,18 +274,18 @@ pub(crate) fn sort_documents<'a>(
     docs: impl Iterator<Item = (String, Result<Document<'a>, InputError>)>,
 ) -> Loaded<'a> {
     let (mut inputs, mut infos, mut errors) = (Vec::new(), Vec::new(), Vec::new());
-    for (source, doc) in docs {
+    for (name, doc) in docs {
         match doc {
             Ok(doc) => {
                 infos.push(InputInfo {
-                    source: source.clone(),
+                    name: name.clone(),
                     kind: doc.kind,
                     format_version: doc.format_version.clone(),
                     notes: doc.notes.clone(),
                 });
-                inputs.push(Input { source, doc });
+                inputs.push(Input { name, doc });
             }
-            Err(error) => errors.push(SourcedError { source, error }),
+            Err(error) => errors.push(SourcedError { input: name, error }),
         }
     }
     (inputs, infos, errors)
@@ -517,7 +517,7 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                     "kmsguard: note: {} inputs have a key {}; explaining the one in {}",
                     matches.len(),
                     terminal(&args.key),
-                    terminal(&inv.sources[inv.keys[key].source])
+                    terminal(&inv.inputs[inv.keys[key].input])
                 );
             }
             let a = analysis::explain(&inv, &policies, key);

@@ -48,8 +48,8 @@ impl Cand {
     }
 }
 
-/// Where candidates come from, in the order the policy names them.
-pub(super) enum Source {
+/// A candidate, or the group of input principals a pattern matches.
+pub(super) enum Group {
     One(Box<Cand>),
     /// The input principals an `aws:PrincipalArn` condition value matches.
     Matched(Arc<[usize]>),

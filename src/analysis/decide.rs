@@ -5,13 +5,13 @@ use super::candidates::policy_account;
 use super::evidence::{Evidence, Removal};
 use super::gather::Builder;
 use super::index::Shared;
-use super::result::{PhaseResult, PolicySource, Verdict};
+use super::result::{PhaseResult, Verdict};
 use super::search::Search;
 use super::trace::Trace;
 use crate::inventory::{Inventory, Key, Lifecycle};
 use crate::plan::Phase;
 use crate::policy::document::{Effect, Policy};
-use crate::resolve::{EffectivePolicy, Origin, Rebuilt};
+use crate::resolve::{EffectivePolicy, PolicyKind};
 
 /// The principals a policy names — in `Principal`/`NotPrincipal`, by ARN, session or unique
 /// ID, or in an `aws:PrincipalArn` condition — that the plan deletes or replaces, and the
@@ -98,61 +98,36 @@ pub(super) fn phase(
     phase: Phase,
     trace: bool,
 ) -> PhaseResult {
+    let (kind, note, resource) = (text.kind(), text.note(), text.resource().map(str::to_owned));
     let default;
-    let (policy, source, note, via) = match text {
-        EffectivePolicy::Known { origin, via, .. } => {
-            let (source, note) = match origin {
-                Origin::Rebuilt(r) => (
-                    match r.from {
-                        Rebuilt::DataSource => PolicySource::DataSource,
-                        Rebuilt::Configuration => PolicySource::Configuration,
-                        Rebuilt::HclSource => PolicySource::HclSource,
-                    },
-                    Some(match r.from {
-                        Rebuilt::DataSource => format!("taken from {}", r.detail),
-                        Rebuilt::HclSource => format!("evaluated from {}", r.detail),
-                        _ => format!("rebuilt from {}", r.detail),
-                    }),
-                ),
-                Origin::Literal => (PolicySource::Literal, None),
-            };
-            match parsed.expect("known policies are parsed") {
-                Ok(p) => (p, source, note, via.clone()),
-                Err(e) => {
-                    let mut r = PhaseResult::simple(Verdict::Unknown, source, note);
-                    if e.unknown.is_some() {
-                        // Not wrong: a value known only after apply stands for structure.
-                        r.unknown.push(e.message.clone());
-                    } else {
-                        r.unknown
-                            .push(format!("the policy is not a valid key policy: {e}"));
-                        r.policy.error = Some(e.message.clone());
-                    }
-                    r.policy.resource = via.clone();
-                    return r;
+    let policy = match text {
+        EffectivePolicy::Known { .. } => match parsed.expect("known policies are parsed") {
+            Ok(p) => p,
+            Err(e) => {
+                let mut r = PhaseResult::simple(Verdict::Unknown, kind, note);
+                if e.unknown.is_some() {
+                    // Not wrong: a value known only after apply stands for structure.
+                    r.unknown.push(e.message.clone());
+                } else {
+                    r.unknown
+                        .push(format!("the policy is not a valid key policy: {e}"));
+                    r.policy.error = Some(e.message.clone());
                 }
+                r.policy.resource = resource;
+                return r;
             }
+        },
+        EffectivePolicy::Default { .. } => {
+            default = default_policy();
+            &default
         }
-        EffectivePolicy::Default { reason } => (
-            {
-                default = default_policy();
-                &default
-            },
-            PolicySource::Default,
-            Some(reason.clone()),
-            None,
-        ),
         EffectivePolicy::Unknown { reason } => {
-            let mut r = PhaseResult::simple(
-                Verdict::Unknown,
-                PolicySource::Unresolved,
-                Some(reason.clone()),
-            );
+            let mut r = PhaseResult::simple(Verdict::Unknown, kind, note);
             r.unknown.push(reason.clone());
             return r;
         }
         EffectivePolicy::Absent => {
-            return PhaseResult::simple(Verdict::Deleted, PolicySource::None, None);
+            return PhaseResult::simple(Verdict::Deleted, kind, note);
         }
     };
     let mut r = decide_phase(inv, patterns, key, policy, phase, trace);
@@ -165,9 +140,9 @@ pub(super) fn phase(
                 .collect();
         }
     }
-    r.policy.source = source;
+    r.policy.kind = kind;
     r.notes.policy = note;
-    r.policy.resource = via;
+    r.policy.resource = resource;
     r
 }
 
@@ -196,7 +171,7 @@ fn decide_phase(
     } else {
         (Verdict::LockedOut, Vec::new(), None)
     };
-    let mut result = PhaseResult::simple(verdict, PolicySource::Literal, None);
+    let mut result = PhaseResult::simple(verdict, PolicyKind::Literal, None);
     result.unknown = unknown;
     if key.account.is_none() {
         result.notes.account = Some(match &account {

@@ -2,14 +2,14 @@
 //! them, the references the plan kills, and the principals an administrator could create.
 //!
 //! A principal named in `Principal` is one candidate. The principals an `aws:PrincipalArn`
-//! pattern matches are a group ([`Source::Matched`]), expanded only as far as the search
+//! pattern matches are a group ([`Group::Matched`]), expanded only as far as the search
 //! needs ([`super::search`]): a pattern over ten thousand roles does not make ten thousand
 //! candidates for every key.
 
 use std::collections::HashSet;
 
 use super::candidates::{
-    Cand, Hypo, Origin, Source, UNKNOWN_ACCOUNT, arn_account, arn_account_str, instantiate, known,
+    Cand, Group, Hypo, Origin, UNKNOWN_ACCOUNT, arn_account, arn_account_str, instantiate, known,
     new_principal, recreation, recreation_of,
 };
 use super::evidence::{DeadCause, DeadRef, Recreation, Way};
@@ -28,7 +28,8 @@ pub(super) const MAX_DEAD_REFS: usize = 100;
 /// What the policy says about who could manage the key, before anyone is evaluated.
 #[derive(Default)]
 pub(super) struct Gathered {
-    pub sources: Vec<Source>,
+    /// The candidates, one by one or in groups, in the order the policy names them.
+    pub groups: Vec<Group>,
     pub hypos: Vec<Hypo>,
     /// At most [`MAX_DEAD_REFS`] (a bound on memory for hostile plans).
     pub dead: Vec<DeadRef>,
@@ -90,7 +91,7 @@ impl<'i, 'k> Builder<'i, 'k> {
 
     fn push(&mut self, c: Cand) {
         self.seen_arns.insert(c.arn.to_ascii_lowercase());
-        self.g.sources.push(Source::One(Box::new(c)));
+        self.g.groups.push(Group::One(Box::new(c)));
     }
 
     /// Adds an input's principal as a candidate; whether it exists in this phase (a
@@ -117,7 +118,7 @@ impl<'i, 'k> Builder<'i, 'k> {
             return;
         }
         self.g.assumed.push(label.to_owned());
-        self.g.sources.push(Source::One(Box::new(Cand {
+        self.g.groups.push(Group::One(Box::new(Cand {
             kind,
             account: arn_account(arn),
             name: arn.rsplit('/').next().map(str::to_owned),
@@ -141,7 +142,7 @@ impl<'i, 'k> Builder<'i, 'k> {
         if !self.seen_arns.insert(arn.to_ascii_lowercase()) {
             return;
         }
-        self.g.sources.push(Source::One(Box::new(Cand {
+        self.g.groups.push(Group::One(Box::new(Cand {
             kind: CallerKind::Role,
             account: None,
             name: None,
@@ -332,7 +333,7 @@ impl<'i, 'k> Builder<'i, 'k> {
                     self.dead_ref(v, false, effect, stmt, cause, admin);
                 }
             }
-            self.g.sources.push(Source::Matched(hits.clone()));
+            self.g.groups.push(Group::Matched(hits.clone()));
             self.g.hypos.push(Hypo::Matched(hits));
         }
     }

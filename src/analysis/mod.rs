@@ -23,13 +23,13 @@ mod trace;
 use crate::inventory::{Inventory, Key, Lifecycle};
 use crate::plan::Phase;
 use crate::policy::document::Policy;
-use crate::resolve::{EffectivePolicy, KeyPolicies};
+use crate::resolve::{EffectivePolicy, KeyPolicies, PolicyKind};
 use decide::{phase, removals_named};
 use index::Shared;
 
 pub(crate) use evidence::{DeadCause, DeadRef, Manager, Recovery, Way};
 pub use result::Verdict;
-pub(crate) use result::{KeyAnalysis, PhaseResult, PolicySource};
+pub(crate) use result::{KeyAnalysis, PhaseResult};
 pub use search::MAX_MANAGERS;
 pub(crate) use trace::CandidateTrace;
 
@@ -82,7 +82,7 @@ fn analyse_key(
         )),
     };
     let after = match &pol.after {
-        EffectivePolicy::Absent => PhaseResult::simple(Verdict::Deleted, PolicySource::None, None),
+        EffectivePolicy::Absent => PhaseResult::simple(Verdict::Deleted, PolicyKind::None, None),
         t => phase(
             inv,
             patterns,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::evidence::{Evidence, Removal};
 use super::trace::Trace;
+use crate::resolve::PolicyKind;
 
 /// The five verdicts (docs/rules.md, "How verdicts are decided").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -34,38 +35,11 @@ impl Verdict {
     }
 }
 
-/// How the policy of a key was obtained in one phase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PolicySource {
-    /// The policy JSON is in the plan or state.
-    Literal,
-    /// The rendered JSON of a `data.aws_iam_policy_document` read during the plan.
-    DataSource,
-    /// Rebuilt from a policy document read at apply time: its planned arguments and the
-    /// configuration's references.
-    Configuration,
-    /// Evaluated from the Terraform source (`--config-dir`).
-    HclSource,
-    /// The provider's or KMS's default key policy applies.
-    Default,
-    /// Not known at plan time.
-    Unresolved,
-    /// The key does not exist in this phase.
-    None,
-}
-
-impl PolicySource {
-    /// The plan does not show the policy text; kmsguard rebuilt it.
-    pub fn rebuilt(self) -> bool {
-        matches!(self, PolicySource::Configuration | PolicySource::HclSource)
-    }
-}
-
 /// What the analysis knows of the policy it evaluated.
 #[derive(Debug, Clone)]
 pub struct PolicyFacts {
-    pub source: PolicySource,
+    /// Where the policy comes from.
+    pub kind: PolicyKind,
     /// The `aws_kms_key_policy` whose policy this is.
     pub resource: Option<String>,
     /// The policy text does not parse as a key policy.
@@ -95,12 +69,12 @@ pub struct PhaseResult {
 }
 
 impl PhaseResult {
-    pub(super) fn simple(verdict: Verdict, source: PolicySource, note: Option<String>) -> Self {
+    pub(super) fn simple(verdict: Verdict, kind: PolicyKind, note: Option<String>) -> Self {
         PhaseResult {
             verdict,
             unknown: Vec::new(),
             policy: PolicyFacts {
-                source,
+                kind,
                 resource: None,
                 error: None,
             },

@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::candidates::{self, Cand, Origin, Source, known};
+use super::candidates::{self, Cand, Group, Origin, known};
 use super::evidence::Manager;
 use super::gather::{Builder, Gathered};
 use super::index::Shared;
@@ -170,12 +170,12 @@ impl<'s, 'k> Search<'s, 'k> {
 
     /// Decides the candidates the policy names or matches, in order.
     pub(super) fn named(&mut self, b: &Builder, g: &Gathered) {
-        for s in &g.sources {
+        for s in &g.groups {
             if self.full() {
                 return;
             }
             match s {
-                Source::One(c) => {
+                Group::One(c) => {
                     if let Origin::Known(pi) = c.origin {
                         if self.decided[pi] {
                             continue;
@@ -183,7 +183,7 @@ impl<'s, 'k> Search<'s, 'k> {
                     }
                     self.run(c, false);
                 }
-                Source::Matched(hits) => {
+                Group::Matched(hits) => {
                     for &pi in hits.iter() {
                         if self.full() {
                             return;
@@ -253,14 +253,14 @@ impl<'s, 'k> Search<'s, 'k> {
         for pi in &g.named {
             referenced[*pi] = true;
         }
-        for s in &g.sources {
+        for s in &g.groups {
             match s {
-                Source::One(c) => {
+                Group::One(c) => {
                     if let Origin::Known(pi) = c.origin {
                         referenced[pi] = true;
                     }
                 }
-                Source::Matched(hits) => {
+                Group::Matched(hits) => {
                     for &pi in hits.iter() {
                         referenced[pi] = true;
                     }

@@ -43,7 +43,7 @@ fn verdicts(docs: &[String]) -> Vec<(Option<Verdict>, Verdict)> {
         .iter()
         .enumerate()
         .map(|(i, d)| Input {
-            source: format!("input{i}.json"),
+            name: format!("input{i}.json"),
             doc: plan::load("x", d.as_bytes()).unwrap(),
         })
         .collect();
@@ -176,7 +176,7 @@ fn after(docs: &[String]) -> PhaseResult {
         .iter()
         .enumerate()
         .map(|(i, d)| Input {
-            source: format!("input{i}.json"),
+            name: format!("input{i}.json"),
             doc: plan::load("x", d.as_bytes()).unwrap(),
         })
         .collect();
@@ -209,7 +209,7 @@ fn a_dead_reference_says_what_removed_the_principal() {
     let inputs: Vec<Input> = docs
         .iter()
         .map(|d| Input {
-            source: "plan.json".into(),
+            name: "plan.json".into(),
             doc: plan::load("x", d.as_bytes()).unwrap(),
         })
         .collect();

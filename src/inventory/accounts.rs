@@ -97,11 +97,11 @@ pub(super) fn complete_keys<'a>(
     keys.into_iter()
         .map(|mut k| {
             if k.account.is_none() {
-                k.account = accounts[k.source].clone().or(global_account.clone());
+                k.account = accounts[k.input].clone().or(global_account.clone());
                 k.account_inferred = k.account.is_some();
             }
             if k.partition.is_none() {
-                k.partition = partitions[k.source].clone().or(global_partition.clone());
+                k.partition = partitions[k.input].clone().or(global_partition.clone());
             }
             k
         })

@@ -290,7 +290,7 @@ fn add<'a>(
                 return;
             }
             c.principals.push(Principal {
-                source: s.src,
+                input: s.src,
                 address: s.address.to_owned(),
                 managed: s.resource.mode == Mode::Managed,
                 resource: s.resource,
@@ -310,7 +310,7 @@ fn add<'a>(
                 _ => &NO_ATTRS,
             };
             let p = Planned {
-                source: s.src,
+                input: s.src,
                 address: s.address.to_owned(),
                 resource: s.resource,
                 lifecycle: s.lifecycle,

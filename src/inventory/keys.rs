@@ -42,12 +42,12 @@ pub(super) fn join<'a>(
     let mut standalone = Vec::new();
     for (pi, p) in policies.iter().enumerate() {
         let target = by_key_id(p, &keys, &by_id)
-            .or_else(|| by_configuration(p, &keys, configs.get(p.source)));
+            .or_else(|| by_configuration(p, &keys, configs.get(p.input)));
         match target {
             Some(k) => {
                 if let Some(prev) = attached[k] {
                     notes.push((
-                        p.source,
+                        p.input,
                         format!(
                             "{} and {} both set the policy of {}; the first one found is used",
                             policies[prev].address, p.address, keys[k].address
@@ -80,7 +80,7 @@ fn by_key_id(p: &Planned, keys: &[Planned], by_id: &HashMap<&str, Vec<usize>>) -
             return found
                 .iter()
                 .copied()
-                .find(|&k| keys[k].source == p.source)
+                .find(|&k| keys[k].input == p.input)
                 .or_else(|| found.first().copied());
         }
     }
@@ -113,7 +113,7 @@ fn by_configuration(p: &Planned, keys: &[Planned], config: &ConfigIndex) -> Opti
             .iter()
             .enumerate()
             .filter(|(_, k)| {
-                k.source == p.source
+                k.input == p.input
                     && k.resource.module == p.resource.module
                     && k.resource.rtype == rtype
                     && k.resource.name == name
@@ -182,7 +182,7 @@ fn key<'a>(k: Planned<'a>, p: Option<Planned<'a>>) -> Key<'a> {
         .map(|x| x.address.clone())
         .collect();
     Key {
-        source: k.source,
+        input: k.input,
         address: k.address.clone(),
         resource: k.resource.clone(),
         lifecycle: k.lifecycle,
@@ -211,7 +211,7 @@ fn standalone_key(p: Planned<'_>) -> Key<'_> {
     let arn = key_id.clone().filter(|k| k.starts_with("arn:"));
     let (account, partition) = arn_parts(arn.as_deref());
     Key {
-        source: p.source,
+        input: p.input,
         address: p.address.clone(),
         resource: p.resource.clone(),
         lifecycle: Lifecycle::Kept,

@@ -22,7 +22,7 @@ use crate::policy::tags::Tags;
 
 /// One input as the user named it, with its parsed document.
 pub(crate) struct Input<'a> {
-    pub source: String,
+    pub name: String,
     pub doc: Document<'a>,
 }
 
@@ -97,7 +97,8 @@ impl Lifecycle {
 /// A resource instance as the plan shows it, with its attributes before and after the apply.
 #[derive(Debug, Clone)]
 pub struct Planned<'a> {
-    pub source: usize,
+    /// Index into [`Inventory::inputs`].
+    pub input: usize,
     /// As the plan writes it.
     pub address: String,
     pub resource: ResourceAddress,
@@ -114,7 +115,8 @@ pub struct Planned<'a> {
 /// shows about it. Which policy governs it is decided by [`crate::resolve`].
 #[derive(Debug, Clone)]
 pub struct Key<'a> {
-    pub source: usize,
+    /// Index into [`Inventory::inputs`].
+    pub input: usize,
     /// As the plan writes it.
     pub address: String,
     pub resource: ResourceAddress,
@@ -174,7 +176,8 @@ pub struct Identity<'a> {
 /// An IAM role or user that an input knows about.
 #[derive(Debug, Clone)]
 pub struct Principal<'a> {
-    pub source: usize,
+    /// Index into [`Inventory::inputs`].
+    pub input: usize,
     /// As the plan writes it.
     pub address: String,
     pub resource: ResourceAddress,
@@ -229,12 +232,13 @@ impl Principal<'_> {
 /// What every input contributes, merged.
 #[derive(Debug, Default)]
 pub struct Inventory<'a> {
-    pub sources: Vec<String>,
+    /// The inputs' names, as the user gave them.
+    pub inputs: Vec<String>,
     pub keys: Vec<Key<'a>>,
     pub principals: Vec<Principal<'a>>,
     /// Per input: its AWS account (from the caller identity or its ARNs) and partition.
-    pub source_accounts: Vec<Option<String>>,
-    pub source_partitions: Vec<Option<String>>,
+    pub input_accounts: Vec<Option<String>>,
+    pub input_partitions: Vec<Option<String>>,
     /// Notes about how inputs were read.
     pub notes: Vec<(usize, String)>,
     /// IAM Identity Center changes that remove (or re-suffix) `AWSReservedSSO_*` roles.
@@ -268,11 +272,11 @@ pub(crate) fn build<'a>(inputs: &'a [Input<'_>], configs: &Configs) -> Inventory
         .enumerate()
         .map(|(src, input)| collect::collect(src, input))
         .collect();
-    let (source_accounts, source_partitions) = accounts::of_inputs(&mut collected);
+    let (input_accounts, input_partitions) = accounts::of_inputs(&mut collected);
     let mut inv = Inventory {
-        sources: inputs.iter().map(|i| i.source.clone()).collect(),
-        source_accounts,
-        source_partitions,
+        inputs: inputs.iter().map(|i| i.name.clone()).collect(),
+        input_accounts,
+        input_partitions,
         ..Inventory::default()
     };
     for (src, c) in collected.iter_mut().enumerate() {
@@ -306,7 +310,7 @@ pub(crate) fn build<'a>(inputs: &'a [Input<'_>], configs: &Configs) -> Inventory
         .collect();
     let (keys, notes) = keys::join(collected, configs);
     inv.notes.extend(notes);
-    inv.keys = accounts::complete_keys(keys, &inv.source_accounts, &inv.source_partitions);
+    inv.keys = accounts::complete_keys(keys, &inv.input_accounts, &inv.input_partitions);
     inv
 }
 

@@ -63,7 +63,7 @@ fn shown(v: serde_json::Value) -> serde_json::Value {
 #[derive(Serialize)]
 struct JsonPhase<'a> {
     verdict: Verdict,
-    policy_source: crate::analysis::PolicySource,
+    policy_source: crate::resolve::PolicyKind,
     /// What a rebuilt policy was built from.
     #[serde(skip_serializing_if = "Option::is_none")]
     rebuilt_from: Option<&'a str>,
@@ -103,7 +103,7 @@ fn json_phase<'a>(key: &Key, text: &'a EffectivePolicy, p: &'a PhaseResult) -> J
     let resolved = text.rebuild();
     JsonPhase {
         verdict: p.verdict,
-        policy_source: p.policy.source,
+        policy_source: p.policy.kind,
         rebuilt_from: resolved.map(|r| r.detail.as_str()),
         placeholders: resolved
             .map(|r| r.placeholders.as_slice())
@@ -144,7 +144,7 @@ pub(crate) fn render_json(
     let doc = JsonExplain {
         version: 1,
         address: &key.address,
-        source: &inv.sources[key.source],
+        source: &inv.inputs[key.input],
         rtype: &key.resource.rtype,
         lifecycle: key.lifecycle,
         arn: key.arn_after.as_deref().or(key.arn_before.as_deref()),
@@ -374,7 +374,7 @@ pub(crate) fn render_text(
         out,
         "{}  {}",
         terminal(&key.address).bold(),
-        format!("({})", terminal(display_source(&inv.sources[key.source]))).dimmed()
+        format!("({})", terminal(display_source(&inv.inputs[key.input]))).dimmed()
     )?;
     let arn = key
         .arn_after

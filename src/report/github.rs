@@ -40,7 +40,7 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             property("kmsguard input error"),
             data(&terminal(&format!(
                 "{}: {}",
-                display_source(&e.source),
+                display_source(&e.input),
                 e.error
             )))
         )?;

@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Report;
-use crate::analysis::{Manager, PhaseResult, PolicySource, Recovery, Verdict};
+use crate::analysis::{Manager, PhaseResult, Recovery, Verdict};
 use crate::error::display_source;
 use crate::inventory::Lifecycle;
 use crate::plan::DocKind;
+use crate::resolve::PolicyKind;
 use crate::rules::{Rule, Severity};
 
 pub(crate) const VERSION: u32 = 1;
@@ -61,7 +62,7 @@ pub(crate) struct V1Key<'r> {
     pub account_inferred: bool,
     pub verdict_before: Option<Verdict>,
     pub verdict: Verdict,
-    pub policy_source: PolicySource,
+    pub policy_source: PolicyKind,
     pub policy_resource: Option<&'r str>,
     /// Who can call kms:PutKeyPolicy after the apply.
     pub managers: &'r [Manager],
@@ -127,7 +128,7 @@ pub(crate) fn build<'r>(r: &'r Report) -> V1<'r> {
             }
             V1Key {
                 address: &k.address,
-                source: &inv.sources[k.source],
+                source: &inv.inputs[k.input],
                 rtype: &k.resource.rtype,
                 lifecycle: k.lifecycle,
                 arn: k.arn_after.as_deref().or(k.arn_before.as_deref()),
@@ -135,7 +136,7 @@ pub(crate) fn build<'r>(r: &'r Report) -> V1<'r> {
                 account_inferred: k.account_inferred,
                 verdict_before: a.before.as_ref().map(|b| b.verdict),
                 verdict: a.after.verdict,
-                policy_source: a.after.policy.source,
+                policy_source: a.after.policy.kind,
                 policy_resource: k.policy_resource(),
                 managers: &a.after.evidence.managers,
                 managers_before: a.before.as_ref().map(|b| b.evidence.managers.as_slice()),
@@ -153,7 +154,7 @@ pub(crate) fn build<'r>(r: &'r Report) -> V1<'r> {
             rule: f.rule,
             severity: f.severity,
             address: &f.address,
-            source: &f.source,
+            source: &f.input,
             message: &f.message,
             remedy: f.remedy.as_ref().map(crate::rules::Remedy::flat),
             help_uri: f.rule.help_uri(),
@@ -170,10 +171,10 @@ pub(crate) fn build<'r>(r: &'r Report) -> V1<'r> {
             .iter()
             .enumerate()
             .map(|(i, info)| V1Input {
-                source: &info.source,
+                source: &info.name,
                 kind: info.kind,
                 format_version: &info.format_version,
-                account: inv.source_accounts.get(i).and_then(|a| a.as_deref()),
+                account: inv.input_accounts.get(i).and_then(|a| a.as_deref()),
                 notes: info
                     .notes
                     .iter()
@@ -191,8 +192,8 @@ pub(crate) fn build<'r>(r: &'r Report) -> V1<'r> {
             .errors
             .iter()
             .map(|e| V1Error {
-                source: &e.source,
-                message: format!("{}: {}", display_source(&e.source), e.error),
+                source: &e.input,
+                message: format!("{}: {}", display_source(&e.input), e.error),
             })
             .collect(),
         keys,

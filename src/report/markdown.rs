@@ -193,7 +193,7 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "- ❌ input error: {}: {}",
-            code(display_source(&e.source)),
+            code(display_source(&e.input)),
             text(&e.error.to_string())
         )?;
     }

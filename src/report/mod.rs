@@ -48,7 +48,7 @@ impl FailOn {
 /// What one input was, for the report.
 #[derive(Debug, Clone)]
 pub struct InputInfo {
-    pub source: String,
+    pub name: String,
     pub kind: DocKind,
     pub format_version: String,
     pub notes: Vec<String>,

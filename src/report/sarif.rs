@@ -255,7 +255,7 @@ pub(crate) fn render(r: &Report, out: &mut dyn std::io::Write) -> std::io::Resul
                 Some(l) => artifact(&l.file).map(|uri| (uri, l.line)),
                 // Without the source, point at the plan file itself, if it is in the
                 // repository (not, say, a temporary file a CI step converted).
-                None => plan_in_repository(&f.source).map(|uri| (uri, 1)),
+                None => plan_in_repository(&f.input).map(|uri| (uri, 1)),
             }
             .map(|(uri, line)| PhysicalLocation {
                 artifact_location: ArtifactLocation {
@@ -293,13 +293,13 @@ pub(crate) fn render(r: &Report, out: &mut dyn std::io::Write) -> std::io::Resul
         .map(|e| Notification {
             level: "error",
             message: Text {
-                text: format!("{}: {}", display_source(&e.source), e.error),
+                text: format!("{}: {}", display_source(&e.input), e.error),
             },
         })
         .chain(inv.notes.iter().map(|(src, n)| Notification {
             level: "note",
             message: Text {
-                text: format!("{}: {n}", display_source(&inv.sources[*src])),
+                text: format!("{}: {n}", display_source(&inv.inputs[*src])),
             },
         }))
         .collect();

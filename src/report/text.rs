@@ -110,7 +110,7 @@ fn finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
 /// Writes the text report.
 pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let inv = r.inventory;
-    let multi = inv.sources.len() > 1;
+    let multi = inv.inputs.len() > 1;
     let mut ok = Vec::new();
     for info in r.inputs {
         for n in &info.notes {
@@ -118,7 +118,7 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "{} {}: {}",
                 "note:".cyan(),
-                terminal(display_source(&info.source)),
+                terminal(display_source(&info.name)),
                 terminal(n)
             )?;
         }
@@ -128,7 +128,7 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             out,
             "{} {}: {}",
             "note:".cyan(),
-            terminal(display_source(&inv.sources[*src])),
+            terminal(display_source(&inv.inputs[*src])),
             terminal(n)
         )?;
     }
@@ -144,7 +144,7 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             write!(
                 out,
                 "  {}",
-                format!("({})", terminal(display_source(&inv.sources[k.source]))).dimmed()
+                format!("({})", terminal(display_source(&inv.inputs[k.input]))).dimmed()
             )?;
         }
         writeln!(out)?;
@@ -156,7 +156,7 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             .map(|p| format!("  policy from {}", terminal(p)))
             .unwrap_or_default();
         writeln!(out, "  verdict: {}{}", change(a), via.dimmed())?;
-        if let (true, Some(note)) = (a.after.policy.source.rebuilt(), &a.after.notes.policy) {
+        if let (true, Some(note)) = (a.after.policy.kind.rebuilt(), &a.after.notes.policy) {
             writeln!(
                 out,
                 "  {}",
@@ -197,7 +197,7 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                     String::new()
                 };
                 let src = if multi {
-                    format!(" ({})", terminal(display_source(&inv.sources[k.source])))
+                    format!(" ({})", terminal(display_source(&inv.inputs[k.input])))
                 } else {
                     String::new()
                 };

@@ -890,7 +890,7 @@ mod tests {
         };
         let data: HashMap<&str, &DataSource> = [(doc.address.as_str(), &doc)].into();
         let role = Principal {
-            source: 0,
+            input: 0,
             address: "aws_iam_role.admin".into(),
             resource: "aws_iam_role.admin".parse().unwrap(),
             kind: PrincipalKind::Role,

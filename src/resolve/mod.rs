@@ -93,6 +93,83 @@ impl EffectivePolicy<'_> {
     }
 }
 
+/// Where the policy that governs a key in one phase comes from, as reports name it
+/// (`policy_source` in the JSON report): [`EffectivePolicy`] flattened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyKind {
+    /// The policy JSON is in the plan or state.
+    Literal,
+    /// The rendered JSON of a `data.aws_iam_policy_document` read during the plan.
+    DataSource,
+    /// Rebuilt from a policy document read at apply time: its planned arguments and the
+    /// configuration's references.
+    Configuration,
+    /// Evaluated from the Terraform source (`--config-dir`).
+    HclSource,
+    /// The provider's or KMS's default key policy applies.
+    Default,
+    /// Not known at plan time.
+    Unresolved,
+    /// The key does not exist in this phase.
+    None,
+}
+
+impl PolicyKind {
+    /// The plan shows the policy only as "known after apply"; kmsguard rebuilt it.
+    pub(crate) fn rebuilt(self) -> bool {
+        matches!(self, PolicyKind::Configuration | PolicyKind::HclSource)
+    }
+}
+
+impl EffectivePolicy<'_> {
+    pub(crate) fn kind(&self) -> PolicyKind {
+        match self {
+            EffectivePolicy::Known {
+                origin: Origin::Literal,
+                ..
+            } => PolicyKind::Literal,
+            EffectivePolicy::Known {
+                origin: Origin::Rebuilt(r),
+                ..
+            } => match r.from {
+                Rebuilt::DataSource => PolicyKind::DataSource,
+                Rebuilt::Configuration => PolicyKind::Configuration,
+                Rebuilt::HclSource => PolicyKind::HclSource,
+            },
+            EffectivePolicy::Default { .. } => PolicyKind::Default,
+            EffectivePolicy::Unknown { .. } => PolicyKind::Unresolved,
+            EffectivePolicy::Absent => PolicyKind::None,
+        }
+    }
+
+    /// How the policy was obtained, in words, when the plan does not show it as text.
+    pub(crate) fn note(&self) -> Option<String> {
+        match self {
+            EffectivePolicy::Known {
+                origin: Origin::Rebuilt(r),
+                ..
+            } => Some(match r.from {
+                Rebuilt::DataSource => format!("taken from {}", r.detail),
+                Rebuilt::HclSource => format!("evaluated from {}", r.detail),
+                Rebuilt::Configuration => format!("rebuilt from {}", r.detail),
+            }),
+            EffectivePolicy::Default { reason } | EffectivePolicy::Unknown { reason } => {
+                Some(reason.clone())
+            }
+            EffectivePolicy::Known { .. } | EffectivePolicy::Absent => None,
+        }
+    }
+
+    /// The `aws_kms_key_policy` that sets it.
+    pub(crate) fn resource(&self) -> Option<&str> {
+        match self {
+            EffectivePolicy::Known { via, .. } => via.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 /// A key's policy before and after the apply.
 #[derive(Debug, Clone)]
 pub(crate) struct KeyPolicies<'a> {
@@ -224,7 +301,7 @@ fn from_policy_resource<'a>(p: &Planned<'a>, world: &World<'_, 'a>) -> Effective
         return match policy_of(p.after) {
             Some(t) => literal(t, Some(p.address.clone())),
             None => {
-                let config = world.configs.get(p.source);
+                let config = world.configs.get(p.input);
                 match config.block(&p.resource.module, &p.resource.block()) {
                     Some(e) => resolve_or_explain(e, config, p, world, Some(p.address.clone())),
                     None => EffectivePolicy::Unknown {
@@ -271,7 +348,7 @@ fn key_after<'a>(k: &Key<'a>, world: &World<'_, 'a>) -> EffectivePolicy<'a> {
         }
     }
     if own.unknown.policy.0 {
-        let config = world.configs.get(own.source);
+        let config = world.configs.get(own.input);
         return match config.block(&own.resource.module, &own.resource.block()) {
             Some(e) if !e.attrs.contains("policy") => EffectivePolicy::Default {
                 reason: "the configuration sets no policy, so KMS applies its default key policy".into(),
@@ -295,17 +372,17 @@ fn key_after<'a>(k: &Key<'a>, world: &World<'_, 'a>) -> EffectivePolicy<'a> {
 fn from_document<'a>(k: &Planned<'a>, world: &World<'_, 'a>) -> Option<EffectivePolicy<'a>> {
     // Checked on the parsed configuration first: most plans have no policy documents, and
     // then the configuration is never indexed.
-    if !world.configs.has_documents(k.source) {
+    if !world.configs.has_documents(k.input) {
         return None;
     }
-    let config = world.configs.get(k.source);
+    let config = world.configs.get(k.input);
     let expr = config
         .block(&k.resource.module, &k.resource.block())?
         .expr
         .as_ref()?;
     let index = k.resource.key.as_ref().map(|i| i.json());
     let (text, rebuild) = world
-        .resolver(config, k.source)
+        .resolver(config, k.input)
         .policy(&k.resource.module, index.as_deref(), expr)
         .ok()?;
     let same = rebuild.from == Rebuilt::DataSource && policy_of(k.after).is_some_and(|t| t == text);
@@ -329,11 +406,10 @@ fn resolve_or_explain<'a>(
         return EffectivePolicy::Unknown { reason: why };
     };
     let index = block.resource.key.as_ref().map(|i| i.json());
-    match world.resolver(config, block.source).policy(
-        &block.resource.module,
-        index.as_deref(),
-        expr,
-    ) {
+    match world
+        .resolver(config, block.input)
+        .policy(&block.resource.module, index.as_deref(), expr)
+    {
         Ok((text, rebuild)) => EffectivePolicy::Known {
             text: Cow::Owned(text),
             origin: Origin::Rebuilt(rebuild),

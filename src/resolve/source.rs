@@ -40,7 +40,7 @@ pub(super) fn refine<'a>(inv: &Inventory<'a>, policies: &mut [KeyPolicies<'a>], 
             p => p.rebuild().is_some_and(|r| !r.placeholders.is_empty()),
         })
         .collect();
-    let facts: Vec<InventoryFacts> = (0..inv.sources.len())
+    let facts: Vec<InventoryFacts> = (0..inv.inputs.len())
         .map(|src| InventoryFacts::new(inv, src))
         .collect();
     let evaluations: Vec<Evaluation> = facts.iter().map(|f| Evaluation::new(config, f)).collect();
@@ -54,12 +54,12 @@ pub(super) fn refine<'a>(inv: &Inventory<'a>, policies: &mut [KeyPolicies<'a>], 
         // The block that sets the policy: the aws_kms_key_policy, else the key.
         let block = key.policy.as_ref().map_or(&key.resource, |p| &p.resource);
         let index = block.key.as_ref().map(InstanceKey::json);
-        let outcome = evaluations[key.source]
+        let outcome = evaluations[key.input]
             .policy(&block.module, &block.rtype, &block.name, index.as_deref())
             .map(|e| {
                 let mut placeholders = Vec::new();
                 collect_placeholders(&e.text, &mut placeholders);
-                let symbolic = facts[key.source].symbolic_in(&e.text);
+                let symbolic = facts[key.input].symbolic_in(&e.text);
                 let rebuild = Rebuild {
                     detail: format!(
                         "the policy of {}.{} in {}",
@@ -124,7 +124,7 @@ impl<'i, 'a> InventoryFacts<'i, 'a> {
             (r.module.clone(), r.mode, r.rtype.clone(), r.name.clone())
         };
         let s = |v: Option<&str>| v.map(Value::string);
-        for p in self.inv.principals.iter().filter(|p| p.source == self.src) {
+        for p in self.inv.principals.iter().filter(|p| p.input == self.src) {
             let Some(id) = p.identity(Phase::After) else {
                 continue;
             };
@@ -193,7 +193,7 @@ impl<'i, 'a> InventoryFacts<'i, 'a> {
     fn symbolic_in(&self, text: &str) -> Vec<String> {
         let origins = self.origins.get_or_init(|| {
             let mut out: Vec<(String, String)> = Vec::new();
-            for p in self.inv.principals.iter().filter(|p| p.source == self.src) {
+            for p in self.inv.principals.iter().filter(|p| p.input == self.src) {
                 if !p.managed || p.lifecycle == Lifecycle::Kept {
                     continue;
                 }

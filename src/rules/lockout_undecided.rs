@@ -3,7 +3,7 @@
 //! out must not pass because kmsguard could not read or evaluate its policy.
 
 use super::{Finding, KeyCtx, Remedy, Rule, Severity};
-use crate::analysis::PolicySource;
+use crate::resolve::PolicyKind;
 
 pub(super) static RULE: Rule = Rule {
     id: "lockout-undecided",
@@ -30,8 +30,8 @@ fn check(ctx: &KeyCtx) -> Option<Finding> {
         if removed.len() == 1 { "it" } else { "them" },
         a.after.unknown.join("; ")
     );
-    let remedy = match a.after.policy.source {
-        PolicySource::Unresolved | PolicySource::Configuration => {
+    let remedy = match a.after.policy.kind {
+        PolicyKind::Unresolved | PolicyKind::Configuration => {
             "Point --config-dir at the Terraform source (and fix what kmsguard reports it could not read), or make the policy known at plan time; until kmsguard can decide, treat this plan as one that may lock the key out."
         }
         _ => {

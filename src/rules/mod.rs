@@ -102,7 +102,8 @@ pub struct Finding {
     /// Index into [`Inventory::keys`].
     pub key: usize,
     pub address: String,
-    pub source: String,
+    /// The name of the input that shows the key.
+    pub input: String,
     pub message: String,
     pub remedy: Option<Remedy>,
 }
@@ -147,7 +148,7 @@ impl KeyCtx<'_, '_> {
             severity: rule.severity,
             key: self.analysis.key,
             address: self.key.address.clone(),
-            source: self.inv.sources[self.key.source].clone(),
+            input: self.inv.inputs[self.key.input].clone(),
             message,
             remedy,
         }

@@ -1,7 +1,8 @@
 //! `policy-unknown`: manageability after the apply cannot be decided at plan time.
 
 use super::{Finding, KeyCtx, Remedy, Rule, Severity};
-use crate::analysis::{PolicySource, Verdict};
+use crate::analysis::Verdict;
+use crate::resolve::PolicyKind;
 
 pub(super) static RULE: Rule = Rule {
     id: "policy-unknown",
@@ -20,7 +21,7 @@ fn check(ctx: &KeyCtx) -> Option<Finding> {
     {
         return None;
     }
-    let rebuilt = match (after.policy.source.rebuilt(), &after.notes.policy) {
+    let rebuilt = match (after.policy.kind.rebuilt(), &after.notes.policy) {
         (true, Some(note)) => format!("the policy is known only after apply and was {note}; "),
         _ => String::new(),
     };
@@ -29,8 +30,8 @@ fn check(ctx: &KeyCtx) -> Option<Finding> {
         after.unknown.join("; ")
     );
     let known = "make the policy known at plan time (build it from values that exist before the apply, e.g. ARNs from variables or data sources), or check the policy after the apply with `kmsguard check` on `terraform show -json`.";
-    let remedy = match after.policy.source {
-        PolicySource::Unresolved | PolicySource::Configuration => format!(
+    let remedy = match after.policy.kind {
+        PolicyKind::Unresolved | PolicyKind::Configuration => format!(
             "Point --config-dir at the Terraform source so kmsguard can evaluate what the plan leaves out, or {known}"
         ),
         _ => format!("M{}", &known[1..]),
