@@ -30,9 +30,9 @@ while IFS= read -r -d '' f; do
   run "$(slug "$f")" "$f"
 done < <(find testdata -name '*.json' -not -path '*/.terraform/*' -print0 | sort -z)
 
-# Scenarios with Terraform source: each plan with its folder.
+# Scenarios with Terraform source: each plan with its folder as --config-dir.
 while IFS= read -r -d '' d; do
-  for p in "$d"/*.json "$d"/../*.json; do
+  for p in "$d"/*.json; do
     [ -f "$p" ] || continue
     run "config_$(slug "$d")_$(slug "$p")" --config-dir "$d" "$p"
   done

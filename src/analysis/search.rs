@@ -123,6 +123,17 @@ impl<'s, 'k> Search<'s, 'k> {
 
     fn record(&mut self, c: &Cand, d: Decision) {
         let policy = self.policy;
+        let mut d = d;
+        if matches!(c.origin, Origin::Placeholder) && d.can == Tri::True {
+            // Whoever a value known only after apply names could manage the key (through
+            // the account or a wildcard), if it names someone of the account: that is not a
+            // manager one can name, only a possibility.
+            d.can = Tri::Unknown;
+            d.unknown_reasons = vec![format!(
+                "{} may be a principal of the account, which the policy would let manage the key",
+                c.shown()
+            )];
+        }
         if let Some(t) = &mut self.trace {
             t.push(CandidateTrace::of(self.inv, c, self.phase, d.clone()));
         }

@@ -12,6 +12,7 @@ use super::{
 use crate::plan::address::{InstanceKey, Mode, ResourceAddress};
 use crate::plan::kind::ResourceKind;
 use crate::plan::model::{Attrs, NO_ATTRS, Unknowns, ValueResource};
+use crate::policy::arn::{Arn, iam_arn};
 
 /// What one input shows.
 #[derive(Default)]
@@ -281,11 +282,29 @@ fn add<'a>(
             if !s.lifecycle.exists_before() {
                 before_id = None;
             }
-            let after_id = if s.lifecycle.exists_after() {
+            let mut after_id = if s.lifecycle.exists_after() {
                 after_id
             } else {
                 None
             };
+            // The provider plans a rename in place (IAM UpdateUser: a new name or path) without
+            // marking `arn` as known after apply: the planned ARN is still the old one. After
+            // the apply the principal has the ARN of its new name and path.
+            if let (Some(b), Some(a)) = (&before_id, &mut after_id) {
+                let renamed = a.name != b.name || a.path != b.path;
+                if renamed && a.arn.is_some() && a.arn == b.arn {
+                    let old = b.arn.as_deref().and_then(Arn::parse);
+                    a.arn = old.zip(a.name.as_deref()).map(|(old, name)| {
+                        Cow::Owned(iam_arn(
+                            old.partition,
+                            old.account,
+                            kind.word(),
+                            a.path.as_deref(),
+                            name,
+                        ))
+                    });
+                }
+            }
             if before_id.is_none() && after_id.is_none() {
                 return;
             }

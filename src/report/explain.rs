@@ -331,13 +331,13 @@ fn phase_text(
         if let Some(line) = silent_line {
             writeln!(out, "      {}", line.dimmed())?;
         }
-        let outcome = match (c.decision.allowed, c.decision.denied) {
-            (Tri::True, Tri::False) => "allowed and not denied: can manage the key"
+        let outcome = match (c.decision.can, c.decision.allowed, c.decision.denied) {
+            (Tri::True, _, _) => "allowed and not denied: can manage the key"
                 .green()
                 .to_string(),
-            (Tri::False, _) => "no Allow statement applies".red().to_string(),
-            (_, Tri::True) => "denied".red().to_string(),
-            _ => "cannot tell (see the unknown parts above)"
+            (Tri::False, Tri::False, _) => "no Allow statement applies".red().to_string(),
+            (Tri::False, _, _) => "denied".red().to_string(),
+            (Tri::Unknown, _, _) => "cannot tell (see the unknown parts above)"
                 .magenta()
                 .to_string(),
         };

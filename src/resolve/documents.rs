@@ -94,10 +94,24 @@ impl<'a> Resolver<'_, 'a> {
         let scope = Scope(instance.clone());
         // `each.key` and `count.index` select an instance (`data.x.y[each.key].json`);
         // they are not values the policy is built from.
-        let refs: Vec<String> = leaves_of(policy_expr)
+        let mut refs: Vec<String> = leaves_of(policy_expr)
             .into_iter()
             .filter(|r| !r.starts_with("each.") && !r.starts_with("count."))
             .collect();
+        // `coalesce(var.policy, data.aws_iam_policy_document.this.json)`, or a null check
+        // on `var.policy`: with the variable null, the document is what the expression gives.
+        // (The configuration shows the references, not the function.)
+        let mut null_vars = Vec::new();
+        if refs.len() > 1 {
+            refs.retain(|r| {
+                let null = r.starts_with("var.")
+                    && matches!(self.reference(&scope, r, 0), Sym::Known(Value::Null));
+                if null {
+                    null_vars.push(r.clone());
+                }
+                !null
+            });
+        }
         let [reference] = refs.as_slice() else {
             return Err(if refs.is_empty() {
                 "the configuration shows the policy as an expression it does not evaluate (a function call such as jsonencode); --config-dir reads the source".into()
@@ -113,7 +127,7 @@ impl<'a> Resolver<'_, 'a> {
         let (mut doc_address, scope) =
             self.document_behind(&scope, reference, 0).ok_or_else(|| {
                 format!(
-                    "the policy is {reference}, which kmsguard cannot follow to a policy document"
+                    "the configuration shows only that the policy uses {reference}, not how: a function call such as jsonencode is not in the plan, and --config-dir reads the source"
                 )
             })?;
         // `data.x.y[each.key].json` lists only `data.x.y`: the instance with the key's own
@@ -128,12 +142,19 @@ impl<'a> Resolver<'_, 'a> {
         }
         let (text, from) =
             self.document_json(&scope, &doc_address, &mut placeholders, &mut symbolic, 0)?;
-        let detail = match from {
+        let mut detail = match from {
             Rebuilt::DataSource => format!("{doc_address} (read during the plan)"),
             _ => format!(
                 "{doc_address} (read at apply), from its planned arguments and the configuration"
             ),
         };
+        if !null_vars.is_empty() {
+            detail.push_str(&format!(
+                "; the policy expression also uses {}, which {} null, and is taken to pick the document then (as coalesce does)",
+                null_vars.join(", "),
+                if null_vars.len() == 1 { "is" } else { "are" }
+            ));
+        }
         placeholders.sort();
         placeholders.dedup();
         symbolic.sort();

@@ -385,12 +385,22 @@ fn from_document<'a>(k: &Planned<'a>, world: &World<'_, 'a>) -> Option<Effective
         .resolver(config, k.input)
         .policy(&k.resource.module, index.as_deref(), expr)
         .ok()?;
-    let same = rebuild.from == Rebuilt::DataSource && policy_of(k.after).is_some_and(|t| t == text);
+    // The provider plans the key's policy normalised (keys sorted, compact), so the text
+    // can differ from the document's `json` while the policy is the same.
+    let planned = policy_of(k.after)?;
+    let same =
+        rebuild.from == Rebuilt::DataSource && (planned == text || same_json(&planned, &text));
     same.then_some(EffectivePolicy::Known {
-        text: Cow::Owned(text),
+        text: planned,
         origin: Origin::Rebuilt(rebuild),
         via: None,
     })
+}
+
+/// Two texts of the same JSON value.
+fn same_json(a: &str, b: &str) -> bool {
+    let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).ok();
+    parse(a).is_some_and(|a| Some(a) == parse(b))
 }
 
 /// Rebuilds an unknown policy from the plan and configuration, or says why it stays unknown.

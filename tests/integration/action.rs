@@ -239,8 +239,8 @@ fn the_action_fails_on_a_lockout_after_writing_summary_sarif_and_outputs() {
     let sarif = path_str(&tmp.path().join("kmsguard.sarif")).to_owned();
     let r = run_action(
         &[
-            ("plan", "testdata/examples/lockout-plan.json"),
-            ("config-dir", "testdata/examples/terraform"),
+            ("plan", "testdata/examples/lockout/plan.json"),
+            ("config-dir", "testdata/examples/lockout"),
             ("sarif-file", &sarif),
             ("version", "path"),
         ],
@@ -264,7 +264,7 @@ fn the_action_fails_on_a_lockout_after_writing_summary_sarif_and_outputs() {
     );
     assert!(
         r.log
-            .contains("::error file=testdata/examples/terraform/kms.tf,line=1,"),
+            .contains("::error file=testdata/examples/lockout/kms.tf,line=1,"),
         "annotations: {}",
         r.log
     );
@@ -278,7 +278,7 @@ fn the_action_passes_a_clean_plan() {
         &[
             (
                 "plan",
-                "testdata/lockout-check-bypassed/bypass-unset.json\ntestdata/assumed/external-admin.json",
+                "testdata/lockout-check-bypassed/bypass-unset/plan.json\ntestdata/assumed/external-admin/plan.json",
             ),
             ("sarif-file", &sarif),
             ("annotations", "false"),
@@ -308,7 +308,7 @@ fn the_action_passes_a_clean_plan() {
 fn the_action_honours_fail_on_and_summary_off() {
     let r = run_action(
         &[
-            ("plan", "testdata/examples/lockout-plan.json"),
+            ("plan", "testdata/examples/lockout/plan.json"),
             ("fail-on", "never"),
             ("summary", "false"),
             ("sarif-file", ""),
@@ -328,7 +328,7 @@ fn the_action_converts_a_binary_planfile_with_terraform_show() {
     let d = tempfile::tempdir().unwrap();
     // A stand-in `terraform` that answers `show -json FILE` like the real one.
     let fake = d.path().join("terraform");
-    let json = repo().join("testdata/examples/lockout-plan.json");
+    let json = repo().join("testdata/examples/lockout/plan.json");
     std::fs::write(
         &fake,
         format!("#!/usr/bin/env bash\n[ \"$1 $2\" = \"show -json\" ] || exit 64\n[ -f \"$3\" ] || exit 65\ncat '{}'\n", path_str(&json)),

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::common::{json, path_str, run};
 
-const GOOD: &str = "testdata/key-locked-out/role-replaced.json";
+const GOOD: &str = "testdata/key-locked-out/role-replaced/plan.json";
 
 fn temp(bytes: &[u8]) -> tempfile::NamedTempFile {
     let mut f = tempfile::NamedTempFile::new().unwrap();
@@ -156,10 +156,11 @@ fn a_missing_file() {
 #[test]
 fn newer_minor_format_version_is_read_with_a_note() {
     let plan = std::fs::read_to_string(GOOD).unwrap().replacen(
-        "\"format_version\": \"1.2\"",
-        "\"format_version\": \"1.7\"",
+        "\"format_version\":\"1.2\"",
+        "\"format_version\":\"1.7\"",
         1,
     );
+    assert!(plan.contains("\"format_version\":\"1.7\""));
     let f = temp(plan.as_bytes());
     let r = run(&["check", path_str(f.path())]);
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -172,7 +173,7 @@ fn newer_minor_format_version_is_read_with_a_note() {
 
 #[test]
 fn invalid_policy_string_is_a_finding_and_other_keys_are_still_checked() {
-    let (code, v) = json(&["testdata/policy-invalid/truncated-policy.json"]);
+    let (code, v) = json(&["testdata/handwritten/truncated-policy.json"]);
     assert_eq!(code, 1);
     let rules: Vec<&str> = v["findings"]
         .as_array()
@@ -196,7 +197,7 @@ fn policy_with_wrong_types_at_every_level_never_panics() {
         "null",
     ];
     let base =
-        std::fs::read_to_string("testdata/lockout-check-bypassed/bypass-unset.json").unwrap();
+        std::fs::read_to_string("testdata/lockout-check-bypassed/bypass-unset/plan.json").unwrap();
     let mut v: serde_json::Value = serde_json::from_str(&base).unwrap();
     for p in policies {
         v["resource_changes"][0]["change"]["after"]["policy"] =
@@ -235,7 +236,7 @@ fn duplicate_addresses_across_inputs_are_kept_apart() {
 /// roles are `roles` (ARNs, all kept).
 fn plan_with_policy(policy: &str, roles: &[String]) -> tempfile::NamedTempFile {
     let base =
-        std::fs::read_to_string("testdata/lockout-check-bypassed/bypass-unset.json").unwrap();
+        std::fs::read_to_string("testdata/lockout-check-bypassed/bypass-unset/plan.json").unwrap();
     let mut v: serde_json::Value = serde_json::from_str(&base).unwrap();
     v["resource_changes"][0]["change"]["after"]["policy"] =
         serde_json::Value::String(policy.to_owned());
@@ -304,7 +305,7 @@ fn wildcard_patterns_built_to_be_exponential_stay_linear() {
 
 #[test]
 fn for_each_keys_with_quotes_and_brackets_are_kept_intact() {
-    let (_, v) = json(&["testdata/modules/nested-for-each.json"]);
+    let (_, v) = json(&["testdata/modules/nested-for-each/plan.json"]);
     let addresses: Vec<&str> = v["findings"]
         .as_array()
         .unwrap()
@@ -322,9 +323,9 @@ fn for_each_keys_with_quotes_and_brackets_are_kept_intact() {
 #[test]
 fn low_memory_mode_reads_the_same_and_refuses_the_same() {
     for plan in [
-        "testdata/examples/lockout-plan.json",
-        "testdata/modules/nested-for-each.json",
-        "testdata/state/kms-state.json",
+        "testdata/examples/lockout/plan.json",
+        "testdata/modules/nested-for-each/plan.json",
+        "testdata/state/kms/state.json",
     ] {
         let (a, va) = json(&[plan]);
         let (b, vb) = json(&["--low-memory", plan]);

@@ -2,9 +2,9 @@
 
 use crate::common::{json, kmsguard, run, run_with};
 
-const LOCKED: &str = "testdata/key-locked-out/role-replaced.json";
-const CLEAN: &str = "testdata/lockout-check-bypassed/bypass-unset.json";
-const WARN_ONLY: &str = "testdata/principal-orphaned/root-kept.json";
+const LOCKED: &str = "testdata/key-locked-out/role-replaced/plan.json";
+const CLEAN: &str = "testdata/lockout-check-bypassed/bypass-unset/plan.json";
+const WARN_ONLY: &str = "testdata/principal-orphaned/root-kept/plan.json";
 
 #[test]
 fn exit_code_is_1_when_an_error_finding_is_found() {
@@ -56,7 +56,7 @@ fn json_report_has_the_documented_shape() {
 
 #[test]
 fn verdict_before_is_null_for_a_created_key() {
-    let (_, v) = json(&["testdata/policy-unknown/created-with-default-policy.json"]);
+    let (_, v) = json(&["testdata/policy-unknown/created-with-default-policy/plan.json"]);
     assert!(v["keys"][0]["verdict_before"].is_null());
     assert_eq!(v["keys"][0]["verdict"], "manageable");
 }
@@ -196,15 +196,15 @@ fn explain_shows_each_candidate_and_statement() {
     for (name, plan) in [
         (
             "replaced_admin",
-            "testdata/key-locked-out/role-replaced.json",
+            "testdata/key-locked-out/role-replaced/plan.json",
         ),
         (
             "breakglass_deleted",
-            "testdata/key-recoverable-only/breakglass-deleted.json",
+            "testdata/key-recoverable-only/breakglass-deleted/plan.json",
         ),
         (
             "created_unknown_policy",
-            "testdata/policy-unknown/created-with-computed-policy.json",
+            "testdata/policy-unknown/created-with-computed-policy/plan.json",
         ),
     ] {
         let r = run(&[

@@ -3,11 +3,11 @@
 
 use crate::common::{path_str, run, shared_dir};
 
-const LOCKED: &str = "testdata/examples/lockout-plan.json";
-const CONFIG: &str = "testdata/examples/terraform";
-const MODULES: &str = "testdata/modules/nested-for-each.json";
-const MODULES_CONFIG: &str = "testdata/modules/terraform";
-const CLEAN: &str = "testdata/lockout-check-bypassed/bypass-unset.json";
+const LOCKED: &str = "testdata/examples/lockout/plan.json";
+const CONFIG: &str = "testdata/examples/lockout";
+const MODULES: &str = "testdata/modules/nested-for-each/plan.json";
+const MODULES_CONFIG: &str = "testdata/modules/nested-for-each";
+const CLEAN: &str = "testdata/lockout-check-bypassed/bypass-unset/plan.json";
 
 fn stdout(args: &[&str]) -> String {
     let r = run(args);
@@ -78,7 +78,7 @@ fn sarif_validates_against_the_official_schema() {
             "check",
             "--format",
             "sarif",
-            "testdata/policy-invalid/truncated-policy.json",
+            "testdata/handwritten/truncated-policy.json",
             "no/such/file.json",
         ],
         &[
@@ -163,7 +163,7 @@ fn github_annotations_point_at_tf_lines() {
         LOCKED,
     ]);
     insta::assert_snapshot!(out);
-    assert!(out.starts_with("::error file=testdata/examples/terraform/kms.tf,line=1,title=kmsguard key-locked-out%3A aws_kms_key.data::"));
+    assert!(out.starts_with("::error file=testdata/examples/lockout/kms.tf,line=1,title=kmsguard key-locked-out%3A aws_kms_key.data::"));
 }
 
 #[test]
@@ -243,9 +243,10 @@ fn locations_follow_local_modules() {
     let loc = &v["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
     assert_eq!(
         loc["artifactLocation"]["uri"],
-        "testdata/modules/terraform/modules/platform/modules/kms/main.tf"
+        "testdata/modules/nested-for-each/modules/platform/modules/kms/main.tf"
     );
-    assert_eq!(loc["region"]["startLine"], 1);
+    // The `resource "aws_kms_key" "this"` line.
+    assert_eq!(loc["region"]["startLine"], 41);
 }
 
 #[test]

@@ -387,7 +387,7 @@ fn reports_are_never_written_through_a_symbolic_link() {
     std::os::unix::fs::symlink(&target, &link).unwrap();
     let dangling = d.path().join("dangling.sarif");
     std::os::unix::fs::symlink(d.path().join("created-by-link"), &dangling).unwrap();
-    let plan = "testdata/examples/lockout-plan.json";
+    let plan = "testdata/examples/lockout/plan.json";
     for (flag, path) in [
         ("--output", &link),
         ("--output", &dangling),
@@ -564,7 +564,7 @@ fn hostile_inputs_end_with_bounded_work() {
         "check",
         "--query",
         &q,
-        "testdata/examples/lockout-plan.json",
+        "testdata/examples/lockout/plan.json",
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("operators"), "{err}");
@@ -701,9 +701,13 @@ fn the_action_takes_paths_per_line_and_keeps_runs_apart() {
     let dir = runner.work.path().join("my plans");
     std::fs::create_dir(&dir).unwrap();
     let lockout = dir.join("lock out.json");
-    std::fs::copy("testdata/examples/lockout-plan.json", &lockout).unwrap();
+    std::fs::copy("testdata/examples/lockout/plan.json", &lockout).unwrap();
     let clean = dir.join("clean.json");
-    std::fs::copy("testdata/lockout-check-bypassed/bypass-unset.json", &clean).unwrap();
+    std::fs::copy(
+        "testdata/lockout-check-bypassed/bypass-unset/plan.json",
+        &clean,
+    )
+    .unwrap();
 
     let r = runner.run(&[
         (

@@ -17,3 +17,5 @@ mod plan_gen;
 mod properties;
 mod reports;
 mod resolve;
+mod scenarios;
+pub(crate) mod terraform;

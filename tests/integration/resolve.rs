@@ -1,9 +1,9 @@
 //! Policies the plan shows only as "known after apply", rebuilt from the plan and its
-//! configuration (testdata/resolve/, written by testdata/fixtures.py in the shape Terraform
-//! gives): snapshots of `check` (text and JSON) and `explain` (text and JSON) for each, and
-//! the verdicts they must reach.
+//! configuration (the scenarios in testdata/resolve/, planned by Terraform): snapshots of
+//! `check` (text and JSON) and `explain` (text and JSON) for each, the verdicts they must
+//! reach, and the gaps real plans showed (each test says which).
 
-use crate::common::{json, run};
+use crate::common::{json, kmsguard, repo, run};
 
 /// (scenario, key address, expected exit code of `check`, expected `policy_source`).
 const CASES: &[(&str, &str, i32, &str)] = &[
@@ -60,7 +60,7 @@ const CASES: &[(&str, &str, i32, &str)] = &[
 ];
 
 fn plan(name: &str) -> String {
-    format!("testdata/resolve/{name}.json")
+    format!("testdata/resolve/{name}/plan.json")
 }
 
 #[test]
@@ -303,4 +303,113 @@ fn deeply_nested_source_neither_crashes_nor_hangs() {
         assert_eq!(code, 1, "{open}");
         assert_eq!(v["keys"][0]["verdict"], "unknown", "{open}");
     }
+}
+
+// Gaps that real plans showed (issue: real Terraform in the loop).
+
+/// `data.aws_caller_identity.current.arn` is read during the plan and its value is in the
+/// plan: evaluating the source uses it (it used to say "no value for `arn`").
+#[test]
+fn the_caller_arn_read_during_the_plan_is_used_when_evaluating_the_source() {
+    let dir = "testdata/resolve/caller-identity-arn";
+    let plan = format!("{dir}/plan.json");
+    assert_eq!(
+        verdicts(&["--config-dir", dir, &plan]),
+        [(
+            "aws_kms_key.data".to_owned(),
+            "manageable".to_owned(),
+            "hcl_source".to_owned()
+        )]
+    );
+    let (_, v) = json(&["--config-dir", dir, &plan]);
+    assert_eq!(
+        v["keys"][0]["managers"][0]["arn"],
+        "arn:aws:iam::111122223333:user/terraform"
+    );
+}
+
+/// A key whose policy is a document read at apply time is rebuilt from the document with or
+/// without the source; with it, the document's unknown `json` is never parsed as a policy
+/// (it used to be a false policy-invalid error).
+#[test]
+fn a_document_read_at_apply_is_never_parsed_as_a_policy_with_the_source() {
+    for name in ["deferred-role-created", "source-policy-documents"] {
+        let dir = format!("testdata/resolve/{name}");
+        let plan = format!("{dir}/plan.json");
+        for args in [vec![plan.as_str()], vec!["--config-dir", &dir, &plan]] {
+            let (code, v) = json(&args);
+            assert_eq!(code, 0, "{args:?}");
+            assert_eq!(v["keys"][0]["verdict"], "manageable", "{args:?}");
+            assert_eq!(v["findings"], serde_json::json!([]), "{args:?}");
+        }
+    }
+}
+
+/// The community modules' `coalesce(var.policy, data.aws_iam_policy_document.this[0].json)`
+/// with `var.policy` left null: the policy is the document, with and without the source (it
+/// stayed unknown: "does not evaluate the function coalesce", and without the source "the
+/// policy combines var.policy, ...").
+#[test]
+fn coalesce_of_a_null_variable_and_a_document_is_the_document() {
+    let dir = "testdata/kms-module/examples/complete";
+    let plan = format!("{dir}/plan.json");
+    for args in [vec![plan.as_str()], vec!["--config-dir", dir, &plan]] {
+        let (_, v) = json(&args);
+        let complete = v["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["address"] == "module.kms_complete.aws_kms_key.this[0]")
+            .unwrap();
+        assert_eq!(complete["verdict"], "manageable", "{args:?}");
+        assert_eq!(complete["policy_source"], "configuration", "{args:?}");
+        assert!(
+            complete["notes"][0]
+                .as_str()
+                .unwrap()
+                .contains("var.policy, which is null"),
+            "{args:?}: {}",
+            complete["notes"]
+        );
+    }
+}
+
+/// A relative `--config-dir` whose module is `source = "../.."`, run from the example's own
+/// folder: the module is read (it used to say "cannot read the configuration folder" with an
+/// empty name), and paths are shown relative to the repository.
+#[test]
+fn a_relative_config_dir_reads_a_module_up_the_tree() {
+    let example = repo().join("testdata/kms-module/examples/complete");
+    let out = kmsguard()
+        .current_dir(&example)
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--config-dir",
+            ".",
+            "plan.json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for k in v["keys"].as_array().unwrap() {
+        assert_eq!(k["verdict"], "manageable", "{}", k["address"]);
+    }
+    let out = kmsguard()
+        .current_dir(repo().join("testdata/resolve/hcl"))
+        .args(["explain", "--color", "never", "--config-dir", ".", "--key"])
+        .args(["aws_kms_key.data", "plan.json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "evaluated from the policy of aws_kms_key.data in testdata/resolve/hcl/main.tf"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("//"), "{text}");
 }

@@ -74,8 +74,14 @@ pub(crate) struct ModuleCall<'a> {
 /// A module's input variable.
 #[derive(Debug, Deserialize, Default)]
 pub(crate) struct Variable {
-    #[serde(default)]
+    /// `None` when the variable has no default; `Some("null")` for `default = null`.
+    #[serde(default, deserialize_with = "present")]
     pub default: Option<Box<RawValue>>,
+}
+
+/// A value that is present, `null` included (`Option` alone reads `null` as absent).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>, D::Error> {
+    Box::<RawValue>::deserialize(d).map(Some)
 }
 
 /// A module's output.

@@ -1,6 +1,5 @@
-# The source of testdata/resolve/hcl-module/plan.json (written by testdata/fixtures.py): the
-# admin role's ARN reaches a local module as a variable, and the module builds the key policy
-# with jsonencode. The plan replaces the role.
+# The admin role's ARN reaches a local module as a variable, and the module builds the key
+# policy with jsonencode. The plan replaces the role.
 
 resource "aws_iam_role" "kms_admin" {
   name = "kms-admin"

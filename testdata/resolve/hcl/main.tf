@@ -1,5 +1,6 @@
-# The source of testdata/resolve/hcl/plan.json (written by testdata/fixtures.py): key policies
-# that the plan shows only as "known after apply", evaluated with --config-dir.
+# Key policies written in HCL (jsonencode, a heredoc, templatefile) that the plan shows only
+# as "known after apply": they name the admin roles, which this plan replaces. kmsguard
+# evaluates them from this source with --config-dir.
 
 data "aws_caller_identity" "current" {}
 

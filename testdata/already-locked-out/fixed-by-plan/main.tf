@@ -1,0 +1,19 @@
+# The same key; this plan gives the account root its statement back.
+
+resource "aws_kms_key" "data" {
+  description = "managed by terraform"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "Enable IAM User Permissions"
+        Effect = "Allow"
+        Principal = {
+          AWS = "arn:aws:iam::111122223333:root"
+        }
+        Action   = "kms:*"
+        Resource = "*"
+      }
+    ]
+  })
+}

@@ -1,0 +1,53 @@
+# The same replacement with create_before_destroy: the new role is created first, the old
+# one destroyed after; the key still names the old one's unique ID.
+
+resource "aws_iam_role" "kms_admin" {
+  name = "kms-admin"
+  path = "/"
+
+  lifecycle {
+    create_before_destroy = true
+  }
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_kms_key" "data" {
+  description = "managed by terraform"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "Allow access for Key Administrators"
+        Effect = "Allow"
+        Principal = {
+          AWS = "arn:aws:iam::111122223333:role/kms-admin"
+        }
+        Action = [
+          "kms:Create*",
+          "kms:Describe*",
+          "kms:Enable*",
+          "kms:List*",
+          "kms:Put*",
+          "kms:Update*",
+          "kms:Revoke*",
+          "kms:Disable*",
+          "kms:Get*",
+          "kms:Delete*",
+          "kms:TagResource",
+          "kms:UntagResource",
+          "kms:ScheduleKeyDeletion",
+          "kms:CancelKeyDeletion"
+        ]
+        Resource = "*"
+      }
+    ]
+  })
+}

@@ -1,0 +1,19 @@
+# The key's description changes and bypass_policy_lockout_safety_check is set.
+resource "aws_kms_key" "data" {
+  description                        = "data key"
+  bypass_policy_lockout_safety_check = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "Enable IAM User Permissions"
+        Effect = "Allow"
+        Principal = {
+          AWS = "arn:aws:iam::111122223333:root"
+        }
+        Action   = "kms:*"
+        Resource = "*"
+      }
+    ]
+  })
+}
