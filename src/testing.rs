@@ -227,12 +227,13 @@ pub fn evaluate_policy_text(text: &str) {
             Some("alice"),
         ),
     ];
-    for key_arn in [Some("arn:aws:kms:us-east-1:111122223333:key/k"), None] {
+    for region in [Some("us-east-1"), None] {
         let target = Target {
             action: PUT_KEY_POLICY,
-            key_arn,
             key_account: Some("111122223333"),
-            key_tags: Some(&tags),
+            time: 1_795_860_000,
+            region,
+            key: Default::default(),
         };
         for (kind, arn, name) in callers {
             let c = Caller {

@@ -74,8 +74,8 @@ fn default_policy() -> Policy {
     use crate::policy::document::{
         ActionSpec, PrincipalRef, PrincipalSpec, ResourceSpec, Statement,
     };
-    Policy {
-        statements: vec![Statement {
+    Policy::build(
+        vec![Statement {
             label: Statement::make_label(0, Some("Enable IAM User Permissions")),
             index: 0,
             sid: Some("Enable IAM User Permissions".into()),
@@ -84,8 +84,10 @@ fn default_policy() -> Policy {
             action: ActionSpec::Action(vec!["kms:*".into()]),
             resource: ResourceSpec::Resource(vec!["*".into()]),
             conditions: Vec::new(),
+            refused: None,
         }],
-    }
+        Some("2012-10-17".into()),
+    )
 }
 
 /// One phase of a key; `parsed` is the parse of `text` when it is a known policy.

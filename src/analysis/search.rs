@@ -61,13 +61,10 @@ impl<'s, 'k> Search<'s, 'k> {
             policy,
             target: Target {
                 action: crate::policy::eval::PUT_KEY_POLICY,
-                key_arn: if phase == Phase::After {
-                    key.arn_after.as_deref()
-                } else {
-                    key.arn_before.as_deref()
-                },
                 key_account: account,
-                key_tags: key.tags,
+                time: inv.time_of(key.input),
+                region: key.region(phase, inv.input_regions[key.input].as_deref()),
+                key: key.facts(phase),
             },
             account,
             phase,

@@ -18,6 +18,7 @@ use crate::plan::address::ResourceAddress;
 use crate::plan::configuration::Configs;
 use crate::plan::model::{Attrs, Unknowns};
 use crate::plan::{Document, Phase};
+use crate::policy::eval::KeyFacts;
 use crate::policy::tags::Tags;
 
 /// One input as the user named it, with its parsed document.
@@ -145,6 +146,85 @@ impl Key<'_> {
     pub fn policy_resource(&self) -> Option<&str> {
         self.policy.as_ref().map(|p| p.address.as_str())
     }
+
+    /// The key's ARN in a phase.
+    pub fn arn(&self, phase: Phase) -> Option<&str> {
+        match phase {
+            Phase::Before => self.arn_before.as_deref(),
+            Phase::After => self.arn_after.as_deref(),
+        }
+    }
+
+    /// The key's region in a phase: from its ARN, its own `region` argument, or the input's
+    /// provider configuration (`region`).
+    pub(crate) fn region<'s>(&'s self, phase: Phase, provider: Option<&'s str>) -> Option<&'s str> {
+        let attrs = self.attrs(phase);
+        self.arn(phase)
+            .and_then(|a| a.split(':').nth(3))
+            .filter(|r| !r.is_empty())
+            .or_else(|| attrs.and_then(|a| a.region.non_empty()))
+            .or(provider)
+    }
+
+    /// The key resource's attributes in a phase (`None` for a key known only through its
+    /// policy resource).
+    fn attrs(&self, phase: Phase) -> Option<&Attrs<'_>> {
+        if self.standalone {
+            return None;
+        }
+        Some(match phase {
+            Phase::Before => self.own.before,
+            Phase::After => self.own.after,
+        })
+    }
+
+    /// The key's own attributes that KMS condition keys read, in a phase.
+    pub(crate) fn facts(&self, phase: Phase) -> KeyFacts<'_> {
+        use crate::plan::kind::{KeyType, ResourceKind};
+        let Some(a) = self.attrs(phase) else {
+            return KeyFacts::default();
+        };
+        let kind = ResourceKind::of(self.resource.mode, &self.resource.rtype);
+        let spec = a
+            .customer_master_key_spec
+            .non_empty()
+            .or(a.key_spec.non_empty());
+        let usage = a.key_usage.non_empty();
+        match kind {
+            Some(ResourceKind::Key(KeyType::Key)) => KeyFacts {
+                spec,
+                usage,
+                origin: Some(if a.custom_key_store_id.non_empty().is_some() {
+                    "AWS_CLOUDHSM"
+                } else if a.xks_key_id.non_empty().is_some() {
+                    "EXTERNAL_KEY_STORE"
+                } else {
+                    "AWS_KMS"
+                }),
+                multi_region: a.multi_region.0,
+                multi_region_type: a.multi_region.0.and_then(|m| m.then_some("PRIMARY")),
+            },
+            Some(ResourceKind::Key(KeyType::ExternalKey)) => KeyFacts {
+                spec,
+                usage,
+                origin: Some("EXTERNAL"),
+                multi_region: a.multi_region.0,
+                multi_region_type: a.multi_region.0.and_then(|m| m.then_some("PRIMARY")),
+            },
+            Some(ResourceKind::Key(t)) => KeyFacts {
+                spec,
+                usage,
+                origin: Some(if t == KeyType::ReplicaExternalKey {
+                    "EXTERNAL"
+                } else {
+                    "AWS_KMS"
+                }),
+                multi_region: Some(true),
+                multi_region_type: Some("REPLICA"),
+            },
+            _ => KeyFacts::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -239,6 +319,10 @@ pub struct Inventory<'a> {
     /// Per input: its AWS account (from the caller identity or its ARNs) and partition.
     pub input_accounts: Vec<Option<String>>,
     pub input_partitions: Vec<Option<String>>,
+    /// Per input: when the plan was made (epoch seconds), when it says.
+    pub input_times: Vec<Option<i64>>,
+    /// Per input: the region of its `aws` provider, when every configuration sets the same.
+    pub input_regions: Vec<Option<String>>,
     /// Notes about how inputs were read.
     pub notes: Vec<(usize, String)>,
     /// IAM Identity Center changes that remove (or re-suffix) `AWSReservedSSO_*` roles.
@@ -262,6 +346,18 @@ pub struct DataSource<'a> {
     pub unknown: Unknowns,
     /// Read at apply time (`resource_changes` with `read`), not during the plan.
     pub deferred: bool,
+}
+
+impl Inventory<'_> {
+    /// The time requests are evaluated at for an input: the plan's `timestamp`, else the
+    /// time of the check.
+    pub(crate) fn time_of(&self, input: usize) -> i64 {
+        self.input_times
+            .get(input)
+            .copied()
+            .flatten()
+            .unwrap_or_else(crate::policy::time::now)
+    }
 }
 
 /// Builds the inventory of all inputs in one pass: what each input shows, the accounts, the
@@ -302,6 +398,27 @@ pub(crate) fn build<'a>(inputs: &'a [Input<'_>], configs: &Configs) -> Inventory
                     Some((k.clone(), value))
                 })
                 .collect()
+        })
+        .collect();
+    inv.input_times = inputs
+        .iter()
+        .map(|i| {
+            i.doc
+                .raw
+                .timestamp
+                .as_ref()
+                .and_then(|t| t.as_deref())
+                .and_then(crate::policy::time::parse)
+        })
+        .collect();
+    inv.input_regions = inputs
+        .iter()
+        .map(|i| {
+            i.doc
+                .raw
+                .configuration
+                .as_ref()
+                .and_then(|c| c.aws_region())
         })
         .collect();
     inv.data = collected

@@ -12,9 +12,6 @@ pub(crate) enum CtxValue {
     Absent,
     /// The value is fixed for this caller but not known from the inputs.
     Unknown(String),
-    /// The value depends on the request (MFA, source IP, time, ...): the caller can pick a
-    /// request that satisfies the condition or one that does not.
-    Free,
 }
 
 /// What a condition evaluates to.
@@ -23,13 +20,41 @@ pub(crate) enum CondResult {
     True,
     False,
     Unknown(String),
-    /// Depends on the request only (see [`CtxValue::Free`]).
-    Free,
 }
 
-/// Supplies condition-key values for one caller. Keys are given in lower case.
+/// Supplies condition-key values for one caller and one request. Keys are given in lower
+/// case.
 pub(crate) trait Context {
     fn lookup(&self, key_lc: &str) -> CtxValue;
+    /// Whether policy variables (`${aws:username}`) are substituted: only in a policy whose
+    /// `Version` is `2012-10-17`; elsewhere they are literal text (S14b).
+    fn variables(&self) -> bool {
+        true
+    }
+}
+
+/// How a numeric or date operator compares the request's value with the policy's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    fn holds<T: PartialOrd>(self, value: T, pattern: T) -> bool {
+        match self {
+            // `...NotEquals` is the negation of the positive form (see `negated`).
+            Cmp::Eq | Cmp::Ne => value == pattern,
+            Cmp::Lt => value < pattern,
+            Cmp::Le => value <= pattern,
+            Cmp::Gt => value > pattern,
+            Cmp::Ge => value >= pattern,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,8 +76,11 @@ pub(crate) enum Base {
     ArnNotLike,
     Bool,
     Null,
-    /// Numeric, date, IP address and binary operators: only meaningful on request keys.
-    Other,
+    Numeric(Cmp),
+    Date(Cmp),
+    IpAddress,
+    NotIpAddress,
+    BinaryEquals,
     /// Not an IAM condition operator.
     Unknown,
 }
@@ -88,21 +116,21 @@ impl Operator {
             "ArnNotEquals" | "ArnNotLike" => Base::ArnNotLike,
             "Bool" => Base::Bool,
             "Null" => Base::Null,
-            "NumericEquals"
-            | "NumericNotEquals"
-            | "NumericLessThan"
-            | "NumericLessThanEquals"
-            | "NumericGreaterThan"
-            | "NumericGreaterThanEquals"
-            | "DateEquals"
-            | "DateNotEquals"
-            | "DateLessThan"
-            | "DateLessThanEquals"
-            | "DateGreaterThan"
-            | "DateGreaterThanEquals"
-            | "IpAddress"
-            | "NotIpAddress"
-            | "BinaryEquals" => Base::Other,
+            "NumericEquals" => Base::Numeric(Cmp::Eq),
+            "NumericNotEquals" => Base::Numeric(Cmp::Ne),
+            "NumericLessThan" => Base::Numeric(Cmp::Lt),
+            "NumericLessThanEquals" => Base::Numeric(Cmp::Le),
+            "NumericGreaterThan" => Base::Numeric(Cmp::Gt),
+            "NumericGreaterThanEquals" => Base::Numeric(Cmp::Ge),
+            "DateEquals" => Base::Date(Cmp::Eq),
+            "DateNotEquals" => Base::Date(Cmp::Ne),
+            "DateLessThan" => Base::Date(Cmp::Lt),
+            "DateLessThanEquals" => Base::Date(Cmp::Le),
+            "DateGreaterThan" => Base::Date(Cmp::Gt),
+            "DateGreaterThanEquals" => Base::Date(Cmp::Ge),
+            "IpAddress" => Base::IpAddress,
+            "NotIpAddress" => Base::NotIpAddress,
+            "BinaryEquals" => Base::BinaryEquals,
             _ => Base::Unknown,
         };
         Operator {
@@ -121,6 +149,9 @@ impl Operator {
                 | Base::StringNotEqualsIgnoreCase
                 | Base::StringNotLike
                 | Base::ArnNotLike
+                | Base::Numeric(Cmp::Ne)
+                | Base::Date(Cmp::Ne)
+                | Base::NotIpAddress
         )
     }
 }
@@ -165,7 +196,7 @@ enum Pattern<'p> {
 }
 
 fn substitute<'p>(pattern: &'p str, ctx: &dyn Context) -> Pattern<'p> {
-    if !pattern.contains("${") {
+    if !pattern.contains("${") || !ctx.variables() {
         return Pattern::Text(std::borrow::Cow::Borrowed(pattern));
     }
     let mut out = String::with_capacity(pattern.len());
@@ -186,11 +217,6 @@ fn substitute<'p>(pattern: &'p str, ctx: &dyn Context) -> Pattern<'p> {
                 CtxValue::Values(v) if v.len() == 1 => out.push_str(&v[0]),
                 CtxValue::Values(_) | CtxValue::Absent => return Pattern::Never,
                 CtxValue::Unknown(r) => return Pattern::Unknown(r),
-                CtxValue::Free => {
-                    return Pattern::Unknown(format!(
-                        "policy variable ${{{var}}} depends on the request"
-                    ));
-                }
             },
         }
         rest = &after[end + 1..];
@@ -209,8 +235,27 @@ pub(crate) fn matches_one(base: &Base, pattern: &str, value: &str) -> bool {
         Base::StringLike | Base::StringNotLike => glob_match(pattern, value, false),
         Base::ArnLike | Base::ArnNotLike => arn_like(pattern, value),
         Base::Bool => pattern.eq_ignore_ascii_case(value),
-        Base::Null | Base::Other | Base::Unknown => false,
+        Base::Numeric(cmp) => match (number(value), number(pattern)) {
+            (Some(v), Some(p)) => cmp.holds(v, p),
+            _ => false,
+        },
+        Base::Date(cmp) => match (super::time::parse(value), super::time::parse(pattern)) {
+            (Some(v), Some(p)) => cmp.holds(v, p),
+            _ => false,
+        },
+        Base::IpAddress | Base::NotIpAddress => {
+            match (super::ip::cidr(pattern), value.trim().parse()) {
+                (Some(block), Ok(ip)) => super::ip::contains(block, ip),
+                _ => false,
+            }
+        }
+        Base::BinaryEquals => pattern == value,
+        Base::Null | Base::Unknown => false,
     }
+}
+
+fn number(s: &str) -> Option<f64> {
+    s.trim().parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
 impl Condition {
@@ -230,11 +275,9 @@ impl Condition {
                 CtxValue::Absent => bool_result(want_absent),
                 CtxValue::Values(_) => bool_result(!want_absent),
                 CtxValue::Unknown(r) => CondResult::Unknown(r),
-                CtxValue::Free => CondResult::Free,
             };
         }
         let values = match value {
-            CtxValue::Free => return CondResult::Free,
             CtxValue::Unknown(r) => return CondResult::Unknown(r),
             CtxValue::Absent => {
                 return bool_result(match op.set {
@@ -245,12 +288,6 @@ impl Condition {
             }
             CtxValue::Values(v) => v,
         };
-        if op.base == Base::Other {
-            return CondResult::Unknown(format!(
-                "{} on {} is not evaluated",
-                self.operator, self.key
-            ));
-        }
         let mut patterns = Vec::with_capacity(self.values.len());
         // A value known only after apply could match anything: the condition is decided
         // only if it comes out the same whether that value matches every value or none.
@@ -328,7 +365,19 @@ mod tests {
             "aws:principalorgid",
             CtxValue::Unknown("org unknown".into()),
         );
-        m.insert("aws:multifactorauthpresent", CtxValue::Free);
+        m.insert(
+            "aws:multifactorauthpresent",
+            CtxValue::Values(vec!["true".into()]),
+        );
+        m.insert("aws:sourceip", CtxValue::Values(vec!["52.94.76.10".into()]));
+        m.insert(
+            "aws:currenttime",
+            CtxValue::Values(vec!["2026-11-28T10:00:00Z".into()]),
+        );
+        m.insert(
+            "aws:multifactorauthage",
+            CtxValue::Values(vec!["300".into()]),
+        );
         m.insert(
             "aws:principaltag/team",
             CtxValue::Values(vec!["sec".into()]),
@@ -465,20 +514,81 @@ mod tests {
     }
 
     #[test]
-    fn unknown_and_free() {
+    fn unknown_keys_and_operators() {
         assert!(matches!(
             ev("StringEquals", "aws:PrincipalOrgID", &["o-1"]),
             Unknown(_)
         ));
-        assert_eq!(ev("Bool", "aws:MultiFactorAuthPresent", &["true"]), Free);
+        assert_eq!(ev("Bool", "aws:MultiFactorAuthPresent", &["true"]), True);
         assert!(matches!(
             ev("StringFancy", "aws:username", &["x"]),
             Unknown(_)
         ));
-        assert!(matches!(
-            ev("NumericLessThan", "aws:username", &["3"]),
-            Unknown(_)
-        ));
+    }
+
+    /// IAM "Condition operators" (S18): numeric, date and IP operators compare values;
+    /// a value that is not a number, date or address matches nothing.
+    #[test]
+    fn numeric_date_and_ip_operators_compare_values() {
+        assert_eq!(
+            ev("NumericLessThan", "aws:MultiFactorAuthAge", &["3600"]),
+            True
+        );
+        assert_eq!(
+            ev("NumericGreaterThan", "aws:MultiFactorAuthAge", &["3600"]),
+            False
+        );
+        assert_eq!(
+            ev("NumericNotEquals", "aws:MultiFactorAuthAge", &["300"]),
+            False
+        );
+        assert_eq!(ev("NumericLessThan", "aws:username", &["3"]), False);
+        assert_eq!(
+            ev(
+                "DateGreaterThan",
+                "aws:CurrentTime",
+                &["2026-01-01T00:00:00Z"]
+            ),
+            True
+        );
+        assert_eq!(
+            ev("DateLessThan", "aws:CurrentTime", &["2026-01-01"]),
+            False
+        );
+        assert_eq!(
+            ev("DateLessThanEquals", "aws:CurrentTime", &["1795860000"]),
+            True
+        );
+        assert_eq!(ev("IpAddress", "aws:SourceIp", &["52.94.0.0/16"]), True);
+        assert_eq!(ev("NotIpAddress", "aws:SourceIp", &["10.0.0.0/8"]), True);
+        assert_eq!(
+            ev(
+                "NotIpAddress",
+                "aws:SourceIp",
+                &["10.0.0.0/8", "52.94.76.10"]
+            ),
+            False
+        );
+        // Absent: positive false, negated true.
+        assert_eq!(ev("IpAddress", "aws:sourcevpc2", &["10.0.0.0/8"]), False);
+        assert_eq!(ev("NotIpAddress", "aws:sourcevpc2", &["10.0.0.0/8"]), True);
+    }
+
+    /// S14b: variables are substituted only under `Version: 2012-10-17`.
+    #[test]
+    fn variables_are_literal_text_without_the_2012_version() {
+        struct Old(Ctx);
+        impl Context for Old {
+            fn lookup(&self, k: &str) -> CtxValue {
+                self.0.lookup(k)
+            }
+            fn variables(&self) -> bool {
+                false
+            }
+        }
+        let c = cond("StringEquals", "aws:username", &["${aws:username}"]);
+        assert_eq!(c.eval(&ctx()), True);
+        assert_eq!(c.eval(&Old(ctx())), False);
     }
 
     #[test]

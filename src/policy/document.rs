@@ -9,11 +9,38 @@ use serde_json::{Map, Value};
 use super::arn::{PrincipalArn, classify_principal, is_account_id, is_unique_id};
 use super::condition::{Condition, Operator};
 use super::placeholder::{UNKNOWN_END, UNKNOWN_START, unknown_in};
+use super::request::{Read, Space, refused_in_key_policy};
 
 /// A parsed key policy.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Policy {
     pub statements: Vec<Statement>,
+    /// `Version` as written.
+    pub version: Option<String>,
+    /// What KMS refuses in this policy when a request writes it (statements without an
+    /// action or a `"*"` resource, refused condition keys, characters outside the accepted
+    /// set): reported as `policy-invalid` when the plan writes the policy.
+    pub refusals: Vec<String>,
+    /// The free request keys the policy reads (see [`crate::policy::request`]).
+    pub space: Space,
+}
+
+impl Policy {
+    /// Whether policy variables are substituted: only under `Version: 2012-10-17` (S14b).
+    pub(crate) fn variables(&self) -> bool {
+        self.version.as_deref() == Some("2012-10-17")
+    }
+
+    /// The policy with its statements in this order (for tests of order independence).
+    pub(crate) fn build(statements: Vec<Statement>, version: Option<String>) -> Policy {
+        let mut p = Policy {
+            statements,
+            version,
+            ..Policy::default()
+        };
+        p.space = space_of(&p);
+        p
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -34,6 +61,9 @@ pub(crate) struct Statement {
     pub conditions: Vec<Condition>,
     /// How messages name the statement (see [`Statement::make_label`]).
     pub label: String,
+    /// Why KMS refuses this statement (no action, a resource other than `"*"`, a refused
+    /// condition key): it neither grants nor denies (S35).
+    pub refused: Option<String>,
 }
 
 impl Statement {
@@ -220,7 +250,7 @@ impl Policy {
                 return err(format!("the policy is not valid JSON: {e}"));
             }
         };
-        Policy::from_value(&v)
+        Policy::check_characters(Policy::from_value(&v)?, text)
     }
 
     pub(crate) fn from_value(v: &Value) -> Result<Policy, PolicyError> {
@@ -241,12 +271,90 @@ impl Policy {
             }
             _ => return err("Statement must be an object or a list of objects"),
         };
-        let statements = list
+        let statements: Vec<Statement> = list
             .into_iter()
             .enumerate()
             .map(|(i, s)| parse_statement(i, s))
             .collect::<Result<_, _>>()?;
-        Ok(Policy { statements })
+        let version = match get_ci(obj, "Version") {
+            Some(Value::String(v)) => Some(v.clone()),
+            _ => None,
+        };
+        let mut p = Policy::build(statements, version);
+        p.refusals = p
+            .statements
+            .iter()
+            .filter_map(|s| {
+                s.refused
+                    .as_ref()
+                    .map(|r| format!("statement {} {r}", s.label()))
+            })
+            .collect();
+        Ok(p)
+    }
+
+    /// Notes characters KMS does not accept in a key policy (S2: printable ASCII, Latin-1
+    /// Supplement, tab, LF and CR only).
+    fn check_characters(mut p: Policy, text: &str) -> Result<Policy, PolicyError> {
+        if let Some(c) = text.chars().find(|c| !accepted_char(*c)) {
+            p.refusals.push(format!(
+                "the policy holds a character KMS does not accept in a key policy (U+{:04X}; only printable ASCII, Latin-1 Supplement, tab, LF and CR)",
+                u32::from(c)
+            ));
+        }
+        Ok(p)
+    }
+}
+
+fn accepted_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{a0}'..='\u{ff}')
+        // Placeholders for values known only after apply.
+        || c == UNKNOWN_START
+        || c == UNKNOWN_END
+}
+
+/// The free request keys a policy's statements read.
+fn space_of(p: &Policy) -> Space {
+    let mut variables = Vec::new();
+    let mut sessions = Vec::new();
+    for st in &p.statements {
+        for c in &st.conditions {
+            for v in &c.values {
+                collect_variables(v, &mut variables);
+            }
+        }
+        for r in st.principal.refs() {
+            if let PrincipalRef::AssumedRole { arn, .. } = r {
+                if let Some(session) = arn.rsplit('/').next() {
+                    sessions.push(session.to_owned());
+                }
+            }
+        }
+    }
+    if !p.variables() {
+        variables.clear();
+    }
+    let reads = p.statements.iter().flat_map(|s| {
+        s.conditions.iter().map(|c| Read {
+            key_lc: &c.key_lc,
+            base: &c.op.base,
+            values: &c.values,
+        })
+    });
+    Space::of(reads, &variables, &sessions)
+}
+
+/// The keys of the policy variables (`${key}`) in `v`, lower case.
+fn collect_variables(v: &str, out: &mut Vec<String>) {
+    let mut rest = v;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { return };
+        let var = after[..end].to_ascii_lowercase();
+        if !matches!(var.as_str(), "*" | "?" | "$") && !out.contains(&var) {
+            out.push(var);
+        }
+        rest = &after[end + 1..];
     }
 }
 
@@ -318,7 +426,7 @@ fn parse_statement(index: usize, v: &Value) -> Result<Statement, PolicyError> {
         (Some(a), None) => ActionSpec::Action(string_list(a, &at(".Action"))?),
         (None, Some(a)) => ActionSpec::NotAction(string_list(a, &at(".NotAction"))?),
         (Some(_), Some(_)) => return err(format!("{} has both Action and NotAction", at(""))),
-        (None, None) => return err(format!("{} has no Action", at(""))),
+        (None, None) => ActionSpec::Action(Vec::new()),
     };
     let resource = match (get_ci(obj, "Resource"), get_ci(obj, "NotResource")) {
         (Some(r), None) => ResourceSpec::Resource(string_list(r, &at(".Resource"))?),
@@ -330,7 +438,10 @@ fn parse_statement(index: usize, v: &Value) -> Result<Statement, PolicyError> {
         None | Some(Value::Null) => Vec::new(),
         Some(c) => parse_conditions(c, &at(".Condition"))?,
     };
+    let no_action = get_ci(obj, "Action").is_none() && get_ci(obj, "NotAction").is_none();
+    let refused = refusal(no_action, &resource, &conditions);
     Ok(Statement {
+        refused,
         label: Statement::make_label(index, sid.as_deref()),
         index,
         sid,
@@ -340,6 +451,36 @@ fn parse_statement(index: usize, v: &Value) -> Result<Statement, PolicyError> {
         resource,
         conditions,
     })
+}
+
+/// Why KMS refuses a statement (S35, S34), if it does.
+fn refusal(no_action: bool, resource: &ResourceSpec, conditions: &[Condition]) -> Option<String> {
+    if no_action {
+        return Some("has no Action or NotAction".into());
+    }
+    match resource {
+        ResourceSpec::Missing => return Some("has no Resource".into()),
+        ResourceSpec::NotResource(_) => {
+            return Some("uses NotResource; a key policy's Resource must be \"*\"".into());
+        }
+        ResourceSpec::Resource(list)
+            if list.iter().any(|r| r != "*" && unknown_in(r).is_none()) =>
+        {
+            return Some(
+                "has a Resource other than \"*\"; in a key policy it must be \"*\"".into(),
+            );
+        }
+        ResourceSpec::Resource(_) => {}
+    }
+    conditions
+        .iter()
+        .find(|c| refused_in_key_policy(&c.key_lc))
+        .map(|c| {
+            format!(
+                "uses the condition key {}, which KMS does not accept in a key policy",
+                name(&c.key)
+            )
+        })
 }
 
 fn string_list(v: &Value, at: &str) -> Result<Vec<String>, PolicyError> {
@@ -561,10 +702,6 @@ mod tests {
             (
                 r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":[1]}]}"#,
                 "Statement[0].Action[0]",
-            ),
-            (
-                r#"{"Statement":[{"Effect":"Allow","Principal":"*"}]}"#,
-                "no Action",
             ),
             (
                 r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"StringEquals":{"k":{"a":1}}}}]}"#,

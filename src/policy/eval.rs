@@ -12,6 +12,7 @@ use super::document::{
 };
 use super::glob::glob_match;
 use super::placeholder::unknown_in;
+use super::request::{Fixed, MAX_REQUESTS, Request, fixed, is_free};
 
 /// Kleene three-valued truth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -76,13 +77,28 @@ pub(crate) struct Caller<'a> {
     pub bound_ids: &'a [String],
 }
 
-/// The key and the action asked about.
+/// The key and the action asked about, and what the request of that action fixes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Target<'a> {
     pub action: &'a str,
-    pub key_arn: Option<&'a str>,
     pub key_account: Option<&'a str>,
-    pub key_tags: Option<&'a Tags>,
+    /// The time of the request, in epoch seconds (`aws:CurrentTime`, `aws:EpochTime`).
+    pub time: i64,
+    /// The key's region (`aws:RequestedRegion`): a request about a key goes to its region.
+    pub region: Option<&'a str>,
+    /// The key's own attributes in the phase asked about.
+    pub key: KeyFacts<'a>,
+}
+
+/// A key's attributes that KMS condition keys read (`kms:KeySpec`, …), in one phase.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KeyFacts<'a> {
+    pub spec: Option<&'a str>,
+    pub usage: Option<&'a str>,
+    pub origin: Option<&'a str>,
+    pub multi_region: Option<bool>,
+    /// `PRIMARY` or `REPLICA` for a multi-Region key.
+    pub multi_region_type: Option<&'a str>,
 }
 
 /// How an Allow statement reached the caller.
@@ -131,14 +147,69 @@ pub struct Decision {
     pub deny: Option<usize>,
     pub unknown_reasons: Vec<String>,
     pub statements: Vec<StatementOutcome>,
+    /// The request this decision is about: for a caller who can (`can` true), a request
+    /// that works — the witness; otherwise the one that came closest.
+    #[serde(skip_serializing_if = "Request::is_empty")]
+    pub request: Request,
 }
 
 /// The action that makes a key manageable.
 pub(crate) const PUT_KEY_POLICY: &str = "kms:PutKeyPolicy";
 
-/// Decides whether `caller` may perform `target.action` on the key under `policy`.
+/// Decides whether `caller` may perform `target.action` on the key under `policy`: whether
+/// there is **one** request the caller can make such that some Allow applies and no Deny
+/// does (docs/rules.md#request-model). The requests tried are the combinations of the
+/// representative values of the free request keys the policy reads.
 pub(crate) fn decide(policy: &Policy, target: &Target, caller: &Caller) -> Decision {
-    let ctx = CallerContext { caller, target };
+    if policy.space.is_empty() {
+        return decide_request(policy, target, caller, Request::default());
+    }
+    let Some(requests) = policy.space.requests(caller.kind == CallerKind::Role) else {
+        let mut d = decide_request(policy, target, caller, Request::default());
+        if d.can != Tri::False {
+            d.can = Tri::Unknown;
+            d.unknown_reasons = vec![format!(
+                "the policy's conditions on request keys have more than {MAX_REQUESTS} combinations to try"
+            )];
+        }
+        return d;
+    };
+    let mut best: Option<Decision> = None;
+    for r in requests {
+        let d = decide_request(policy, target, caller, r);
+        if d.can == Tri::True {
+            return d;
+        }
+        let better = match &best {
+            None => true,
+            Some(b) => closeness(&d) > closeness(b),
+        };
+        if better {
+            best = Some(d);
+        }
+    }
+    best.expect("there is at least one request")
+}
+
+/// How close a decision that does not allow comes to allowing: unknown first, then allowed
+/// but denied, then the rest.
+fn closeness(d: &Decision) -> u8 {
+    match (d.can, d.allowed) {
+        (Tri::True, _) => 3,
+        (Tri::Unknown, _) => 2,
+        (_, Tri::True) => 1,
+        _ => 0,
+    }
+}
+
+/// Decides one concrete request.
+fn decide_request(policy: &Policy, target: &Target, caller: &Caller, request: Request) -> Decision {
+    let ctx = CallerContext {
+        caller,
+        target,
+        request: &request,
+        variables: policy.variables(),
+    };
     let mut allowed = Tri::False;
     let mut denied = Tri::False;
     let mut allow = None;
@@ -147,6 +218,10 @@ pub(crate) fn decide(policy: &Policy, target: &Target, caller: &Caller) -> Decis
     let mut statements = Vec::with_capacity(policy.statements.len());
     for st in &policy.statements {
         let o = statement_outcome(st, target, caller, &ctx);
+        if st.refused.is_some() {
+            statements.push(o);
+            continue;
+        }
         match (st.effect, o.applies) {
             (Effect::Allow, applies) => {
                 if applies == Tri::True && allow.is_none() {
@@ -177,6 +252,7 @@ pub(crate) fn decide(policy: &Policy, target: &Target, caller: &Caller) -> Decis
         deny,
         unknown_reasons,
         statements,
+        request,
     }
 }
 
@@ -193,10 +269,12 @@ fn statement_outcome(
     let principal = match &st.principal {
         PrincipalSpec::Principal(refs) => refs
             .iter()
-            .filter_map(|r| principal_match(r, st.effect, target, caller))
+            .filter_map(|r| principal_match(r, st.effect, target, caller, ctx.request))
             .min_by_key(|v| via_rank(*v)),
+        // An Allow with NotPrincipal is not supported (S37): it applies to nobody.
+        PrincipalSpec::NotPrincipal(_) if st.effect == Effect::Allow => None,
         PrincipalSpec::NotPrincipal(refs) => {
-            (!not_principal_covers(refs, target, caller)).then_some(Via::Wildcard)
+            (!not_principal_covers(refs, target, caller, ctx.request)).then_some(Via::Wildcard)
         }
     };
     // An entry known only after apply could name the caller (in Principal) or exempt it
@@ -215,17 +293,18 @@ fn statement_outcome(
         .then(|| unknown_ref.map(|w| format!("a principal entry is known only after apply ({w})")))
         .flatten();
     let (action, action_reason) = action_matches_tri(&st.action, target.action);
-    let (resource, resource_reason) = resource_matches(&st.resource, target.key_arn);
+    let (resource, resource_reason) = if st.refused.is_some() {
+        (Tri::False, None)
+    } else {
+        resource_matches(&st.resource)
+    };
     let mut condition = Tri::True;
     let mut cond_reason = None;
-    if principal_matches != Tri::False && action != Tri::False {
+    if principal_matches != Tri::False && action != Tri::False && resource != Tri::False {
         for c in &st.conditions {
             let r = match c.eval(ctx) {
                 CondResult::True => Tri::True,
                 CondResult::False => Tri::False,
-                // A request-dependent key: the caller can choose a request that meets an
-                // Allow's condition and one that avoids a Deny's.
-                CondResult::Free => Tri::from_bool(st.effect == Effect::Allow),
                 CondResult::Unknown(reason) => {
                     cond_reason.get_or_insert(format!("{} {}: {reason}", c.operator, c.key));
                     Tri::Unknown
@@ -282,6 +361,7 @@ fn principal_match(
     effect: Effect,
     target: &Target,
     caller: &Caller,
+    request: &Request,
 ) -> Option<Via> {
     let account_via = || match caller.kind {
         CallerKind::Root => Via::Account,
@@ -304,12 +384,17 @@ fn principal_match(
             .iter()
             .any(|b| b.eq_ignore_ascii_case(arn))
             .then_some(Via::Principal),
-        PrincipalRef::AssumedRole { account, role, .. } => (caller.kind == CallerKind::Role
+        // A session ARN names one session of the role (S14): the caller's session must be
+        // that one.
+        PrincipalRef::AssumedRole { arn, account, role } => (caller.kind == CallerKind::Role
             && account_matches(account, target, caller)
             && caller.bound_arns.iter().any(|b| {
                 b.rsplit_once('/')
                     .is_some_and(|(_, name)| name.eq_ignore_ascii_case(role))
-            }))
+            })
+            && request
+                .session()
+                .is_none_or(|s| arn.rsplit('/').next() == Some(s)))
         .then_some(Via::Principal),
         PrincipalRef::UniqueId(id) => caller.bound_ids.contains(id).then_some(Via::Principal),
         PrincipalRef::Service(_) | PrincipalRef::Other(_) | PrincipalRef::Unknown(_) => None,
@@ -317,8 +402,15 @@ fn principal_match(
 }
 
 /// Whether a `NotPrincipal` list exempts the caller. IAM evaluates every identity in the
-/// request: a user or role is exempt only when both it and its account are listed.
-fn not_principal_covers(refs: &[PrincipalRef], target: &Target, caller: &Caller) -> bool {
+/// request: a user is exempt only when both it and its account are listed; a role's caller
+/// is one of its sessions, exempt only when its session ARN and the account are listed — a
+/// role ARN alone does not exempt its sessions (S37, **design**).
+fn not_principal_covers(
+    refs: &[PrincipalRef],
+    target: &Target,
+    caller: &Caller,
+    request: &Request,
+) -> bool {
     if refs.iter().any(|r| matches!(r, PrincipalRef::Any)) {
         return true;
     }
@@ -329,16 +421,18 @@ fn not_principal_covers(refs: &[PrincipalRef], target: &Target, caller: &Caller)
     });
     match caller.kind {
         CallerKind::Root => account_listed,
-        _ => {
+        CallerKind::Role => {
             account_listed
                 && refs.iter().any(|r| {
-                    matches!(
-                        r,
-                        PrincipalRef::User(_)
-                            | PrincipalRef::Role(_)
-                            | PrincipalRef::AssumedRole { .. }
-                            | PrincipalRef::UniqueId(_)
-                    ) && principal_match(r, Effect::Allow, target, caller).is_some()
+                    matches!(r, PrincipalRef::AssumedRole { .. })
+                        && principal_match(r, Effect::Allow, target, caller, request).is_some()
+                })
+        }
+        CallerKind::User => {
+            account_listed
+                && refs.iter().any(|r| {
+                    matches!(r, PrincipalRef::User(_) | PrincipalRef::UniqueId(_))
+                        && principal_match(r, Effect::Allow, target, caller, request).is_some()
                 })
         }
     }
@@ -370,113 +464,40 @@ fn action_matches_tri(spec: &ActionSpec, action: &str) -> (Tri, Option<String>) 
     }
 }
 
-fn resource_matches(spec: &ResourceSpec, key_arn: Option<&str>) -> (Tri, Option<String>) {
-    let any = |list: &[String]| -> (Tri, Option<String>) {
-        if list.iter().any(|r| r == "*") {
-            return (Tri::True, None);
-        }
-        if let Some(what) = list.iter().find_map(|r| unknown_in(r)) {
-            let known = key_arn.is_some_and(|arn| {
-                list.iter()
-                    .any(|r| unknown_in(r).is_none() && glob_match(r, arn, false))
-            });
-            return if known {
-                (Tri::True, None)
-            } else {
-                (
-                    Tri::Unknown,
-                    Some(format!(
-                        "a resource entry is known only after apply ({what})"
-                    )),
-                )
-            };
-        }
-        match key_arn {
-            Some(arn) => (
-                Tri::from_bool(list.iter().any(|r| glob_match(r, arn, false))),
-                None,
-            ),
-            None => (
-                Tri::Unknown,
-                Some(
-                    "Resource names a specific ARN and the key's ARN is not known until apply"
-                        .into(),
-                ),
-            ),
-        }
-    };
+/// Whether a statement's `Resource` covers the key. Only `"*"` is a valid key policy
+/// resource (S35); a statement with anything else is refused (see `Statement::refused`)
+/// and never gets here, except for entries known only after apply.
+fn resource_matches(spec: &ResourceSpec) -> (Tri, Option<String>) {
     match spec {
-        ResourceSpec::Missing => (Tri::True, None),
-        ResourceSpec::Resource(list) => any(list),
-        ResourceSpec::NotResource(list) => {
-            let (t, r) = any(list);
-            (t.negate(), r)
-        }
+        ResourceSpec::Resource(list) => match list.iter().find_map(|r| unknown_in(r)) {
+            Some(what) => (
+                Tri::Unknown,
+                Some(format!(
+                    "a resource entry is known only after apply ({what})"
+                )),
+            ),
+            None => (Tri::True, None),
+        },
+        ResourceSpec::NotResource(_) | ResourceSpec::Missing => (Tri::False, None),
     }
 }
-
-/// Request-dependent condition keys: a caller can make requests with or without them.
-const REQUEST_KEYS: &[&str] = &[
-    "aws:multifactorauthpresent",
-    "aws:multifactorauthage",
-    "aws:securetransport",
-    "aws:sourceip",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
-    "aws:sourcevpcarn",
-    "aws:vpcsourceip",
-    "aws:currenttime",
-    "aws:epochtime",
-    "aws:requestedregion",
-    "aws:tokenissuetime",
-    "aws:useragent",
-    "aws:referer",
-    "aws:calledvia",
-    "aws:calledviafirst",
-    "aws:calledvialast",
-    "aws:viaawsservice",
-    "aws:tagkeys",
-    "aws:sourceidentity",
-    "aws:federatedprovider",
-    "aws:ec2instancesourcevpc",
-    "aws:ec2instancesourceprivateipv4",
-    "kms:viaservice",
-    "kms:bypasspolicylockoutsafetycheck",
-];
-
-/// Keys that a direct call to PutKeyPolicy by an IAM identity never carries.
-const ABSENT_KEYS: &[&str] = &[
-    "aws:principalservicename",
-    "aws:principalservicenameslist",
-    "aws:sourcearn",
-    "aws:sourceaccount",
-    "aws:sourceorgid",
-    "aws:sourceorgpaths",
-    "aws:sourceowner",
-    "kms:grantisforawsresource",
-    "kms:granteeprincipal",
-    "kms:retiringprincipal",
-    "kms:grantoperations",
-    "kms:encryptioncontextkeys",
-    "kms:requestalias",
-    "kms:encryptionalgorithm",
-    "kms:signingalgorithm",
-    "kms:messagetype",
-    "kms:wrappingalgorithm",
-    "kms:macalgorithm",
-    "kms:replicaregion",
-    "kms:primaryregion",
-    "kms:recipientattestation:imagesha384",
-    "kms:recipientattestation:pcr",
-];
 
 struct CallerContext<'a, 'b> {
     caller: &'b Caller<'a>,
     target: &'b Target<'a>,
+    request: &'b Request,
+    variables: bool,
 }
 
 fn one(s: &str) -> CtxValue {
     CtxValue::Values(vec![s.to_owned()])
+}
+
+fn key_fact(v: Option<&str>, what: &str) -> CtxValue {
+    match v {
+        Some(v) => one(v),
+        None => CtxValue::Unknown(format!("the key's {what} is not known from the inputs")),
+    }
 }
 
 fn tag_value(tags: Option<&Tags>, tag: &str, what: &str) -> CtxValue {
@@ -487,8 +508,33 @@ fn tag_value(tags: Option<&Tags>, tag: &str, what: &str) -> CtxValue {
 }
 
 impl Context for CallerContext<'_, '_> {
+    fn variables(&self) -> bool {
+        self.variables
+    }
+
     fn lookup(&self, key: &str) -> CtxValue {
         let c = self.caller;
+        let t = self.target;
+        if let Some(v) = self.request.get(key) {
+            return match v {
+                Some(values) => CtxValue::Values(values.clone()),
+                None => CtxValue::Absent,
+            };
+        }
+        if let Some(f) = fixed(key) {
+            return match f {
+                Fixed::Absent => CtxValue::Absent,
+                Fixed::True => one("true"),
+                Fixed::Time => one(&super::time::format(t.time)),
+                Fixed::Epoch => one(&t.time.to_string()),
+                Fixed::Region => match t.region {
+                    Some(r) => one(r),
+                    None => {
+                        CtxValue::Unknown("the key's region is not known from the inputs".into())
+                    }
+                },
+            };
+        }
         // A caller that stands for a principal known only after apply: whatever describes
         // the principal is unknown too.
         if let Some(what) = unknown_in(c.arn) {
@@ -515,9 +561,11 @@ impl Context for CallerContext<'_, '_> {
             "aws:userid" => match (c.kind, c.unique_id, account) {
                 (CallerKind::User, Some(id), _) => one(id),
                 (CallerKind::Root, _, Some(a)) => one(a),
-                (CallerKind::Role, _, _) => CtxValue::Unknown(
-                    "a role session's aws:userid includes its session name".into(),
-                ),
+                // A role session: ROLEID:session, the session name being the caller's choice.
+                (CallerKind::Role, Some(id), _) => one(&format!(
+                    "{id}:{}",
+                    self.request.session().unwrap_or("kmsguard-session")
+                )),
                 _ => CtxValue::Unknown("the caller's unique ID is not known until apply".into()),
             },
             "aws:principaltype" => one(match c.kind {
@@ -527,7 +575,7 @@ impl Context for CallerContext<'_, '_> {
             }),
             "aws:principalisawsservice" => one("false"),
             "aws:rolesessionname" => match c.kind {
-                CallerKind::Role => CtxValue::Free,
+                CallerKind::Role => one(self.request.session().unwrap_or("kmsguard-session")),
                 _ => CtxValue::Absent,
             },
             "aws:principalorgid" | "aws:principalorgpaths" => CtxValue::Unknown(
@@ -537,14 +585,23 @@ impl Context for CallerContext<'_, '_> {
                 CallerKind::Root => CtxValue::Absent,
                 _ => tag_value(c.tags, &k["aws:principaltag/".len()..], "principal"),
             },
-            k if k.starts_with("aws:resourcetag/") => {
-                tag_value(self.target.key_tags, &k["aws:resourcetag/".len()..], "key")
-            }
-            k if k.starts_with("aws:requesttag/") || k.starts_with("kms:encryptioncontext:") => {
-                CtxValue::Free
-            }
-            k if REQUEST_KEYS.contains(&k) => CtxValue::Free,
-            k if ABSENT_KEYS.contains(&k) => CtxValue::Absent,
+            "aws:resourceaccount" => match t.key_account {
+                Some(a) => one(a),
+                None => CtxValue::Unknown("the key's account is not known from the inputs".into()),
+            },
+            "kms:keyspec" | "kms:customermasterkeyspec" => key_fact(t.key.spec, "key spec"),
+            "kms:keyusage" => key_fact(t.key.usage, "key usage"),
+            "kms:keyorigin" => key_fact(t.key.origin, "key origin"),
+            "kms:multiregion" => key_fact(
+                t.key.multi_region.map(|b| if b { "true" } else { "false" }),
+                "multi-Region setting",
+            ),
+            "kms:multiregionkeytype" => match t.key.multi_region {
+                Some(false) => CtxValue::Absent,
+                _ => key_fact(t.key.multi_region_type, "multi-Region key type"),
+            },
+            // A free key the request does not set: not in the request.
+            k if is_free(k) => CtxValue::Absent,
             k => CtxValue::Unknown(format!("condition key {k} is not modelled")),
         }
     }

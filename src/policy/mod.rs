@@ -7,7 +7,10 @@ pub(crate) mod condition;
 pub(crate) mod document;
 pub(crate) mod eval;
 pub(crate) mod glob;
+pub(crate) mod ip;
 pub(crate) mod placeholder;
+pub(crate) mod request;
 pub(crate) mod tags;
+pub(crate) mod time;
 
 pub(crate) use document::{Policy, PolicyError};

@@ -32,6 +32,15 @@ pub struct Attrs<'a> {
     pub permission_set_arn: MaybeStr<'a>,
     pub target_id: MaybeStr<'a>,
     pub bypass_policy_lockout_safety_check: MaybeBool,
+    /// A key's attributes that KMS condition keys read.
+    pub customer_master_key_spec: MaybeStr<'a>,
+    pub key_spec: MaybeStr<'a>,
+    pub key_usage: MaybeStr<'a>,
+    pub custom_key_store_id: MaybeStr<'a>,
+    pub xks_key_id: MaybeStr<'a>,
+    pub multi_region: MaybeBool,
+    /// The resource's own `region` argument (provider v6).
+    pub region: MaybeStr<'a>,
     /// `tags_all` (which includes the provider's default tags), else `tags`.
     pub tags: MaybeTags,
     /// The arguments of a `data.aws_iam_policy_document` (in `after`: as planned; in
@@ -117,6 +126,13 @@ pub(crate) static NO_ATTRS: Attrs<'static> = Attrs {
     permission_set_arn: MaybeStr(None),
     target_id: MaybeStr(None),
     bypass_policy_lockout_safety_check: MaybeBool(None),
+    customer_master_key_spec: MaybeStr(None),
+    key_spec: MaybeStr(None),
+    key_usage: MaybeStr(None),
+    custom_key_store_id: MaybeStr(None),
+    xks_key_id: MaybeStr(None),
+    multi_region: MaybeBool(None),
+    region: MaybeStr(None),
     tags: MaybeTags(None),
     document: None,
 };
@@ -154,8 +170,18 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attrs<'a> {
                         Some("primary_key_arn") => &mut a.primary_key_arn,
                         Some("permission_set_arn") => &mut a.permission_set_arn,
                         Some("target_id") => &mut a.target_id,
+                        Some("customer_master_key_spec") => &mut a.customer_master_key_spec,
+                        Some("key_spec") => &mut a.key_spec,
+                        Some("key_usage") => &mut a.key_usage,
+                        Some("custom_key_store_id") => &mut a.custom_key_store_id,
+                        Some("xks_key_id") => &mut a.xks_key_id,
+                        Some("region") => &mut a.region,
                         Some("bypass_policy_lockout_safety_check") => {
                             a.bypass_policy_lockout_safety_check = map.next_value()?;
+                            continue;
+                        }
+                        Some("multi_region") => {
+                            a.multi_region = map.next_value()?;
                             continue;
                         }
                         Some("tags_all") => {

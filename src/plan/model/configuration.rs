@@ -32,6 +32,56 @@ fn in_configuration(mode: Option<&str>, rtype: &str) -> bool {
 pub(crate) struct Configuration<'a> {
     #[serde(borrow, default)]
     pub root_module: Option<ConfigModule<'a>>,
+    /// The provider configurations, for the region a key's requests go to.
+    #[serde(borrow, default)]
+    pub provider_config: Option<BTreeMap<Cow<'a, str>, ProviderConfig<'a>>>,
+}
+
+/// One provider configuration: its name (`aws`) and, when it is a constant, its region.
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct ProviderConfig<'a> {
+    #[serde(borrow, default)]
+    pub name: Option<MaybeStr<'a>>,
+    #[serde(borrow, default)]
+    pub expressions: Option<ProviderExpressions<'a>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct ProviderExpressions<'a> {
+    #[serde(borrow, default)]
+    pub region: Option<ConstantExpression<'a>>,
+}
+
+/// An expression of which only a constant string value is read (owned when streaming).
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct ConstantExpression<'a> {
+    #[serde(borrow, default)]
+    pub constant_value: Option<MaybeStr<'a>>,
+}
+
+impl Configuration<'_> {
+    /// The region of the `aws` provider, when every `aws` provider configuration sets the same
+    /// constant region.
+    pub(crate) fn aws_region(&self) -> Option<String> {
+        let mut region: Option<String> = None;
+        for p in self.provider_config.as_ref()?.values() {
+            if p.name.as_ref().and_then(|n| n.as_deref()) != Some("aws") {
+                continue;
+            }
+            let r = p
+                .expressions
+                .as_ref()
+                .and_then(|e| e.region.as_ref())
+                .and_then(|e| e.constant_value.as_ref())
+                .and_then(|v| v.non_empty())?
+                .to_owned();
+            match &region {
+                Some(prev) if *prev != r => return None,
+                _ => region = Some(r),
+            }
+        }
+        region
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]

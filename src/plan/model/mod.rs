@@ -91,6 +91,8 @@ pub(crate) struct RawDocument<'a> {
     /// The root module's input variable values (plans only).
     pub variables: Option<BTreeMap<String, PlanVariable>>,
     pub errored: Option<Flag>,
+    /// When the plan was made (plan format 1.2 and later).
+    pub timestamp: Option<MaybeStr<'a>>,
     // Keys that only look-alike documents have; used to refuse them with a useful message.
     pub output_changes: Option<IgnoredAny>,
     pub plan_format_version: Option<IgnoredAny>,
@@ -150,6 +152,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawDocument<'a> {
                         "configuration" => field!(configuration, map.next_value()?),
                         "variables" => field!(variables, map.next_value()?),
                         "errored" => field!(errored, map.next_value()?),
+                        "timestamp" => field!(timestamp, map.next_value()?),
                         "output_changes" => field!(output_changes, map.next_value()?),
                         "plan_format_version" => field!(plan_format_version, map.next_value()?),
                         "provider_schemas" => field!(provider_schemas, map.next_value()?),

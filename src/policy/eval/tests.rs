@@ -2,19 +2,28 @@
 
 use super::*;
 use crate::policy::document::Policy;
+use crate::policy::eval::KeyFacts;
 use crate::policy::tags::Tags;
 
 const ACCT: &str = "111122223333";
 const ROOT: &str = "arn:aws:iam::111122223333:root";
 const ADMIN: &str = "arn:aws:iam::111122223333:role/kms-admin";
-const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+/// The plan's time in these tests: 2026-11-28T10:00:00Z.
+const NOW: i64 = 1_795_860_000;
 
 fn target() -> Target<'static> {
     Target {
         action: PUT_KEY_POLICY,
-        key_arn: Some(KEY),
         key_account: Some(ACCT),
-        key_tags: None,
+        time: NOW,
+        region: Some("us-east-1"),
+        key: KeyFacts {
+            spec: Some("SYMMETRIC_DEFAULT"),
+            usage: Some("ENCRYPT_DECRYPT"),
+            origin: Some("AWS_KMS"),
+            multi_region: Some(false),
+            multi_region_type: None,
+        },
     }
 }
 
@@ -270,46 +279,75 @@ fn not_action_with_allow_grants_everything_not_listed() {
     assert_eq!(can(p, &root()), Tri::False);
 }
 
+/// S35: since 2025-08-18 KMS accepts only `"*"` as a key policy's Resource, and a stored
+/// statement with anything else (or without Resource or Action) does not take effect.
 #[test]
-fn resource_star_key_arn_glob_and_not_resource() {
+fn only_star_is_a_key_policy_resource_and_other_statements_never_count() {
     let mk = |res: &str| {
-        format!(r#"{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"kms:*",{res}}}]}}"#)
+        format!(r#"{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"kms:*"{res}}}]}}"#)
     };
-    assert_eq!(can(&mk(r#""Resource":"*""#), &root()), Tri::True);
-    assert_eq!(
-        can(
-            &mk(r#""Resource":"arn:aws:kms:*:111122223333:key/*""#),
-            &root()
-        ),
-        Tri::True
-    );
-    assert_eq!(
-        can(
-            &mk(r#""Resource":"arn:aws:kms:*:111122223333:key/other""#),
-            &root()
-        ),
-        Tri::False
-    );
-    assert_eq!(
-        can(
-            &mk(r#""NotResource":"arn:aws:kms:*:111122223333:key/other""#),
-            &root()
-        ),
-        Tri::True
-    );
-    assert_eq!(can(&mk(r#""NotResource":"*""#), &root()), Tri::False);
-    // A key the plan creates has no ARN yet: a specific Resource is unknown.
-    let t = Target {
-        key_arn: None,
-        ..target()
-    };
-    let d = decide_with(
-        &mk(r#""Resource":"arn:aws:kms:*:111122223333:key/x""#),
-        &root(),
-        &t,
-    );
+    assert_eq!(can(&mk(r#","Resource":"*""#), &root()), Tri::True);
+    for refused in [
+        r#","Resource":"arn:aws:kms:*:111122223333:key/*""#,
+        r#","Resource":["*","arn:aws:kms:us-east-1:111122223333:key/k"]"#,
+        r#","NotResource":"arn:aws:kms:*:111122223333:key/other""#,
+        "",
+    ] {
+        let text = mk(refused);
+        assert_eq!(can(&text, &root()), Tri::False, "{text}");
+        assert_eq!(Policy::parse(&text).unwrap().refusals.len(), 1, "{text}");
+    }
+    // Neither does a Deny: the account statement stands.
+    let p = policy(&[
+        stmt("Allow", &format!(r#"{{"AWS":"{ROOT}"}}"#), r#""kms:*""#, ""),
+        r#"{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"arn:aws:kms:us-east-1:111122223333:key/k"}"#.to_owned(),
+        r#"{"Effect":"Deny","Principal":"*","Resource":"*"}"#.to_owned(),
+    ]);
+    assert_eq!(can(&p, &root()), Tri::True);
+    // A Resource known only after apply may turn out to be "*".
+    let d = decide_for(&mk(&format!(r#","Resource":{}"#, unknown("x"))), &root());
     assert_eq!(d.can, Tri::Unknown);
-    assert!(d.unknown_reasons[0].contains("not known until apply"));
+}
+
+/// S34: aws:ResourceTag, kms:ResourceTag and kms:ResourceAliases are refused in a key
+/// policy; a stored statement using them never takes effect.
+#[test]
+fn resource_tag_and_alias_conditions_are_refused() {
+    let p = policy(&[stmt(
+        "Allow",
+        r#""*""#,
+        r#""kms:*""#,
+        r#","Condition":{"StringEquals":{"aws:ResourceTag/team":"sec"}}"#,
+    )]);
+    let parsed = Policy::parse(&p).unwrap();
+    assert!(
+        parsed.refusals[0].contains("aws:ResourceTag/team"),
+        "{:?}",
+        parsed.refusals
+    );
+    assert_eq!(can(&p, &root()), Tri::False);
+}
+
+/// S2: KMS accepts printable ASCII, Latin-1 Supplement, tab, LF and CR only.
+#[test]
+fn characters_outside_latin1_are_refused() {
+    let ok = policy(&[stmt(
+        "Allow",
+        &format!(r#"{{"AWS":"{ROOT}"}}"#),
+        r#""kms:*""#,
+        r#","Sid":"Café""#,
+    )]);
+    assert!(Policy::parse(&ok).unwrap().refusals.is_empty());
+    let bad = policy(&[stmt(
+        "Allow",
+        &format!(r#"{{"AWS":"{ROOT}"}}"#),
+        r#""kms:*""#,
+        r#","Sid":"key ☃""#,
+    )]);
+    let p = Policy::parse(&bad).unwrap();
+    assert!(p.refusals[0].contains("U+2603"), "{:?}", p.refusals);
+    // The statement itself still counts: KMS refuses the whole request instead.
+    assert_eq!(can(&bad, &root()), Tri::True);
 }
 
 #[test]
@@ -343,17 +381,31 @@ fn not_principal_deny_needs_principal_and_account_listed() {
             ),
         ])
     };
-    let both = deny(&format!(r#""{bg}","{ROOT}""#));
-    assert_eq!(can(&both, &role(bg, true)), Tri::True);
-    assert_eq!(can(&both, &root()), Tri::True);
+    // S37: a role's caller is one of its sessions; the role ARN alone does not exempt it.
+    let session = "arn:aws:sts::111122223333:assumed-role/breakglass/oncall";
+    let role_and_account = deny(&format!(r#""{bg}","{ROOT}""#));
+    assert_eq!(can(&role_and_account, &role(bg, true)), Tri::False);
+    assert_eq!(can(&role_and_account, &root()), Tri::True);
+    let all = deny(&format!(r#""{bg}","{session}","{ROOT}""#));
+    let d = decide_for(&all, &role(bg, true));
+    assert_eq!(d.can, Tri::True);
+    // The witness is the listed session.
+    assert_eq!(d.request.session(), Some("oncall"));
     assert_eq!(
-        can(&both, &role("arn:aws:iam::111122223333:role/x", true)),
+        can(&all, &role("arn:aws:iam::111122223333:role/x", true)),
         Tri::False
     );
     // Recreated breakglass: NotPrincipal binds the old unique ID, the new role is denied.
-    assert_eq!(can(&both, &role(bg, false)), Tri::False);
-    let only_role = deny(&format!(r#""{bg}""#));
-    assert_eq!(can(&only_role, &role(bg, true)), Tri::False);
+    assert_eq!(can(&all, &role(bg, false)), Tri::False);
+    let no_account = deny(&format!(r#""{bg}","{session}""#));
+    assert_eq!(can(&no_account, &role(bg, true)), Tri::False);
+}
+
+/// S37: an Allow with NotPrincipal is not supported; it applies to nobody.
+#[test]
+fn allow_with_not_principal_applies_to_nobody() {
+    let p = r#"{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:user/x"},"Action":"kms:*","Resource":"*"}]}"#;
+    assert_eq!(can(p, &root()), Tri::False);
 }
 
 #[test]
@@ -377,6 +429,23 @@ fn request_dependent_conditions_leave_a_way_in() {
         ),
     ]);
     assert_eq!(can(&p, &root()), Tri::True);
+    // One request for all statements: an Allow that needs MFA and a Deny on every MFA
+    // request leave nobody (semantics §4).
+    let p = policy(&[
+        stmt(
+            "Allow",
+            &format!(r#"{{"AWS":"{ROOT}"}}"#),
+            r#""kms:*""#,
+            r#","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
+        ),
+        stmt(
+            "Deny",
+            r#""*""#,
+            r#""kms:*""#,
+            r#","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
+        ),
+    ]);
+    assert_eq!(can(&p, &root()), Tri::False);
 }
 
 #[test]
@@ -446,8 +515,27 @@ fn assumed_role_session_principal() {
         r#""kms:*""#,
         "",
     )]);
-    assert_eq!(can(&p, &role(ADMIN, true)), Tri::True);
+    let d = decide_for(&p, &role(ADMIN, true));
+    assert_eq!((d.can, d.request.session()), (Tri::True, Some("alice")));
     assert_eq!(can(&p, &role(ADMIN, false)), Tri::False);
+    // S14: a Deny naming one session leaves every other session of the role untouched.
+    let p = policy(&[
+        stmt(
+            "Allow",
+            &format!(r#"{{"AWS":"{ADMIN}"}}"#),
+            r#""kms:*""#,
+            "",
+        ),
+        stmt(
+            "Deny",
+            r#"{"AWS":"arn:aws:sts::111122223333:assumed-role/kms-admin/mallory"}"#,
+            r#""kms:*""#,
+            "",
+        ),
+    ]);
+    let d = decide_for(&p, &role(ADMIN, true));
+    assert_eq!(d.can, Tri::True);
+    assert_ne!(d.request.session(), Some("mallory"));
 }
 
 #[test]
@@ -460,7 +548,6 @@ fn account_unknown_takes_account_principal_as_own() {
     )]);
     let t = Target {
         key_account: None,
-        key_arn: None,
         ..target()
     };
     let who = root();
@@ -593,4 +680,253 @@ fn an_unknown_condition_value_decides_only_when_it_cannot_matter() {
     let d = decide_for(&p, &admin);
     assert_eq!(d.can, Tri::Unknown);
     assert!(d.unknown_reasons[0].contains("aws_iam_role.kms_admin.arn"));
+}
+
+// ---- The request model (docs/rules.md#request-model; semantics §4, S32, S33) ----
+
+/// A policy of the account statement plus one Deny of PutKeyPolicy with `cond`.
+fn account_and_deny(cond: &str) -> String {
+    policy(&[
+        stmt("Allow", &format!(r#"{{"AWS":"{ROOT}"}}"#), r#""kms:*""#, ""),
+        stmt(
+            "Deny",
+            r#""*""#,
+            r#""kms:PutKeyPolicy""#,
+            &format!(r#","Condition":{cond}"#),
+        ),
+    ])
+}
+
+/// A policy whose only Allow (to the account) needs `cond`.
+fn account_if(cond: &str) -> String {
+    policy(&[stmt(
+        "Allow",
+        &format!(r#"{{"AWS":"{ROOT}"}}"#),
+        r#""kms:*""#,
+        &format!(r#","Condition":{cond}"#),
+    )])
+}
+
+#[test]
+fn current_time_is_the_plan_time_a_past_deny_date_applies_forever() {
+    // S32 aws:CurrentTime: the request is made at or after the plan's time.
+    let past =
+        account_and_deny(r#"{"DateGreaterThan":{"aws:CurrentTime":"2026-01-01T00:00:00Z"}}"#);
+    assert_eq!(can(&past, &root()), Tri::False);
+    let future =
+        account_and_deny(r#"{"DateGreaterThan":{"aws:CurrentTime":"2027-01-01T00:00:00Z"}}"#);
+    assert_eq!(can(&future, &root()), Tri::True);
+    // The time moves on: from that date on, the Deny applies.
+    let later = Target {
+        time: NOW + 400 * 86_400,
+        ..target()
+    };
+    assert_eq!(decide_with(&future, &root(), &later).can, Tri::False);
+    // An Allow that expired never applies; aws:EpochTime is the same clock.
+    assert_eq!(
+        can(
+            &account_if(r#"{"DateLessThan":{"aws:CurrentTime":"2026-06-01"}}"#),
+            &root()
+        ),
+        Tri::False
+    );
+    assert_eq!(
+        can(
+            &account_if(r#"{"NumericLessThan":{"aws:EpochTime":"1795860001"}}"#),
+            &root()
+        ),
+        Tri::True
+    );
+}
+
+#[test]
+fn requested_region_is_the_keys_region() {
+    // A request about a key is sent to the key's region: a Deny unless another region
+    // hits every caller.
+    let p = account_and_deny(r#"{"StringNotEquals":{"aws:RequestedRegion":"eu-west-1"}}"#);
+    assert_eq!(can(&p, &root()), Tri::False);
+    let p = account_and_deny(r#"{"StringNotEquals":{"aws:RequestedRegion":"us-east-1"}}"#);
+    assert_eq!(can(&p, &root()), Tri::True);
+    let nowhere = Target {
+        region: None,
+        ..target()
+    };
+    let d = decide_with(&p, &root(), &nowhere);
+    assert_eq!(d.can, Tri::Unknown);
+    assert!(
+        d.unknown_reasons[0].contains("region"),
+        "{:?}",
+        d.unknown_reasons
+    );
+}
+
+#[test]
+fn request_tags_and_encryption_context_are_absent_from_put_key_policy() {
+    // Null true: the key is absent, so these Denies hit everyone.
+    for cond in [
+        r#"{"Null":{"aws:RequestTag/owner":"true"}}"#,
+        r#"{"Null":{"kms:EncryptionContext:app":"true"}}"#,
+        r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["owner"]}}"#,
+        r#"{"StringNotEquals":{"aws:RequestTag/owner":"sec"}}"#,
+    ] {
+        assert_eq!(can(&account_and_deny(cond), &root()), Tri::False, "{cond}");
+    }
+    // ForAnyValue on an empty set is false, also with a negated operator.
+    let p = account_and_deny(r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["owner"]}}"#);
+    assert_eq!(can(&p, &root()), Tri::True);
+}
+
+#[test]
+fn via_service_is_absent_so_an_admin_grant_that_needs_it_never_manages() {
+    let p = account_if(
+        r#"{"StringEquals":{"kms:ViaService":"cloudformation.us-east-1.amazonaws.com"}}"#,
+    );
+    assert_eq!(can(&p, &root()), Tri::False);
+}
+
+#[test]
+fn source_ip_is_a_public_address_or_absent_never_a_private_one() {
+    // Deny NotIpAddress a private range: every public address and every VPC-endpoint
+    // request (no aws:SourceIp: negated operators are true) is denied.
+    let p = account_and_deny(r#"{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#);
+    assert_eq!(can(&p, &root()), Tri::False);
+    // An Allow from a public range: the caller calls from inside it.
+    let p = account_if(r#"{"IpAddress":{"aws:SourceIp":"198.51.100.0/24"}}"#);
+    let d = decide_for(&p, &root());
+    assert_eq!(d.can, Tri::True);
+    let ip = d.request.get("aws:sourceip").unwrap().as_ref().unwrap()[0].clone();
+    assert!(ip.starts_with("198.51.100."), "{ip}");
+    // Through a VPC endpoint: an Allow on the VPC works, with no aws:SourceIp.
+    let p = account_if(r#"{"StringEquals":{"aws:SourceVpc":"vpc-1234"}}"#);
+    let d = decide_for(&p, &root());
+    assert_eq!(d.can, Tri::True);
+    assert_eq!(d.request.get("aws:sourceip"), Some(&None));
+}
+
+#[test]
+fn mfa_is_true_false_or_absent_and_one_request_serves_all_statements() {
+    let p = account_and_deny(r#"{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}"#);
+    let d = decide_for(&p, &root());
+    assert_eq!(d.can, Tri::True);
+    assert_eq!(
+        d.request.get("aws:multifactorauthpresent"),
+        Some(&Some(vec!["true".to_owned()]))
+    );
+    // MFA younger than an hour: the caller signs in again.
+    let p = account_if(r#"{"NumericLessThan":{"aws:MultiFactorAuthAge":"3600"}}"#);
+    assert_eq!(can(&p, &root()), Tri::True);
+    // Allow needs MFA, Deny hits every request that has MFA present.
+    let p = policy(&[
+        stmt(
+            "Allow",
+            &format!(r#"{{"AWS":"{ROOT}"}}"#),
+            r#""kms:*""#,
+            r#","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
+        ),
+        stmt(
+            "Deny",
+            r#""*""#,
+            r#""kms:*""#,
+            r#","Condition":{"Null":{"aws:MultiFactorAuthPresent":"false"}}"#,
+        ),
+    ]);
+    assert_eq!(can(&p, &root()), Tri::False);
+}
+
+#[test]
+fn bypass_flag_and_called_via_are_the_callers_choice() {
+    // AWS's own example: allow only when the flag is omitted.
+    let p = account_if(r#"{"Null":{"kms:BypassPolicyLockoutSafetyCheck":"true"}}"#);
+    let d = decide_for(&p, &root());
+    assert_eq!(d.can, Tri::True);
+    assert_eq!(
+        d.request.get("kms:bypasspolicylockoutsafetycheck"),
+        Some(&None)
+    );
+    let p = account_and_deny(r#"{"Bool":{"kms:BypassPolicyLockoutSafetyCheck":"true"}}"#);
+    assert_eq!(can(&p, &root()), Tri::True);
+    // Through CloudFormation (no stack role): aws:CalledVia is cloudformation.
+    let p = account_if(
+        r#"{"ForAnyValue:StringEquals":{"aws:CalledVia":"cloudformation.amazonaws.com"}}"#,
+    );
+    assert_eq!(can(&p, &root()), Tri::True);
+    // Only through another service, and never through one: nobody.
+    let p = policy(&[stmt(
+        "Allow",
+        &format!(r#"{{"AWS":"{ROOT}"}}"#),
+        r#""kms:*""#,
+        r#","Condition":{"StringEquals":{"aws:CalledViaFirst":"athena.amazonaws.com"}}"#,
+    )]);
+    assert_eq!(can(&p, &root()), Tri::False);
+}
+
+#[test]
+fn userid_of_a_role_session_is_its_unique_id_and_a_session_name_it_chooses() {
+    let p = policy(&[stmt(
+        "Allow",
+        r#""*""#,
+        r#""kms:*""#,
+        r#","Condition":{"StringLike":{"aws:userid":"AROAAAAAAAAAAAAAAAAA:*"}}"#,
+    )]);
+    assert_eq!(can(&p, &role(ADMIN, true)), Tri::True);
+    let p = policy(&[stmt(
+        "Allow",
+        r#""*""#,
+        r#""kms:*""#,
+        r#","Condition":{"StringEquals":{"aws:userid":"AROAAAAAAAAAAAAAAAAA:ops"}}"#,
+    )]);
+    let d = decide_for(&p, &role(ADMIN, true));
+    assert_eq!((d.can, d.request.session()), (Tri::True, Some("ops")));
+    // Another role's ID does not match.
+    let p = policy(&[stmt(
+        "Allow",
+        r#""*""#,
+        r#""kms:*""#,
+        r#","Condition":{"StringLike":{"aws:userid":"AROABBBBBBBBBBBBBBBB:*"}}"#,
+    )]);
+    assert_eq!(can(&p, &role(ADMIN, true)), Tri::False);
+}
+
+#[test]
+fn the_keys_own_attributes_are_known_in_each_phase() {
+    let p = account_and_deny(r#"{"StringNotEquals":{"kms:KeySpec":"SYMMETRIC_DEFAULT"}}"#);
+    assert_eq!(can(&p, &root()), Tri::True);
+    let p = account_and_deny(r#"{"StringEquals":{"aws:ResourceAccount":"111122223333"}}"#);
+    assert_eq!(can(&p, &root()), Tri::False);
+    let p = account_and_deny(r#"{"Bool":{"kms:MultiRegion":"true"}}"#);
+    assert_eq!(can(&p, &root()), Tri::True);
+    let unknown_spec = Target {
+        key: KeyFacts::default(),
+        ..target()
+    };
+    let p = account_and_deny(r#"{"StringEquals":{"kms:KeyUsage":"SIGN_VERIFY"}}"#);
+    assert_eq!(decide_with(&p, &root(), &unknown_spec).can, Tri::Unknown);
+}
+
+#[test]
+fn policy_variables_are_literal_text_without_version_2012_10_17() {
+    // S14b: with no Version, `${aws:username}` is the literal text.
+    let cond = r#","Condition":{"StringEquals":{"aws:PrincipalTag/owner":"${aws:username}"}}"#;
+    let alice = {
+        let mut u = user("arn:aws:iam::111122223333:user/alice");
+        u.tags = Some([("owner", "alice")].into_iter().collect());
+        u
+    };
+    let with = policy(&[stmt("Allow", r#""*""#, r#""kms:*""#, cond)]);
+    assert_eq!(can(&with, &alice), Tri::True);
+    let without = with.replace(r#""Version":"2012-10-17","#, "");
+    assert_ne!(with, without);
+    assert_eq!(can(&without, &alice), Tri::False);
+}
+
+#[test]
+fn a_key_nobody_models_is_unknown_and_named() {
+    let p = account_and_deny(r#"{"StringEquals":{"aws:SomethingNew":"x"}}"#);
+    let d = decide_for(&p, &root());
+    assert_eq!(d.can, Tri::Unknown);
+    assert!(
+        d.unknown_reasons[0].contains("aws:somethingnew"),
+        "{:?}",
+        d.unknown_reasons
+    );
 }

@@ -1,6 +1,8 @@
 # Only the breakglass role may manage the key, and a NotPrincipal Deny exempts it (and the
-# root) from denying everything. The role is replaced: both entries bind the old unique ID,
-# so the new role is neither allowed nor exempt.
+# root) from denying everything. As AWS's NotPrincipal examples do, the Deny lists the role,
+# the session people use (`oncall`) and the account: a role ARN alone would not exempt the
+# role's sessions. The role is replaced: every entry binds the old unique ID, so the new role
+# is neither allowed nor exempt.
 
 resource "aws_iam_role" "breakglass" {
   name = "breakglass"
@@ -51,6 +53,7 @@ resource "aws_kms_key" "data" {
         NotPrincipal = {
           AWS = [
             "arn:aws:iam::111122223333:role/emergency/breakglass",
+            "arn:aws:sts::111122223333:assumed-role/breakglass/oncall",
             "arn:aws:iam::111122223333:root"
           ]
         }
