@@ -2,11 +2,11 @@
 //! recovery, and the verdict they add up to.
 
 use super::candidates::policy_account;
-use super::evidence::{Evidence, Removal};
+use super::evidence::{Evidence, Removal, TimeChange};
 use super::gather::Builder;
 use super::index::Shared;
 use super::result::{PhaseResult, Verdict};
-use super::search::Search;
+use super::search::{Search, When};
 use super::trace::Trace;
 use crate::inventory::{Inventory, Key, Lifecycle};
 use crate::plan::Phase;
@@ -132,7 +132,25 @@ pub(super) fn phase(
             return PhaseResult::simple(Verdict::Deleted, kind, note);
         }
     };
-    let mut r = decide_phase(inv, patterns, key, policy, phase, trace);
+    let time = inv.time_of(key.input);
+    let mut r = decide_phase(inv, patterns, key, policy, phase, time, trace);
+    r.evidence.time_change = time_change(inv, patterns, key, policy, phase, time, r.verdict);
+    r.evidence.reads_time = reads_time(policy);
+    if inv.input_times[key.input].is_none() && r.evidence.reads_time {
+        r.notes.time = Some(format!(
+            "the input has no plan timestamp: time conditions were decided at the time of the check ({})",
+            crate::policy::time::format(time)
+        ));
+    }
+    if policy.version.as_deref() != Some("2012-10-17")
+        && !matches!(text, EffectivePolicy::Default { .. })
+    {
+        r.notes.version = Some(match &policy.version {
+            Some(v) => format!("the policy's Version is {v:?}, not \"2012-10-17\": KMS asks for 2012-10-17, and policy variables such as ${{aws:username}} are literal text"),
+            None => "the policy has no Version: KMS asks for \"2012-10-17\", and without it policy variables such as ${aws:username} are literal text".to_owned(),
+        });
+    }
+    r.policy.refusals.clone_from(&policy.refusals);
     if trace {
         if let Some(t) = &mut r.trace {
             t.statements = policy
@@ -148,20 +166,89 @@ pub(super) fn phase(
     r
 }
 
-/// Decides one phase of one key: who can manage it, else whether it can be recovered.
+/// Whether a policy's conditions read the time of the request.
+fn reads_time(policy: &Policy) -> bool {
+    policy.statements.iter().any(|s| {
+        s.conditions
+            .iter()
+            .any(|c| matches!(c.key_lc.as_str(), "aws:currenttime" | "aws:epochtime"))
+    })
+}
+
+/// The most later dates tried for a change of verdict.
+const MAX_DATES: usize = 8;
+
+/// The first date after `time` named in a time condition from which the key's verdict
+/// changes between manageable and not (semantics §4: a date in the future decides the
+/// verdict from that date on).
+fn time_change(
+    inv: &Inventory,
+    patterns: &Shared,
+    key: &Key,
+    policy: &Policy,
+    phase: Phase,
+    time: i64,
+    now: Verdict,
+) -> Option<TimeChange> {
+    use crate::policy::condition::Base;
+    if !matches!(
+        now,
+        Verdict::Manageable | Verdict::Recoverable | Verdict::LockedOut
+    ) {
+        return None;
+    }
+    let mut dates: Vec<i64> = policy
+        .statements
+        .iter()
+        .flat_map(|s| &s.conditions)
+        .filter(|c| matches!(c.key_lc.as_str(), "aws:currenttime" | "aws:epochtime"))
+        .filter(|c| matches!(c.op.base, Base::Date(_) | Base::Numeric(_)))
+        .flat_map(|c| &c.values)
+        .filter_map(|v| crate::policy::time::parse(v))
+        .filter(|d| *d > time)
+        .collect();
+    dates.sort_unstable();
+    dates.dedup();
+    for d in dates.into_iter().take(MAX_DATES) {
+        // One second past the date: every operator on it has decided by then.
+        let later = decide_phase(inv, patterns, key, policy, phase, d + 1, false).verdict;
+        if later == Verdict::Unknown {
+            return None;
+        }
+        if (later == Verdict::Manageable) != (now == Verdict::Manageable) {
+            return Some(TimeChange {
+                at: d,
+                verdict: later,
+            });
+        }
+    }
+    None
+}
+
+/// Decides one phase of one key at a request time: who can manage it, else whether it can
+/// be recovered.
 fn decide_phase(
     inv: &Inventory,
     patterns: &Shared,
     key: &Key,
     policy: &Policy,
     phase: Phase,
+    time: i64,
     trace: bool,
 ) -> PhaseResult {
     let account = key.account.clone().or_else(|| policy_account(policy));
     let partition = key.partition.clone().unwrap_or_else(|| "aws".to_owned());
     let mut b = Builder::new(inv, patterns, phase, account.clone(), partition);
     let g = b.gather(policy);
-    let mut s = Search::new(inv, patterns, key, policy, account.as_deref(), phase, trace);
+    let mut s = Search::new(
+        inv,
+        patterns,
+        key,
+        policy,
+        account.as_deref(),
+        When { phase, time },
+        trace,
+    );
     s.named(&b, &g);
     s.delegated(&b, &g, b.seen_arns());
     let (verdict, unknown, recovery) = if !s.managers.is_empty() {
@@ -195,6 +282,9 @@ fn decide_phase(
         root_denied_by: s.root_denied_by,
         cross_account: g.cross,
         admin_grants: g.admin_grants,
+        time,
+        reads_time: false,
+        time_change: None,
     };
     result
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::inventory::{Lifecycle, PrincipalKind};
 use crate::policy::document::Effect;
 use crate::policy::eval::{CallerKind, Via};
+use crate::policy::request::Request;
 
 /// The evidence of one phase.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +28,21 @@ pub struct Evidence {
     pub cross_account: Vec<String>,
     /// How many Allow statements cover `kms:PutKeyPolicy` at all.
     pub admin_grants: usize,
+    /// The request time the verdict was decided at (epoch seconds).
+    pub time: i64,
+    /// The policy's conditions read the time of the request.
+    pub reads_time: bool,
+    /// A later date from which the policy's time conditions change whether anyone can
+    /// manage the key, and the verdict from then on.
+    pub time_change: Option<TimeChange>,
+}
+
+/// From `at` on (epoch seconds), the key's verdict is `verdict`: a date in a time condition
+/// ends (or begins) management access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeChange {
+    pub at: i64,
+    pub verdict: super::Verdict,
 }
 
 /// A principal that can call `kms:PutKeyPolicy` on the key.
@@ -42,6 +58,10 @@ pub struct Manager {
     pub address: Option<String>,
     /// No input manages this principal: it is assumed to exist.
     pub assumed: bool,
+    /// A request that works for it (the witness): the values of the request keys the policy
+    /// reads. Empty when the policy reads none.
+    #[serde(skip_serializing_if = "Request::is_empty")]
+    pub request: Request,
 }
 
 /// A principal that a policy names (in `Principal` or in an `aws:PrincipalArn` condition) but
@@ -126,6 +146,9 @@ pub struct Recovery {
     /// What the ARN stands for (reports show it as a sentence).
     #[serde(serialize_with = "as_sentence")]
     pub origin: Recreation,
+    /// A request that works for it once (re)created.
+    #[serde(skip_serializing_if = "Request::is_empty")]
+    pub request: Request,
 }
 
 fn as_sentence<S: serde::Serializer>(r: &Recreation, s: S) -> Result<S::Ok, S::Error> {

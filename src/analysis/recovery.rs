@@ -154,6 +154,7 @@ impl Search<'_, '_> {
                     statement: self.policy.statements[stmt].label().to_owned(),
                     via,
                     origin: origin.clone(),
+                    request: d.request,
                 });
             }
         }

@@ -44,6 +44,8 @@ pub struct PolicyFacts {
     pub resource: Option<String>,
     /// The policy text does not parse as a key policy.
     pub error: Option<String>,
+    /// What KMS refuses in the policy (statements that never count, characters).
+    pub refusals: Vec<String>,
 }
 
 /// Sentences for the reports.
@@ -53,6 +55,10 @@ pub struct Notes {
     pub policy: Option<String>,
     /// The key's account was not in the inputs and was taken from the policy (or is unknown).
     pub account: Option<String>,
+    /// The input has no plan time, and the policy's time conditions used the check's time.
+    pub time: Option<String>,
+    /// The policy's `Version` is not `2012-10-17`.
+    pub version: Option<String>,
 }
 
 /// A key's state in one phase.
@@ -77,11 +83,12 @@ impl PhaseResult {
                 kind,
                 resource: None,
                 error: None,
+                refusals: Vec::new(),
             },
             evidence: Evidence::default(),
             notes: Notes {
                 policy: note,
-                account: None,
+                ..Notes::default()
             },
             trace: None,
         }

@@ -45,6 +45,14 @@ pub(super) struct Search<'s, 'k> {
     memo: HashMap<View, Decision, FxBuild>,
 }
 
+/// The phase a search decides, and the time its requests are made at.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct When {
+    pub phase: Phase,
+    /// Epoch seconds.
+    pub time: i64,
+}
+
 impl<'s, 'k> Search<'s, 'k> {
     pub(super) fn new(
         inv: &'s Inventory<'k>,
@@ -52,7 +60,7 @@ impl<'s, 'k> Search<'s, 'k> {
         key: &'s Key,
         policy: &'s Policy,
         account: Option<&'s str>,
-        phase: Phase,
+        When { phase, time }: When,
         trace: bool,
     ) -> Self {
         Search {
@@ -62,7 +70,7 @@ impl<'s, 'k> Search<'s, 'k> {
             target: Target {
                 action: crate::policy::eval::PUT_KEY_POLICY,
                 key_account: account,
-                time: inv.time_of(key.input),
+                time,
                 region: key.region(phase, inv.input_regions[key.input].as_deref()),
                 key: key.facts(phase),
             },
@@ -152,6 +160,7 @@ impl<'s, 'k> Search<'s, 'k> {
                         _ => None,
                     },
                     assumed: matches!(c.origin, Origin::Assumed),
+                    request: d.request,
                 });
             }
             Tri::Unknown => {

@@ -296,7 +296,7 @@ impl Policy {
     /// Notes characters KMS does not accept in a key policy (S2: printable ASCII, Latin-1
     /// Supplement, tab, LF and CR only).
     fn check_characters(mut p: Policy, text: &str) -> Result<Policy, PolicyError> {
-        if let Some(c) = text.chars().find(|c| !accepted_char(*c)) {
+        if let Some(c) = without_placeholders(text).find(|c| !accepted_char(*c)) {
             p.refusals.push(format!(
                 "the policy holds a character KMS does not accept in a key policy (U+{:04X}; only printable ASCII, Latin-1 Supplement, tab, LF and CR)",
                 u32::from(c)
@@ -306,11 +306,43 @@ impl Policy {
     }
 }
 
+/// The characters of a policy's JSON text outside its placeholders (whose text is kmsguard's,
+/// not the policy's): each is written `\u0001…\u0002` in JSON, or raw.
+fn without_placeholders(text: &str) -> impl Iterator<Item = char> + '_ {
+    let mut inside = false;
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        loop {
+            if rest.is_empty() {
+                return None;
+            }
+            if let Some(r) = rest
+                .strip_prefix("\\u0001")
+                .or_else(|| rest.strip_prefix(UNKNOWN_START))
+            {
+                inside = true;
+                rest = r;
+                continue;
+            }
+            if let Some(r) = rest
+                .strip_prefix("\\u0002")
+                .or_else(|| rest.strip_prefix(UNKNOWN_END))
+            {
+                inside = false;
+                rest = r;
+                continue;
+            }
+            let c = rest.chars().next()?;
+            rest = &rest[c.len_utf8()..];
+            if !inside {
+                return Some(c);
+            }
+        }
+    })
+}
+
 fn accepted_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{a0}'..='\u{ff}')
-        // Placeholders for values known only after apply.
-        || c == UNKNOWN_START
-        || c == UNKNOWN_END
 }
 
 /// The free request keys a policy's statements read.

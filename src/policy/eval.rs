@@ -158,7 +158,7 @@ pub(crate) const PUT_KEY_POLICY: &str = "kms:PutKeyPolicy";
 
 /// Decides whether `caller` may perform `target.action` on the key under `policy`: whether
 /// there is **one** request the caller can make such that some Allow applies and no Deny
-/// does (docs/rules.md#request-model). The requests tried are the combinations of the
+/// does (docs/rules.md#the-request-model). The requests tried are the combinations of the
 /// representative values of the free request keys the policy reads.
 pub(crate) fn decide(policy: &Policy, target: &Target, caller: &Caller) -> Decision {
     if policy.space.is_empty() {

@@ -1,4 +1,4 @@
-//! The request model (docs/rules.md#request-model): what a `kms:PutKeyPolicy` request looks
+//! The request model (docs/rules.md#the-request-model): what a `kms:PutKeyPolicy` request looks
 //! like to a condition, and the concrete requests a caller can choose between.
 //!
 //! A caller chooses **one** request for all statements together. Some request keys are

@@ -81,6 +81,12 @@ struct JsonPhase<'a> {
     unknown: &'a [String],
     managers: &'a [crate::analysis::Manager],
     recovery: Option<&'a crate::analysis::Recovery>,
+    /// One caller and one request that works, for `manageable` and `recoverable`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    witness: Option<super::witness::Witness<'a>>,
+    /// What KMS refuses in the policy (statements that never take effect).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    refused: &'a [String],
     candidates: &'a [CandidateTrace],
 }
 
@@ -125,6 +131,8 @@ fn json_phase<'a>(key: &Key, text: &'a EffectivePolicy, p: &'a PhaseResult) -> J
         unknown: &p.unknown,
         managers: &p.evidence.managers,
         recovery: p.evidence.recovery.as_ref(),
+        witness: super::witness::of(p),
+        refused: &p.policy.refusals,
         candidates: p
             .trace
             .as_ref()
@@ -282,6 +290,19 @@ fn phase_text(
     if let Some(e) = &p.policy.error {
         writeln!(out, "  {} {}", "invalid:".red().bold(), terminal(e))?;
     }
+    for r in &p.policy.refusals {
+        writeln!(out, "  {} {}", "refused by KMS:".red(), terminal(r))?;
+    }
+    for n in [&p.notes.version, &p.notes.time].into_iter().flatten() {
+        writeln!(out, "  {} {}", "note:".cyan(), terminal(n))?;
+    }
+    if p.evidence.reads_time {
+        writeln!(
+            out,
+            "  requests are made at {} (the plan's time) or later",
+            crate::policy::time::format(p.evidence.time)
+        )?;
+    }
     let Some(trace) = &p.trace else {
         for u in &p.unknown {
             writeln!(out, "  {} {}", "unknown:".magenta(), terminal(u))?;
@@ -342,6 +363,16 @@ fn phase_text(
                 .to_string(),
         };
         writeln!(out, "      → {outcome}")?;
+        if c.decision.can == Tri::True {
+            let phrases = super::witness::describe(&c.decision.request);
+            if !phrases.is_empty() {
+                writeln!(
+                    out,
+                    "        with one request: {}",
+                    terminal(&phrases.join(", "))
+                )?;
+            }
+        }
     }
     if let Some(r) = &p.evidence.recovery {
         writeln!(
@@ -351,6 +382,21 @@ fn phase_text(
             terminal(&r.origin.to_string()),
             terminal(&r.statement)
         )?;
+    }
+    if let Some(c) = p.evidence.time_change {
+        writeln!(
+            out,
+            "  {} from {} on, the policy's time conditions make the key {}",
+            "time:".yellow().bold(),
+            crate::policy::time::format(c.at),
+            super::text::verdict(c.verdict)
+        )?;
+    }
+    // The witness says more than the candidate list only when the policy reads the request.
+    if let Some(w) =
+        super::witness::of(p).filter(|w| !w.request.is_empty() || p.evidence.reads_time)
+    {
+        writeln!(out, "  witness: {}", terminal(&w.summary))?;
     }
     Ok(())
 }

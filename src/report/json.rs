@@ -73,6 +73,9 @@ pub(crate) struct V1Key<'r> {
     /// Principals the policy names that no input manages (assumed to exist).
     pub assumed_principals: &'r [String],
     pub notes: Vec<&'r str>,
+    /// For `manageable` and `recoverable`: one caller and one request that works.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<super::witness::Witness<'r>>,
 }
 
 #[derive(Serialize)]
@@ -108,6 +111,8 @@ fn notes(p: &PhaseResult) -> impl Iterator<Item = &str> {
         .as_deref()
         .into_iter()
         .chain(p.notes.account.as_deref())
+        .chain(p.notes.time.as_deref())
+        .chain(p.notes.version.as_deref())
 }
 
 /// Builds the v1 document.
@@ -144,6 +149,7 @@ pub(crate) fn build<'r>(r: &'r Report) -> V1<'r> {
                 recovery: a.after.evidence.recovery.as_ref(),
                 assumed_principals: &a.after.evidence.assumed,
                 notes: key_notes,
+                witness: super::witness::of(&a.after),
             }
         })
         .collect();

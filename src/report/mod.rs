@@ -11,6 +11,7 @@ pub(crate) mod json;
 pub(crate) mod markdown;
 pub(crate) mod sarif;
 pub(crate) mod text;
+pub(crate) mod witness;
 
 use crate::analysis::{KeyAnalysis, Verdict};
 use crate::error::SourcedError;

@@ -11,6 +11,7 @@ mod already_locked_out;
 mod key_locked_out;
 mod key_recoverable_only;
 mod lockout_check_bypassed;
+mod lockout_scheduled;
 mod lockout_undecided;
 mod policy_invalid;
 mod policy_unknown;

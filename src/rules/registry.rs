@@ -3,13 +3,14 @@
 
 use super::{
     Rule, already_locked_out, key_locked_out, key_recoverable_only, lockout_check_bypassed,
-    lockout_undecided, policy_invalid, policy_unknown, principal_orphaned,
+    lockout_scheduled, lockout_undecided, policy_invalid, policy_unknown, principal_orphaned,
 };
 
 /// Every rule.
-pub static RULES: [&Rule; 8] = [
+pub static RULES: [&Rule; 9] = [
     &key_locked_out::RULE,
     &key_recoverable_only::RULE,
+    &lockout_scheduled::RULE,
     &policy_invalid::RULE,
     &lockout_undecided::RULE,
     &principal_orphaned::RULE,

@@ -682,7 +682,7 @@ fn an_unknown_condition_value_decides_only_when_it_cannot_matter() {
     assert!(d.unknown_reasons[0].contains("aws_iam_role.kms_admin.arn"));
 }
 
-// ---- The request model (docs/rules.md#request-model; semantics §4, S32, S33) ----
+// ---- The request model (docs/rules.md#the-request-model; semantics §4, S32, S33) ----
 
 /// A policy of the account statement plus one Deny of PutKeyPolicy with `cond`.
 fn account_and_deny(cond: &str) -> String {
@@ -929,4 +929,19 @@ fn a_key_nobody_models_is_unknown_and_named() {
         "{:?}",
         d.unknown_reasons
     );
+}
+
+/// Regression: the text of a placeholder is kmsguard's (it may hold `…`), not the policy's.
+#[test]
+fn placeholder_text_is_not_checked_for_characters_kms_refuses() {
+    let p = policy(&[stmt(
+        "Allow",
+        &format!(
+            r#"{{"AWS":{}}}"#,
+            unknown("regex(…) of aws_iam_role.admin.arn — ☃")
+        ),
+        r#""kms:*""#,
+        "",
+    )]);
+    assert!(Policy::parse(&p).unwrap().refusals.is_empty());
 }
