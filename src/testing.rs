@@ -61,6 +61,18 @@ pub fn verdicts(docs: &[&[u8]]) -> Vec<(Option<crate::Verdict>, crate::Verdict)>
     })
 }
 
+/// Runs the whole pipeline over documents given as bytes and returns the JSON report (for the
+/// property test of witnesses).
+pub fn json_report(docs: &[&[u8]]) -> String {
+    with_report(docs, |r| {
+        let mut out = Vec::new();
+        Format::Json
+            .render(r, &mut out)
+            .expect("rendering into memory cannot fail");
+        String::from_utf8(out).expect("reports are UTF-8")
+    })
+}
+
 /// Runs the whole pipeline over documents given as bytes and returns the text report (no
 /// colour) and the Markdown report (for the property tests of escaping).
 pub fn text_and_markdown(docs: &[&[u8]]) -> (String, String) {

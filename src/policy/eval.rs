@@ -12,7 +12,7 @@ use super::document::{
 };
 use super::glob::glob_match;
 use super::placeholder::unknown_in;
-use super::request::{Fixed, MAX_REQUESTS, Request, fixed, is_free};
+use super::request::{ANY_SESSION, Fixed, MAX_REQUESTS, Request, fixed, is_free};
 
 /// Kleene three-valued truth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -564,7 +564,7 @@ impl Context for CallerContext<'_, '_> {
                 // A role session: ROLEID:session, the session name being the caller's choice.
                 (CallerKind::Role, Some(id), _) => one(&format!(
                     "{id}:{}",
-                    self.request.session().unwrap_or("kmsguard-session")
+                    self.request.session().unwrap_or(ANY_SESSION)
                 )),
                 _ => CtxValue::Unknown("the caller's unique ID is not known until apply".into()),
             },
@@ -575,7 +575,7 @@ impl Context for CallerContext<'_, '_> {
             }),
             "aws:principalisawsservice" => one("false"),
             "aws:rolesessionname" => match c.kind {
-                CallerKind::Role => one(self.request.session().unwrap_or("kmsguard-session")),
+                CallerKind::Role => one(self.request.session().unwrap_or(ANY_SESSION)),
                 _ => CtxValue::Absent,
             },
             "aws:principalorgid" | "aws:principalorgpaths" => CtxValue::Unknown(

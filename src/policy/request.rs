@@ -21,6 +21,10 @@ use super::placeholder::unknown_in;
 /// free request keys than this allows leaves the decision unknown, and says so.
 pub(crate) const MAX_REQUESTS: usize = 1024;
 
+/// The session name a role's caller uses when the policy names none that helps: any name the
+/// policy does not name.
+pub(crate) const ANY_SESSION: &str = "kmsguard-session";
+
 /// The most representative values kept for one request key.
 const MAX_VALUES: usize = 16;
 
@@ -278,7 +282,10 @@ impl Space {
                         } else {
                             v.as_str()
                         };
-                        session_names.push(sample(v));
+                        // A pattern of wildcards only: any name does, including ANY_SESSION.
+                        if !v.chars().all(|c| c == '*' || c == '?') {
+                            session_names.push(sample(v));
+                        }
                     }
                 }
                 Group::Network => {
@@ -348,7 +355,7 @@ impl Space {
             n.vpc = vpc_values;
         }
         if mentions_session {
-            session_names.push("kmsguard-session".into());
+            session_names.push(ANY_SESSION.into());
             dedup(&mut session_names);
             s.sessions = Some(session_names);
         }

@@ -368,7 +368,7 @@ fn phase_text(
             if !phrases.is_empty() {
                 writeln!(
                     out,
-                    "        with one request: {}",
+                    "        request that works: {}",
                     terminal(&phrases.join(", "))
                 )?;
             }

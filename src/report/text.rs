@@ -66,6 +66,13 @@ fn manager(m: &Manager) -> String {
     if m.assumed {
         s.push_str(" — no input manages it; assumed to exist");
     }
+    let request = super::witness::describe(&m.request);
+    if !request.is_empty() {
+        s.push_str(&format!(
+            " {}",
+            format!("({})", terminal(&request.join(", "))).dimmed()
+        ));
+    }
     s
 }
 

@@ -89,8 +89,12 @@ pub(crate) fn describe(r: &Request) -> Vec<String> {
         };
         out.push(phrase);
     }
-    if let Some(s) = r.session() {
-        out.push(format!("as role session {s:?}"));
+    match r.session() {
+        Some(crate::policy::request::ANY_SESSION) => {
+            out.push("in a role session whose name the policy does not name".to_owned());
+        }
+        Some(s) => out.push(format!("in role session {s:?}")),
+        None => {}
     }
     out
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::print_stderr)]
 
 mod common;
+mod concrete;
 
 pub mod action;
 mod architecture;

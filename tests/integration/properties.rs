@@ -14,6 +14,8 @@ const ROLE_A: &str = "arn:aws:iam::111122223333:role/admin-a";
 const ROLE_B: &str = "arn:aws:iam::111122223333:role/ops/admin-b";
 const USER_C: &str = "arn:aws:iam::111122223333:user/carol";
 const ROOT: &str = "arn:aws:iam::111122223333:root";
+/// The plan's time.
+const NOW: &str = "2026-11-28T10:00:00Z";
 
 /// An order on verdicts in which adding permissions can only move up.
 fn rank(v: Verdict) -> u8 {
@@ -85,6 +87,21 @@ fn condition() -> impl Strategy<Value = &'static str> {
         r#","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
         r#","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}"#,
         r#","Condition":{"StringEquals":{"aws:username":"carol"}}"#,
+        // The request model: keys the caller chooses, keys a PutKeyPolicy request fixes.
+        r#","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}"#,
+        r#","Condition":{"Null":{"aws:MultiFactorAuthPresent":"false"}}"#,
+        r#","Condition":{"IpAddress":{"aws:SourceIp":"198.51.100.0/24"}}"#,
+        r#","Condition":{"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8","198.51.100.0/24"]}}"#,
+        r#","Condition":{"StringEquals":{"aws:SourceVpc":"vpc-1"}}"#,
+        r#","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2025-01-01T00:00:00Z"}}"#,
+        r#","Condition":{"DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}"#,
+        r#","Condition":{"StringEquals":{"aws:RequestedRegion":"us-east-1"}}"#,
+        r#","Condition":{"StringNotEquals":{"aws:RequestedRegion":"us-east-1"}}"#,
+        r#","Condition":{"Null":{"aws:RequestTag/owner":"true"}}"#,
+        r#","Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}"#,
+        r#","Condition":{"Null":{"kms:BypassPolicyLockoutSafetyCheck":"true"}}"#,
+        r#","Condition":{"Bool":{"aws:ViaAWSService":"true"}}"#,
+        r#","Condition":{"StringLike":{"aws:userid":"AROAAAAAAAAAAAAAAAAA:*"}}"#,
     ])
 }
 
@@ -177,7 +194,7 @@ fn plan_json(policy: &str, lifecycles: [&str; 3]) -> String {
         ),
     ];
     format!(
-        r#"{{"format_version":"1.2","resource_changes":[{}]}}"#,
+        r#"{{"format_version":"1.2","timestamp":"{NOW}","resource_changes":[{}]}}"#,
         changes.join(",")
     )
 }
@@ -403,6 +420,123 @@ proptest! {
                 !t.starts_with('#') || t.starts_with("### Findings"),
                 "a heading from the plan: {}", line
             );
+        }
+    }
+}
+
+/// The callers of the world that exist after the apply, for the separate evaluator: ARN,
+/// kind, whether `Principal` entries still bind, unique ID, name.
+fn callers_after(
+    lifecycles: [&str; 3],
+) -> Vec<(&'static str, &'static str, bool, Option<&'static str>)> {
+    let mut out = vec![(ROOT, "root", true, None)];
+    for (i, (arn, kind, id)) in [
+        (ROLE_A, "role", "AROAAAAAAAAAAAAAAAAA"),
+        (ROLE_B, "role", "AROABBBBBBBBBBBBBBBB"),
+        (USER_C, "user", "AIDACCCCCCCCCCCCCCCC"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        match lifecycles[i] {
+            r#"["delete"]"# => {}
+            r#"["delete","create"]"# => out.push((arn, kind, false, None)),
+            _ => out.push((arn, kind, true, Some(id))),
+        }
+    }
+    out
+}
+
+/// Concrete requests a caller can make, as the separate evaluator reads them.
+fn some_requests() -> Vec<serde_json::Map<String, serde_json::Value>> {
+    use serde_json::json;
+    let mut out = Vec::new();
+    for mfa in [json!(null), json!("true"), json!("false")] {
+        for (ip, vpc) in [
+            (json!("52.94.76.10"), json!(null)),
+            (json!("198.51.100.7"), json!(null)),
+            (json!(null), json!("vpc-1")),
+        ] {
+            for via in ["false", "true"] {
+                let mut m = serde_json::Map::new();
+                m.insert("aws:MultiFactorAuthPresent".into(), mfa.clone());
+                m.insert("aws:SourceIp".into(), ip.clone());
+                m.insert("aws:SourceVpc".into(), vpc.clone());
+                m.insert("aws:ViaAWSService".into(), json!(via));
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(400),
+        ..ProptestConfig::default()
+    })]
+
+    /// Every `manageable` verdict comes with a witness — a caller and one concrete request —
+    /// that a separate two-valued evaluator (tests/integration/concrete.rs) allows.
+    #[test]
+    fn every_witness_is_allowed_by_a_separate_evaluator(w in world()) {
+        let text = policy_of(&w.statements, false, false);
+        let doc = plan_json(&text, w.lifecycles);
+        let report: serde_json::Value =
+            serde_json::from_str(&kmsguard::testing::json_report(&[doc.as_bytes()])).unwrap();
+        let key = &report["keys"][0];
+        if key["verdict"] != "manageable" {
+            return Ok(());
+        }
+        let witness = &key["witness"];
+        let arn = witness["caller"].as_str().expect("a manageable key has a witness");
+        let callers = callers_after(w.lifecycles);
+        let (_, kind, bound, uid) = callers
+            .iter()
+            .find(|c| c.0 == arn)
+            .copied()
+            .unwrap_or_else(|| panic!("the witness {arn} is no principal of the world"));
+        let caller = crate::concrete::Caller {
+            arn,
+            account: ACCT,
+            kind,
+            bound,
+            unique_id: uid,
+            name: arn.rsplit('/').next(),
+        };
+        let fixed = crate::concrete::Fixed { time: NOW, region: "us-east-1" };
+        let policy: serde_json::Value = serde_json::from_str(&text).unwrap();
+        prop_assert!(
+            crate::concrete::allows(&policy, &caller, witness["request"].as_object().unwrap(), &fixed),
+            "witness {witness} is not allowed by {text}"
+        );
+    }
+
+    /// The other way round: when the separate evaluator finds a caller that exists and a
+    /// request that works, kmsguard never says nobody can manage the key.
+    #[test]
+    fn a_caller_with_a_working_request_is_never_missed(w in world()) {
+        let text = policy_of(&w.statements, false, false);
+        let verdict = verdict_of(&text, w.lifecycles);
+        let policy: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let fixed = crate::concrete::Fixed { time: NOW, region: "us-east-1" };
+        for (arn, kind, bound, uid) in callers_after(w.lifecycles) {
+            let caller = crate::concrete::Caller {
+                arn,
+                account: ACCT,
+                kind,
+                bound,
+                unique_id: uid,
+                name: arn.rsplit('/').next(),
+            };
+            for r in some_requests() {
+                if crate::concrete::allows(&policy, &caller, &r, &fixed) {
+                    prop_assert!(
+                        !matches!(verdict, Verdict::LockedOut | Verdict::Recoverable),
+                        "{arn} with {r:?} can manage, yet {verdict:?}: {text}"
+                    );
+                }
+            }
         }
     }
 }

@@ -175,3 +175,33 @@ fn a_user_renamed_in_place_has_the_arn_of_its_new_name() {
         "arn:aws:iam::111122223333:user/alice.smith"
     );
 }
+
+/// `explain` shows the request that works (the witness) and the date from which a time
+/// condition ends management access (semantics §4).
+#[test]
+fn explain_shows_the_witness_and_the_date_access_ends() {
+    let mut doc = String::new();
+    for dir in [
+        "testdata/request/mfa-required-admin",
+        "testdata/request/admin-allow-expires-later",
+        "testdata/request/deny-one-session",
+    ] {
+        let plan = format!("{dir}/plan.json");
+        let args = [
+            "explain",
+            "--color",
+            "never",
+            "--key",
+            "aws_kms_key.data",
+            &plan,
+        ];
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        doc.push_str(&format!("$ kmsguard {}\n{}\n", args.join(" "), r.stdout));
+    }
+    assert!(doc.contains(
+        "witness: arn:aws:iam::111122223333:root, with MFA, from public address 198.51.100.1"
+    ));
+    assert!(doc.contains("time: from 2027-01-01T00:00:00Z on"));
+    insta::assert_snapshot!(doc);
+}
