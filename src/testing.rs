@@ -257,6 +257,7 @@ pub fn evaluate_policy_text(text: &str) {
                 tags: Some(&tags),
                 bound_arns: &bound,
                 bound_ids: &ids,
+                unsure_arns: &[],
             };
             let _ = decide(&policy, &target, &c);
         }

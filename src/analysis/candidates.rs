@@ -39,7 +39,25 @@ pub(super) struct Cand {
     pub tags: Option<Tags>,
     pub bound_arns: Vec<String>,
     pub bound_ids: Vec<String>,
+    /// Lower-cased ARNs whose `Principal` entries may or may not bind to it (see
+    /// [`Binding::Written`]).
+    pub unsure_arns: Vec<String>,
     pub origin: Origin,
+}
+
+/// How `Principal` entries bind after the apply (semantics §5, "When a name in `Principal` is
+/// bound"): to the unique ID of the principal that exists when KMS stores the policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Binding {
+    /// The apply does not write the policy: its entries keep the IDs they were bound to, so a
+    /// replaced principal is orphaned.
+    #[default]
+    Stored,
+    /// The apply writes the policy (CreateKey, PutKeyPolicy). Terraform writes it after the
+    /// resources it references, so a replaced principal it reaches by reference (`referenced`:
+    /// input principals) is bound in its new incarnation; one it names by a literal ARN has
+    /// no ordering, and which incarnation it binds is not known.
+    Written { referenced: Vec<usize> },
 }
 
 impl Cand {
@@ -124,7 +142,7 @@ pub(super) fn seen<'i>(inv: &'i Inventory, pi: usize, phase: Phase) -> Option<Se
 }
 
 /// The candidate for an input's principal in a phase, if it exists then.
-pub(super) fn known(inv: &Inventory, pi: usize, phase: Phase) -> Option<Cand> {
+pub(super) fn known(inv: &Inventory, pi: usize, phase: Phase, binding: &Binding) -> Option<Cand> {
     let p = &inv.principals[pi];
     let id = p.identity(phase)?;
     let arn = id.arn.as_deref()?.to_owned();
@@ -132,6 +150,7 @@ pub(super) fn known(inv: &Inventory, pi: usize, phase: Phase) -> Option<Cand> {
     let before_arn = p.before.as_ref().and_then(|i| i.arn.as_deref());
     let after_arn = p.after.as_ref().and_then(|i| i.arn.as_deref());
     let uid = id.unique_id.as_deref().map(str::to_owned);
+    let mut unsure_arns = Vec::new();
     let (bound_arns, bound_ids) = if phase == Phase::Before {
         (lc(&before_arn.or(after_arn)), uid.into_iter().collect())
     } else {
@@ -148,8 +167,18 @@ pub(super) fn known(inv: &Inventory, pi: usize, phase: Phase) -> Option<Cand> {
             }
             // Created by the plan: a policy written in the same apply binds the new ID.
             Lifecycle::Created => (lc(&after_arn), Vec::new()),
-            // Recreated: a new unique ID that no Principal element binds.
-            Lifecycle::Replaced | Lifecycle::Deleted => (Vec::new(), Vec::new()),
+            // Recreated: a new unique ID, which only a policy written after it binds.
+            Lifecycle::Replaced => match binding {
+                Binding::Written { referenced } if referenced.contains(&pi) => {
+                    (lc(&after_arn.or(before_arn)), Vec::new())
+                }
+                Binding::Written { .. } => {
+                    unsure_arns = lc(&after_arn.or(before_arn));
+                    (Vec::new(), Vec::new())
+                }
+                Binding::Stored => (Vec::new(), Vec::new()),
+            },
+            Lifecycle::Deleted => (Vec::new(), Vec::new()),
         }
     };
     Some(Cand {
@@ -170,6 +199,7 @@ pub(super) fn known(inv: &Inventory, pi: usize, phase: Phase) -> Option<Cand> {
         arn,
         bound_arns,
         bound_ids,
+        unsure_arns,
         origin: Origin::Known(pi),
     })
 }
@@ -218,6 +248,7 @@ pub(super) fn new_principal(
         arn: arn.to_owned(),
         bound_arns: Vec::new(),
         bound_ids: Vec::new(),
+        unsure_arns: Vec::new(),
         origin: Origin::Hypothetical(origin),
     }
 }

@@ -1,12 +1,13 @@
 //! Deciding one phase of one key: the policy that applies, the candidates, the search, the
 //! recovery, and the verdict they add up to.
 
+use super::candidates::Binding;
 use super::candidates::policy_account;
 use super::evidence::{Evidence, Removal, TimeChange};
 use super::gather::Builder;
 use super::index::Shared;
 use super::result::{PhaseResult, Verdict};
-use super::search::{Search, When};
+use super::search::{Search, Setting};
 use super::trace::Trace;
 use crate::inventory::{Inventory, Key, Lifecycle};
 use crate::plan::Phase;
@@ -97,7 +98,7 @@ pub(super) fn phase(
     key: &Key,
     text: &EffectivePolicy,
     parsed: Option<&Result<Policy, crate::policy::PolicyError>>,
-    phase: Phase,
+    (phase, binding): (Phase, Binding),
     trace: bool,
 ) -> PhaseResult {
     let (kind, note, resource) = (text.kind(), text.note(), text.resource().map(str::to_owned));
@@ -132,9 +133,14 @@ pub(super) fn phase(
             return PhaseResult::simple(Verdict::Deleted, kind, note);
         }
     };
-    let time = inv.time_of(key.input);
-    let mut r = decide_phase(inv, patterns, key, policy, phase, time, trace);
-    r.evidence.time_change = time_change(inv, patterns, key, policy, phase, time, r.verdict);
+    let setting = Setting {
+        phase,
+        time: inv.time_of(key.input),
+        binding,
+    };
+    let mut r = decide_phase(inv, patterns, key, policy, &setting, trace);
+    r.evidence.time_change = time_change(inv, patterns, key, policy, &setting, r.verdict);
+    let time = setting.time;
     r.evidence.reads_time = reads_time(policy);
     if inv.input_times[key.input].is_none() && r.evidence.reads_time {
         r.notes.time = Some(format!(
@@ -186,10 +192,10 @@ fn time_change(
     patterns: &Shared,
     key: &Key,
     policy: &Policy,
-    phase: Phase,
-    time: i64,
+    setting: &Setting,
     now: Verdict,
 ) -> Option<TimeChange> {
+    let time = setting.time;
     use crate::policy::condition::Base;
     if !matches!(
         now,
@@ -211,7 +217,11 @@ fn time_change(
     dates.dedup();
     for d in dates.into_iter().take(MAX_DATES) {
         // One second past the date: every operator on it has decided by then.
-        let later = decide_phase(inv, patterns, key, policy, phase, d + 1, false).verdict;
+        let at = Setting {
+            time: d + 1,
+            ..setting.clone()
+        };
+        let later = decide_phase(inv, patterns, key, policy, &at, false).verdict;
         if later == Verdict::Unknown {
             return None;
         }
@@ -232,13 +242,20 @@ fn decide_phase(
     patterns: &Shared,
     key: &Key,
     policy: &Policy,
-    phase: Phase,
-    time: i64,
+    setting: &Setting,
     trace: bool,
 ) -> PhaseResult {
+    let (phase, time) = (setting.phase, setting.time);
     let account = key.account.clone().or_else(|| policy_account(policy));
     let partition = key.partition.clone().unwrap_or_else(|| "aws".to_owned());
-    let mut b = Builder::new(inv, patterns, phase, account.clone(), partition);
+    let mut b = Builder::new(
+        inv,
+        patterns,
+        phase,
+        setting.binding.clone(),
+        account.clone(),
+        partition,
+    );
     let g = b.gather(policy);
     let mut s = Search::new(
         inv,
@@ -246,7 +263,7 @@ fn decide_phase(
         key,
         policy,
         account.as_deref(),
-        When { phase, time },
+        setting,
         trace,
     );
     s.named(&b, &g);

@@ -9,8 +9,8 @@
 use std::collections::HashSet;
 
 use super::candidates::{
-    Cand, Group, Hypo, Origin, UNKNOWN_ACCOUNT, arn_account, arn_account_str, instantiate, known,
-    new_principal, recreation, recreation_of,
+    Binding, Cand, Group, Hypo, Origin, UNKNOWN_ACCOUNT, arn_account, arn_account_str, instantiate,
+    known, new_principal, recreation, recreation_of,
 };
 use super::evidence::{DeadCause, DeadRef, Recreation, Way};
 use super::index::{Match, Shared};
@@ -57,6 +57,8 @@ pub(super) struct Builder<'i, 'k> {
     seen_arns: HashSet<String>,
     /// The statement being read uses `NotPrincipal`.
     not_principal: bool,
+    /// How the policy's `Principal` entries bind in this phase.
+    pub binding: Binding,
 }
 
 impl<'i, 'k> Builder<'i, 'k> {
@@ -64,6 +66,7 @@ impl<'i, 'k> Builder<'i, 'k> {
         inv: &'i Inventory<'k>,
         patterns: &'i Shared,
         phase: Phase,
+        binding: Binding,
         account: Option<String>,
         partition: String,
     ) -> Self {
@@ -71,6 +74,7 @@ impl<'i, 'k> Builder<'i, 'k> {
             inv,
             patterns,
             phase,
+            binding,
             account,
             partition,
             g: Gathered::default(),
@@ -86,7 +90,7 @@ impl<'i, 'k> Builder<'i, 'k> {
 
     /// The candidate for an input's principal, if it exists in this phase.
     pub(super) fn known(&self, pi: usize) -> Option<Cand> {
-        known(self.inv, pi, self.phase)
+        known(self.inv, pi, self.phase, &self.binding)
     }
 
     fn push(&mut self, c: Cand) {
@@ -132,6 +136,7 @@ impl<'i, 'k> Builder<'i, 'k> {
                 Vec::new()
             },
             bound_ids: Vec::new(),
+            unsure_arns: Vec::new(),
             origin: Origin::Assumed,
         })));
     }
@@ -152,6 +157,7 @@ impl<'i, 'k> Builder<'i, 'k> {
             arn: arn.to_owned(),
             bound_arns: Vec::new(),
             bound_ids: Vec::new(),
+            unsure_arns: Vec::new(),
             origin: Origin::Placeholder,
         })));
     }
@@ -255,8 +261,12 @@ impl<'i, 'k> Builder<'i, 'k> {
         let p = &self.inv.principals[pi];
         let lifecycle = p.lifecycle;
         let exists = self.add_known(pi);
+        // A replaced principal's Principal entries die with it, unless this apply writes
+        // the policy after the new one exists (or may: then the verdict says unknown).
+        let rebound =
+            lifecycle == Lifecycle::Replaced && matches!(self.binding, Binding::Written { .. });
         if self.phase == Phase::After
-            && (!exists || (in_principal && lifecycle == Lifecycle::Replaced))
+            && (!exists || (in_principal && lifecycle == Lifecycle::Replaced && !rebound))
         {
             let cause = self.removed(pi);
             self.dead_ref(reference, in_principal, effect, stmt, cause, admin);
@@ -361,6 +371,7 @@ impl<'i, 'k> Builder<'i, 'k> {
             tags: None,
             bound_arns: Vec::new(),
             bound_ids: Vec::new(),
+            unsure_arns: Vec::new(),
             origin: Origin::Root,
         });
         for st in &policy.statements {

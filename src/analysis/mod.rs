@@ -24,6 +24,7 @@ use crate::inventory::{Inventory, Key, Lifecycle};
 use crate::plan::Phase;
 use crate::policy::document::Policy;
 use crate::resolve::{EffectivePolicy, KeyPolicies, PolicyKind};
+use candidates::Binding;
 use decide::{phase, removals_named};
 use index::Shared;
 
@@ -69,6 +70,27 @@ fn analyse_key(
         (_, Some(text)) => Some(Policy::parse(text)),
         _ => None,
     };
+    // The apply writes the policy: CreateKey, or PutKeyPolicy because an aws_kms_key_policy
+    // is created or the policy text changes (the provider compares equivalent policies and
+    // does not call PutKeyPolicy for the same text).
+    let policy_written = match (&pol.before, &pol.after) {
+        (_, EffectivePolicy::Absent) => false,
+        (a, b) => match (a.text(), b.text()) {
+            (Some(a), Some(b)) => !crate::policy::document::equivalent_texts(a, b),
+            _ => true,
+        },
+    } || matches!(key.lifecycle, Lifecycle::Created | Lifecycle::Replaced)
+        || key
+            .policy
+            .as_ref()
+            .is_some_and(|p| matches!(p.lifecycle, Lifecycle::Created | Lifecycle::Replaced));
+    let binding = if policy_written {
+        Binding::Written {
+            referenced: referenced_principals(inv, &pol.after),
+        }
+    } else {
+        Binding::Stored
+    };
     let before = match &pol.before {
         EffectivePolicy::Absent => None,
         t => Some(phase(
@@ -77,7 +99,7 @@ fn analyse_key(
             key,
             t,
             parsed_before.as_ref(),
-            Phase::Before,
+            (Phase::Before, Binding::Stored),
             trace,
         )),
     };
@@ -89,17 +111,10 @@ fn analyse_key(
             key,
             t,
             parsed_after.as_ref().or(parsed_before.as_ref()),
-            Phase::After,
+            (Phase::After, binding),
             trace,
         ),
     };
-    let policy_written = match (&pol.before, &pol.after) {
-        (_, EffectivePolicy::Absent) => false,
-        (a, b) => match (a.text(), b.text()) {
-            (Some(a), Some(b)) => a != b,
-            _ => true,
-        },
-    } || matches!(key.lifecycle, Lifecycle::Created | Lifecycle::Replaced);
     let undecided_removals = match (&parsed_before, &after) {
         (Some(Ok(p)), a) if a.verdict == Verdict::Unknown && a.policy.error.is_none() => {
             removals_named(inv, p)
@@ -113,6 +128,20 @@ fn analyse_key(
         policy_written,
         undecided_removals,
     }
+}
+
+/// The input principals a rebuilt policy reaches by reference: those whose values kmsguard
+/// filled in from the plan (`Rebuild::symbolic`, `ARN = ADDRESS.arn (…)`).
+fn referenced_principals(inv: &Inventory, policy: &EffectivePolicy) -> Vec<usize> {
+    let Some(r) = policy.rebuild() else {
+        return Vec::new();
+    };
+    (0..inv.principals.len())
+        .filter(|&pi| {
+            let needle = format!(" = {}.", inv.principals[pi].address);
+            r.symbolic.iter().any(|s| s.contains(&needle))
+        })
+        .collect()
 }
 
 #[cfg(test)]

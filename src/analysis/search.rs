@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::candidates::{self, Cand, Group, Origin, known};
+use super::candidates::{self, Binding, Cand, Group, Origin, known};
 use super::evidence::Manager;
 use super::gather::{Builder, Gathered};
 use super::index::Shared;
@@ -30,6 +30,7 @@ pub(super) struct Search<'s, 'k> {
     /// The key's account, when an input or the policy tells it.
     pub(super) account: Option<&'s str>,
     pub(super) phase: Phase,
+    binding: &'s Binding,
     pub(super) profile: Profile,
     /// The managers found so far, at most [`MAX_MANAGERS`].
     pub managers: Vec<Manager>,
@@ -45,12 +46,14 @@ pub(super) struct Search<'s, 'k> {
     memo: HashMap<View, Decision, FxBuild>,
 }
 
-/// The phase a search decides, and the time its requests are made at.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct When {
+/// The phase a search decides, the time its requests are made at, and how the policy's
+/// `Principal` entries bind then.
+#[derive(Debug, Clone)]
+pub(super) struct Setting {
     pub phase: Phase,
     /// Epoch seconds.
     pub time: i64,
+    pub binding: Binding,
 }
 
 impl<'s, 'k> Search<'s, 'k> {
@@ -60,7 +63,7 @@ impl<'s, 'k> Search<'s, 'k> {
         key: &'s Key,
         policy: &'s Policy,
         account: Option<&'s str>,
-        When { phase, time }: When,
+        setting: &'s Setting,
         trace: bool,
     ) -> Self {
         Search {
@@ -70,12 +73,13 @@ impl<'s, 'k> Search<'s, 'k> {
             target: Target {
                 action: crate::policy::eval::PUT_KEY_POLICY,
                 key_account: account,
-                time,
-                region: key.region(phase, inv.input_regions[key.input].as_deref()),
-                key: key.facts(phase),
+                time: setting.time,
+                region: key.region(setting.phase, inv.input_regions[key.input].as_deref()),
+                key: key.facts(setting.phase),
             },
             account,
-            phase,
+            phase: setting.phase,
+            binding: &setting.binding,
             profile: Profile::of(policy, inv, patterns),
             managers: Vec::new(),
             root_denied_by: None,
@@ -105,6 +109,7 @@ impl<'s, 'k> Search<'s, 'k> {
             tags: c.tags.as_ref(),
             bound_arns: &c.bound_arns,
             bound_ids: &c.bound_ids,
+            unsure_arns: &c.unsure_arns,
         };
         if !shared {
             return decide(self.policy, &self.target, &caller);
@@ -252,7 +257,7 @@ impl<'s, 'k> Search<'s, 'k> {
                 }
             }
         }
-        let Some(c) = known(self.inv, pi, self.phase) else {
+        let Some(c) = known(self.inv, pi, self.phase, self.binding) else {
             return;
         };
         self.run(&c, !g.named.contains(&pi));

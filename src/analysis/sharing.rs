@@ -199,7 +199,10 @@ impl Profile {
         shared: &Shared,
     ) -> Option<View> {
         if self.binds(
-            c.bound_arns.iter().map(String::as_str),
+            c.bound_arns
+                .iter()
+                .chain(&c.unsure_arns)
+                .map(String::as_str),
             c.bound_ids.iter().map(String::as_str),
         ) {
             return None;

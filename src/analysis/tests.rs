@@ -285,3 +285,66 @@ fn a_recovery_says_which_principal_to_create() {
     assert_eq!(recovery.origin.way, Way::AnyNewRole);
     assert_eq!(recovery.origin.to_string(), "any new IAM role");
 }
+
+fn replaced_role() -> String {
+    format!(
+        r#"{{"address":"aws_iam_role.admin","mode":"managed","type":"aws_iam_role","name":"admin","change":{{"actions":["delete","create"],
+        "before":{{"arn":"{ADMIN}","name":"kms-admin","path":"/","unique_id":"AROAADMINXXXXXXXXXXX"}},
+        "after":{{"name":"kms-admin","path":"/"}},"after_unknown":{{"arn":true,"unique_id":true}}}}}}"#
+    )
+}
+
+/// A key whose policy text goes from `before` to `after` (`None`: the key is created).
+fn key_written(before: Option<&str>, after: &str) -> String {
+    let a = serde_json::to_string(after).unwrap();
+    match before {
+        Some(b) => {
+            let b = serde_json::to_string(b).unwrap();
+            format!(
+                r#"{{"address":"aws_kms_key.k","mode":"managed","type":"aws_kms_key","name":"k","change":{{"actions":["update"],
+                "before":{{"arn":"arn:aws:kms:us-east-1:111122223333:key/k1","id":"k1","policy":{b}}},
+                "after":{{"arn":"arn:aws:kms:us-east-1:111122223333:key/k1","id":"k1","policy":{a}}},"after_unknown":{{}}}}}}"#
+            )
+        }
+        None => format!(
+            r#"{{"address":"aws_kms_key.k","mode":"managed","type":"aws_kms_key","name":"k","change":{{"actions":["create"],
+            "before":null,"after":{{"policy":{a}}},"after_unknown":{{"arn":true,"id":true}}}}}}"#
+        ),
+    }
+}
+
+/// Semantics §5, "When a name in Principal is bound" (IAM "Principal" element; the
+/// provider's key.go calls PutKeyPolicy only when the policy changes): a policy the apply
+/// does not rewrite keeps the replaced role's old unique ID.
+#[test]
+fn a_policy_the_apply_does_not_rewrite_keeps_the_replaced_roles_old_id() {
+    let p = admin_policy();
+    // The same policy, written another way: the provider sees no change.
+    let same =
+        serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&p).unwrap())
+            .unwrap();
+    let doc = plan_doc(&[key_written(Some(&p), &same), replaced_role()]);
+    assert_eq!(
+        verdicts(&[doc]),
+        [(Some(Verdict::Manageable), Verdict::LockedOut)]
+    );
+}
+
+/// A policy the apply writes and that names the replaced role by a literal ARN: the plan
+/// shows no order between PutKeyPolicy and the role's replacement, so which role it binds
+/// is unknown (a reference would order them; see testdata/binding/).
+#[test]
+fn a_written_policy_naming_a_replaced_role_by_literal_arn_is_unknown() {
+    let p = admin_policy();
+    let more = p.replace(
+        r#""Resource":"*"}]"#,
+        r#""Resource":"*"},{"Sid":"Use","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:Decrypt","Resource":"*"}]"#,
+    );
+    assert_ne!(p, more);
+    for doc in [
+        plan_doc(&[key_written(Some(&p), &more), replaced_role()]),
+        plan_doc(&[key_written(None, &p), replaced_role()]),
+    ] {
+        assert_eq!(verdicts(&[doc])[0].1, Verdict::Unknown);
+    }
+}

@@ -616,6 +616,41 @@ fn condition_values(v: &Value) -> Option<Vec<String>> {
     }
 }
 
+/// Whether two policy texts are the same policy as the AWS provider compares them before it
+/// calls PutKeyPolicy (`verify.SuppressEquivalentPolicyDiffs`, hashicorp/awspolicyequivalence):
+/// whitespace, key order, the order of statements and of values in a list, and a single
+/// value written with or without a list do not matter.
+pub(crate) fn equivalent_texts(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match (
+        serde_json::from_str::<Value>(a),
+        serde_json::from_str::<Value>(b),
+    ) {
+        (Ok(x), Ok(y)) => canonical(x) == canonical(y),
+        _ => false,
+    }
+}
+
+/// The canonical form [`equivalent_texts`] compares.
+fn canonical(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, canonical(v))).collect()),
+        Value::Array(a) => {
+            let mut items: Vec<Value> = a.into_iter().map(canonical).collect();
+            items.sort_by_cached_key(Value::to_string);
+            items.dedup();
+            if items.len() == 1 {
+                items.pop().unwrap_or(Value::Null)
+            } else {
+                Value::Array(items)
+            }
+        }
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::policy::placeholder::unknown_value;
@@ -748,6 +783,23 @@ mod tests {
             let e = Policy::parse(text).unwrap_err();
             assert!(e.message.contains(want), "{text}: {e}");
         }
+    }
+
+    /// The provider does not call PutKeyPolicy for an equivalent policy
+    /// (`verify.SuppressEquivalentPolicyDiffs`), so such a plan does not rebind names.
+    #[test]
+    fn equivalent_policies_ignore_order_layout_and_single_value_lists() {
+        let a = r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":["kms:*"],"Resource":"*"},{"Sid":"B","Effect":"Deny","Principal":"*","Action":["kms:Decrypt","kms:Encrypt"],"Resource":"*"}]}"#;
+        let b = r#"{
+  "Statement": [
+    {"Resource": "*", "Action": ["kms:Encrypt", "kms:Decrypt"], "Principal": "*", "Effect": "Deny", "Sid": "B"},
+    {"Action": "kms:*", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::1:root"]}, "Resource": "*", "Sid": "A"}
+  ],
+  "Version": "2012-10-17"
+}"#;
+        assert!(equivalent_texts(a, b));
+        assert!(!equivalent_texts(a, &b.replace("kms:Decrypt", "kms:Sign")));
+        assert!(!equivalent_texts(a, "not json"));
     }
 
     #[test]

@@ -75,6 +75,9 @@ pub(crate) struct Caller<'a> {
     pub bound_arns: &'a [String],
     /// Unique IDs that bind to this caller.
     pub bound_ids: &'a [String],
+    /// Lower-cased principal ARNs that may or may not bind to this caller: the plan writes
+    /// the policy and recreates the principal, and nothing orders the two.
+    pub unsure_arns: &'a [String],
 }
 
 /// The key and the action asked about, and what the request of that action fixes.
@@ -289,9 +292,37 @@ fn statement_outcome(
         }
         (None, _) => (None, Tri::False),
     };
-    let principal_reason = (principal_matches == Tri::Unknown)
-        .then(|| unknown_ref.map(|w| format!("a principal entry is known only after apply ({w})")))
-        .flatten();
+    // A literal ARN of a principal the plan recreates, in a policy the plan writes: which
+    // incarnation it binds depends on the order of the two (semantics §5).
+    let unsure = match (&st.principal, principal_matches) {
+        (PrincipalSpec::Principal(refs), Tri::False) => refs.iter().find_map(|r| match r {
+            PrincipalRef::User(arn) | PrincipalRef::Role(arn)
+                if caller
+                    .unsure_arns
+                    .iter()
+                    .any(|u| u.eq_ignore_ascii_case(arn)) =>
+            {
+                Some(arn.as_str())
+            }
+            _ => None,
+        }),
+        _ => None,
+    };
+    let principal_matches = if unsure.is_some() {
+        Tri::Unknown
+    } else {
+        principal_matches
+    };
+    let principal_reason = match unsure {
+        Some(arn) => Some(format!(
+            "the plan writes this policy and recreates {arn}, which the policy names by a literal ARN rather than a reference: nothing orders the two, so whether the entry binds the new principal is not known"
+        )),
+        None => (principal_matches == Tri::Unknown)
+            .then(|| {
+                unknown_ref.map(|w| format!("a principal entry is known only after apply ({w})"))
+            })
+            .flatten(),
+    };
     let (action, action_reason) = action_matches_tri(&st.action, target.action);
     let (resource, resource_reason) = if st.refused.is_some() {
         (Tri::False, None)

@@ -290,7 +290,7 @@ fn lockout_with_source(repo: &Repo, policy: &str, extra_file: Option<(&str, &str
     )
 }
 
-const ADMIN_POLICY_HCL: &str = "jsonencode({ Statement = [{ Sid = \"Admin\", Effect = \"Allow\", Principal = { AWS = aws_iam_role.admin.arn }, Action = \"kms:*\", Resource = \"*\" }] })";
+const ADMIN_POLICY_HCL: &str = "jsonencode({ Version = \"2012-10-17\", Statement = [{ Sid = \"Admin\", Effect = \"Allow\", Principal = { AWS = aws_iam_role.admin.arn }, Action = \"kms:*\", Resource = \"*\" }] })";
 
 /// Attack 3: A plan that may lock a key out never passes because kmsguard could not read or
 /// evaluate the source; and what Terraform accepts (a BOM, deep nesting) is read.

@@ -94,6 +94,7 @@ fn decide_with(policy: &str, who: &Who, t: &Target) -> Decision {
         tags: who.tags.as_ref(),
         bound_arns: &who.bound,
         bound_ids: &who.ids,
+        unsure_arns: &[],
     };
     decide(&p, t, &c)
 }
@@ -560,6 +561,7 @@ fn account_unknown_takes_account_principal_as_own() {
         tags: None,
         bound_arns: &[],
         bound_ids: &[],
+        unsure_arns: &[],
     };
     assert_eq!(decide(&Policy::parse(&p).unwrap(), &t, &c).can, Tri::True);
 }
