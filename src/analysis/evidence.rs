@@ -181,6 +181,24 @@ pub enum Way {
     SsoRole { address: String },
     /// Any new IAM role of the account (the policy delegates to the account).
     AnyNewRole,
+    /// A principal the policy names or requires, whose name an input's principal holds under
+    /// another path or case (IAM names are unique per account): delete that one first.
+    NameTaken {
+        address: String,
+        kind: PrincipalKind,
+    },
+    /// An input's principal that this plan moves to another path (or renames), back under
+    /// the ARN the policy requires.
+    MovedBack {
+        address: String,
+        kind: PrincipalKind,
+    },
+    /// A new role or user with the tags (and of the type) a statement's conditions require.
+    Tagged {
+        kind: PrincipalKind,
+        tags: Vec<(String, String)>,
+        statement: String,
+    },
 }
 
 impl Recreation {
@@ -213,6 +231,34 @@ impl fmt::Display for Recreation {
                 "the SSO role of {address}, destroyed by this plan: create the permission set and its assignment again"
             )?,
             Way::AnyNewRole => f.write_str("any new IAM role")?,
+            Way::NameTaken { address, kind } => write!(
+                f,
+                "a {} with this ARN, once {address} (the same name under another path or case) is deleted: IAM {} names are unique in an account whatever the path or case",
+                kind.word(),
+                kind.word()
+            )?,
+            Way::MovedBack { address, kind } => match kind {
+                PrincipalKind::Role => write!(
+                    f,
+                    "{address} under its old ARN: this plan moves it; delete it and create it again at its old path and name (UpdateRole cannot change a path)"
+                )?,
+                PrincipalKind::User => write!(
+                    f,
+                    "{address} under its old ARN: this plan moves it; move it back with UpdateUser (it keeps its unique ID)"
+                )?,
+            },
+            Way::Tagged {
+                kind,
+                tags,
+                statement,
+            } => {
+                write!(f, "a new IAM {}", kind.word())?;
+                if !tags.is_empty() {
+                    let list: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    write!(f, " tagged {}", list.join(", "))?;
+                }
+                write!(f, ", as the conditions of statement {statement} require")?;
+            }
         }
         if self.exists {
             f.write_str("; it exists, and can be deleted and created again with a new unique ID")?;

@@ -42,6 +42,8 @@ pub(super) struct Gathered {
     pub by_username: Vec<(String, Way)>,
     /// Principals named in `Principal`/`NotPrincipal` (their bindings matter).
     pub named: HashSet<usize>,
+    /// New principals with the tags and type a statement's conditions require.
+    pub tagged: Vec<(String, CallerKind, Way)>,
 }
 
 pub(super) struct Builder<'i, 'k> {
@@ -240,8 +242,26 @@ impl<'i, 'k> Builder<'i, 'k> {
                     };
                     self.dead_ref(arn, true, effect, stmt, cause, admin);
                 }
-                _ => self.assumed_cand(arn, kind, true, arn),
+                _ => self.assumed_or_taken(arn, kind, true, arn),
             },
+        }
+    }
+
+    /// A principal no input has, named or required by the policy: assumed to exist — unless
+    /// an input's principal holds its name under another path or case, so that it cannot
+    /// exist beside it (semantics §5, "Which principals can exist"). Then an administrator
+    /// can only delete that one and create this one.
+    fn assumed_or_taken(&mut self, arn: &str, kind: CallerKind, bound: bool, label: &str) {
+        match self.inv.name_taken(arn, self.phase) {
+            Some(pi) => {
+                let p = &self.inv.principals[pi];
+                let way = Way::NameTaken {
+                    address: p.address.clone(),
+                    kind: p.kind,
+                };
+                self.hypothetical(arn, kind, way, (label != arn).then(|| label.to_owned()));
+            }
+            None => self.assumed_cand(arn, kind, bound, label),
         }
     }
 
@@ -321,8 +341,12 @@ impl<'i, 'k> Builder<'i, 'k> {
                             self.hypothetical(&arn, kind, way, Some(v.clone()));
                         }
                     }
+                    // A service-linked role acts for its service: no operator can use it,
+                    // and an administrator cannot make one with any name (S38).
+                    _ if arn.contains(":role/aws-service-role/") => {}
                     // No input has a principal with this ARN: assume one exists (as for ARNs
-                    // in `Principal`).
+                    // in `Principal`), unless its name is taken.
+                    _ if !has_wildcard(v) => self.assumed_or_taken(&arn, kind, false, v),
                     _ => self.assumed_cand(&arn, kind, false, v),
                 }
                 continue;
@@ -476,9 +500,85 @@ impl<'i, 'k> Builder<'i, 'k> {
                         }
                     }
                 }
+                if admin && st.effect == Effect::Allow && delegation {
+                    self.tagged_wish(st, &partition, a);
+                }
             }
         }
         std::mem::take(&mut self.g)
+    }
+}
+
+impl Builder<'_, '_> {
+    /// An Allow of management to everyone (or the account) narrowed by the caller's tags or
+    /// type: an administrator can create a role or user with those tags (tags are settable,
+    /// semantics §5, "What an administrator can recreate").
+    fn tagged_wish(
+        &mut self,
+        st: &crate::policy::document::Statement,
+        partition: &str,
+        account: &str,
+    ) {
+        use crate::inventory::PrincipalKind;
+        // Only a statement for everyone or the account lets a new principal in.
+        let open = match &st.principal {
+            PrincipalSpec::Principal(refs) => refs.iter().any(|r| match r {
+                PrincipalRef::Any | PrincipalRef::OwnAccount => true,
+                PrincipalRef::Account(a) => a == account,
+                _ => false,
+            }),
+            PrincipalSpec::NotPrincipal(_) => false,
+        };
+        if !open {
+            return;
+        }
+        let mut tags = Vec::new();
+        let mut kinds = vec![PrincipalKind::Role, PrincipalKind::User];
+        let mut relevant = false;
+        for c in &st.conditions {
+            let positive = !c.op.negated() && c.op.set == crate::policy::condition::SetOp::None;
+            let first = c
+                .values
+                .iter()
+                .find(|v| !v.contains("${") && unknown_in(v).is_none());
+            if let (Some(tag), true, Some(v)) =
+                (c.key_lc.strip_prefix("aws:principaltag/"), positive, first)
+            {
+                let key = &c.key[c.key.len() - tag.len()..];
+                tags.push((key.to_owned(), v.replace(['*', '?'], "x")));
+                relevant = true;
+            }
+            if c.key_lc == "aws:principaltype" && positive {
+                relevant = true;
+                kinds.retain(|k| {
+                    let t = match k {
+                        PrincipalKind::Role => "AssumedRole",
+                        PrincipalKind::User => "User",
+                    };
+                    c.values.iter().any(|v| v == t)
+                });
+            }
+        }
+        if !relevant {
+            return;
+        }
+        for kind in kinds {
+            let tagged = if tags.is_empty() { "" } else { "tagged-" };
+            let arn = format!(
+                "arn:{partition}:iam::{account}:{0}/new-{tagged}admin-{0}",
+                kind.word()
+            );
+            let way = Way::Tagged {
+                kind,
+                tags: tags.clone(),
+                statement: st.label().to_owned(),
+            };
+            let caller = match kind {
+                PrincipalKind::Role => CallerKind::Role,
+                PrincipalKind::User => CallerKind::User,
+            };
+            self.g.tagged.push((arn, caller, way));
+        }
     }
 }
 

@@ -53,8 +53,12 @@ impl Search<'_, '_> {
                 Hypo::Matched(hits) => {
                     for &pi in hits.iter() {
                         let facts = &self.shared.principals[pi];
-                        let linked = facts.linked;
-                        let exists = linked || facts.exists(phase);
+                        // A service-linked role acts for its service: even recreated, no
+                        // person can use it (S38).
+                        if facts.linked {
+                            continue;
+                        }
+                        let exists = facts.exists(phase);
                         let Some((arn, kind)) = recreation(inv, pi, exists, phase) else {
                             continue;
                         };
@@ -76,9 +80,25 @@ impl Search<'_, '_> {
                         }
                         let origin = Recreation {
                             way: recreation_of(inv, pi, exists),
-                            exists: exists && !linked && !b.other_account(facts.account.as_deref()),
+                            exists: exists && !b.other_account(facts.account.as_deref()),
                         };
                         add(new_principal(arn, kind, origin, None), &mut hypos);
+                        // Moved to another path (or renamed) by this plan: back under the
+                        // old ARN, which the pattern may be what matched.
+                        let p = &inv.principals[pi];
+                        let old = p.before.as_ref().and_then(|i| i.arn.as_deref());
+                        if let Some(old) = old {
+                            if exists && old != arn {
+                                let way = Way::MovedBack {
+                                    address: p.address.clone(),
+                                    kind: p.kind,
+                                };
+                                add(
+                                    new_principal(old, kind, Recreation::new(way), None),
+                                    &mut hypos,
+                                );
+                            }
+                        }
                     }
                 }
             }
@@ -129,6 +149,14 @@ impl Search<'_, '_> {
         }
         for (arn, way) in &g.by_username {
             add(again(arn, CallerKind::User, way.clone()), &mut hypos);
+        }
+        // A new principal with the tags (and of the type) a statement requires.
+        for (arn, kind, way) in &g.tagged {
+            let mut c = new_principal(arn, *kind, Recreation::new(way.clone()), None);
+            if let Way::Tagged { tags, .. } = way {
+                c.tags = Some(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect());
+            }
+            add(c, &mut hypos);
         }
         if let Some(a) = &b.account {
             let arn = format!("arn:{}:iam::{a}:role/new-admin-role", b.partition);

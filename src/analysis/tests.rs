@@ -348,3 +348,90 @@ fn a_written_policy_naming_a_replaced_role_by_literal_arn_is_unknown() {
         assert_eq!(verdicts(&[doc])[0].1, Verdict::Unknown);
     }
 }
+
+/// A kept role with this ARN (name and path from it) and these tags.
+fn kept_role(arn: &str, uid: &str, tags: &str) -> String {
+    let name = arn.rsplit('/').next().unwrap();
+    let path = &arn[arn.find(":role").unwrap() + 5..arn.len() - name.len()];
+    format!(
+        r#"{{"address":"aws_iam_role.{n}","mode":"managed","type":"aws_iam_role","name":"{n}","change":{{"actions":["no-op"],
+        "before":{{"arn":"{arn}","name":"{name}","path":"{path}","unique_id":"{uid}","tags_all":{tags}}},
+        "after":{{"arn":"{arn}","name":"{name}","path":"{path}","unique_id":"{uid}","tags_all":{tags}}},"after_unknown":{{}}}}}}"#,
+        n = name.to_lowercase().replace('-', "_")
+    )
+}
+
+fn recovery_of(docs: &[String]) -> (Verdict, Option<String>) {
+    let inputs: Vec<Input> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| Input {
+            name: format!("input{i}.json"),
+            doc: plan::load("x", d.as_bytes()).unwrap(),
+        })
+        .collect();
+    let a = crate::pipeline::check(&inputs, None).analyses.remove(0);
+    (
+        a.after.verdict,
+        a.after.evidence.recovery.map(|r| r.origin.to_string()),
+    )
+}
+
+/// Semantics §5, "Which principals can exist" (S36: names are unique per account, not
+/// distinguished by case, whatever the path): a role the condition requires cannot exist
+/// beside one with its name at another path or in another case — it is not assumed to
+/// exist; an administrator can delete that one and create this one.
+#[test]
+fn a_required_role_cannot_exist_beside_its_name_at_another_path_or_case() {
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{{"ArnEquals":{{"aws:PrincipalArn":"{ADMIN}"}}}}}}]}}"#
+    );
+    for other in [
+        "arn:aws:iam::111122223333:role/ops/kms-admin",
+        "arn:aws:iam::111122223333:role/KMS-Admin",
+    ] {
+        let doc = plan_doc(&[
+            key_change(r#"["no-op"]"#, &policy),
+            kept_role(other, "AROAOTHEROTHEROTHER1", "{}"),
+        ]);
+        let (verdict, origin) = recovery_of(&[doc]);
+        assert_eq!(verdict, Verdict::Recoverable, "{other}");
+        assert!(origin.unwrap().contains("unique in an account"), "{other}");
+    }
+    // Nobody holds the name: the role is assumed to exist.
+    let doc = plan_doc(&[key_change(r#"["no-op"]"#, &policy)]);
+    assert_eq!(recovery_of(&[doc]).0, Verdict::Manageable);
+}
+
+/// S38: no person can act as a service-linked role, and an administrator cannot create one
+/// under any name: a grant only they match manages nothing.
+#[test]
+fn service_linked_roles_neither_manage_nor_recover() {
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/aws-service-role/*"}}}]}"#;
+    let doc = plan_doc(&[
+        key_change(r#"["no-op"]"#, policy),
+        kept_role(
+            "arn:aws:iam::111122223333:role/aws-service-role/kms.amazonaws.com/AWSServiceRoleForKeyManagementServiceMultiRegionKeys",
+            "AROASLRSLRSLRSLRSLR1",
+            "{}",
+        ),
+    ]);
+    assert_eq!(recovery_of(&[doc]), (Verdict::LockedOut, None));
+}
+
+/// Semantics §5, "What an administrator can recreate": tags are settable, so access gated on
+/// aws:PrincipalTag is recoverable by a new principal with that tag; aws:PrincipalType = User
+/// by a new user (a new role would not match).
+#[test]
+fn tags_and_principal_type_a_new_principal_can_have_make_a_key_recoverable() {
+    let tagged = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/kms-admin":"true"}}}]}"#;
+    let doc = plan_doc(&[key_change(r#"["no-op"]"#, tagged)]);
+    let (verdict, origin) = recovery_of(&[doc]);
+    assert_eq!(verdict, Verdict::Recoverable);
+    assert!(origin.unwrap().contains("tagged kms-admin=true"));
+    let users = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalType":"User"}}}]}"#;
+    let doc = plan_doc(&[key_change(r#"["no-op"]"#, users)]);
+    let (verdict, origin) = recovery_of(&[doc]);
+    assert_eq!(verdict, Verdict::Recoverable);
+    assert!(origin.unwrap().contains("a new IAM user"));
+}

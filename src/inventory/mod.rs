@@ -227,7 +227,7 @@ impl Key<'_> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalKind {
     Role,
@@ -334,6 +334,9 @@ pub struct Inventory<'a> {
     by_arn_ci: HashMap<String, Vec<usize>>,
     by_arn: BTreeMap<String, Vec<usize>>,
     by_unique_id: HashMap<String, Vec<usize>>,
+    /// Principals by (account, kind, lower-cased name): IAM names are unique per account
+    /// whatever the path or case (S36).
+    by_name_ci: HashMap<(String, PrincipalKind, String), Vec<usize>>,
 }
 
 /// A data source of an input that policies are built from: a policy document, the caller
@@ -443,6 +446,18 @@ pub struct SsoRemoval {
     pub account: Option<String>,
 }
 
+/// The account, kind and lower-cased name of a role or user ARN.
+fn name_key(arn: &str) -> Option<(String, PrincipalKind, String)> {
+    use crate::policy::arn::{PrincipalArn, classify_principal};
+    let (account, kind) = match classify_principal(arn) {
+        PrincipalArn::Role { account, .. } => (account, PrincipalKind::Role),
+        PrincipalArn::User { account, .. } => (account, PrincipalKind::User),
+        _ => return None,
+    };
+    let name = arn.rsplit('/').next()?;
+    Some((account.to_owned(), kind, name.to_ascii_lowercase()))
+}
+
 /// The permission-set name in an `AWSReservedSSO_<name>_<suffix>` role ARN or pattern.
 pub(crate) fn sso_permission_set(arn: &str) -> Option<&str> {
     let start = arn.find("AWSReservedSSO_")? + "AWSReservedSSO_".len();
@@ -477,8 +492,25 @@ impl Inventory<'_> {
                 if let Some(u) = &id.unique_id {
                     push_unique(self.by_unique_id.entry(u.to_string()).or_default(), i);
                 }
+                if let Some(key) = id.arn.as_deref().and_then(name_key) {
+                    push_unique(self.by_name_ci.entry(key).or_default(), i);
+                }
             }
         }
+    }
+
+    /// The input principal that exists in `phase` with the same name as `arn` (whatever the
+    /// path or case) but another ARN: IAM names are unique per account, "not distinguished
+    /// by case", whatever the path (IAM "IAM object quotas and names", CreateRole), so a
+    /// principal with `arn` cannot exist beside it.
+    pub(crate) fn name_taken(&self, arn: &str, phase: Phase) -> Option<usize> {
+        let key = name_key(arn)?;
+        self.by_name_ci.get(&key)?.iter().copied().find(|&pi| {
+            self.principals[pi]
+                .identity(phase)
+                .and_then(|i| i.arn.as_deref())
+                .is_some_and(|a| a != arn)
+        })
     }
 
     /// The principal with this ARN (IAM names are case-insensitive). Where inputs disagree
