@@ -13,8 +13,7 @@ use crate::policy::eval::CallerKind;
 use crate::policy::glob::glob_match;
 use crate::policy::tags::Tags;
 
-/// Stands for the account in ARNs when no input tells it.
-pub(crate) const UNKNOWN_ACCOUNT: &str = "ACCOUNT_ID";
+pub(crate) use crate::policy::arn::UNKNOWN_ACCOUNT;
 
 #[derive(Debug, Clone)]
 pub(super) enum Origin {

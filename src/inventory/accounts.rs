@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::collect::Collected;
 use super::{Key, Principal};
-use crate::policy::arn::{Arn, iam_arn};
+use crate::policy::arn::{Arn, UNKNOWN_ACCOUNT, iam_arn};
 
 /// Per input: its account (the caller identity's, else the one most of its ARNs name) and
 /// partition. Completes the ARNs of principals the plan creates, from name and path.
@@ -46,8 +46,14 @@ pub(super) fn of_inputs(collected: &mut [Collected]) -> (Vec<Option<String>>, Ve
     }
     let global_account = single(&accounts);
     let global_partition = single(&partitions);
+    // No input tells any account: the principals the plan creates are the plan's own
+    // account's, whatever it is — a symbolic account keeps "the ARN of aws_iam_role.x" exact.
+    let symbolic = accounts.iter().all(Option::is_none);
     for (src, c) in collected.iter_mut().enumerate() {
-        let account = accounts[src].clone().or(global_account.clone());
+        let account = accounts[src]
+            .clone()
+            .or(global_account.clone())
+            .or_else(|| symbolic.then(|| UNKNOWN_ACCOUNT.to_owned()));
         let partition = partitions[src]
             .clone()
             .or(global_partition.clone())

@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use super::collect::Collected;
 use super::{Key, Lifecycle, Planned};
 use crate::plan::address::Mode;
+use crate::plan::address::{InstanceKey, ModuleInstance};
 use crate::plan::configuration::{ConfigIndex, Configs};
 use crate::plan::kind::ResourceKind;
-use crate::plan::reference::{Reference, Target};
+use crate::plan::reference::{Reference, Target, references_in};
 use crate::policy::arn::Arn;
 
 /// Joins policy resources to keys and builds the keys; notes about ambiguous joins.
@@ -87,55 +88,114 @@ fn by_key_id(p: &Planned, keys: &[Planned], by_id: &HashMap<&str, Vec<usize>>) -
     None
 }
 
-/// Follows `key_id = aws_kms_key.NAME.id` in the configuration to the key instance in the
-/// same module instance.
+/// How deep `key_id` is followed through module outputs and variables.
+const MAX_HOPS: usize = 16;
+
+/// Follows `key_id` in the configuration to the key instance it names: `aws_kms_key.NAME.id`
+/// in the same module instance, or through module outputs (`module.kms.key_id`) and input
+/// variables (`var.key_id`, set by the module call) to a key in another module.
 fn by_configuration(p: &Planned, keys: &[Planned], config: &ConfigIndex) -> Option<usize> {
     let block = config.block(&p.resource.module, &p.resource.block())?;
-    for r in &block.key_id_refs {
-        let Some(Reference {
-            target:
-                Target::Resource {
-                    mode: Mode::Managed,
-                    rtype,
-                    name,
-                    key,
-                    ..
-                },
-            ..
-        }) = Reference::parse(r)
-        else {
-            continue;
-        };
-        if !ResourceKind::of(Mode::Managed, &rtype).is_some_and(ResourceKind::is_key) {
+    let mut todo: Vec<(ModuleInstance, String, usize)> = block
+        .key_id_refs
+        .iter()
+        .map(|r| (p.resource.module.clone(), r.clone(), 0))
+        .collect();
+    while let Some((module, r, hops)) = todo.pop() {
+        if hops > MAX_HOPS {
             continue;
         }
-        let same: Vec<usize> = keys
-            .iter()
-            .enumerate()
-            .filter(|(_, k)| {
-                k.input == p.input
-                    && k.resource.module == p.resource.module
-                    && k.resource.rtype == rtype
-                    && k.resource.name == name
-            })
-            .map(|(i, _)| i)
-            .collect();
-        let pick = match (&key, same.len()) {
-            (_, 0) => None,
-            (Some(ix), _) => same
-                .iter()
-                .copied()
-                .find(|&k| keys[k].resource.key.as_ref() == Some(ix)),
-            (None, 1) => Some(same[0]),
-            (None, _) => same.iter().copied().find(|&k| {
-                keys[k].resource.key.is_some() && keys[k].resource.key == p.resource.key
-            }),
+        let Some(Reference { target, .. }) = Reference::parse(&r) else {
+            continue;
         };
-        if pick.is_some() {
-            return pick;
+        match target {
+            Target::Resource {
+                mode: Mode::Managed,
+                rtype,
+                name,
+                key,
+                ..
+            } if ResourceKind::of(Mode::Managed, &rtype).is_some_and(ResourceKind::is_key) => {
+                if let Some(k) = key_in(p, keys, &module, &rtype, &name, key.as_ref()) {
+                    return Some(k);
+                }
+            }
+            // The output of a module this one calls: what the output's expression names,
+            // in that module.
+            Target::Module {
+                call,
+                output: Some(output),
+            } => {
+                let child = module.child(&call, None);
+                if let Some(e) = config.output(&child, &output) {
+                    for r in references_in(e) {
+                        todo.push((child.clone(), r, hops + 1));
+                    }
+                }
+            }
+            // An input variable: what the module call passes, in the calling module.
+            Target::Variable(var) => {
+                let (Some(parent), Some(call)) = (module.parent(), module.calls().last().copied())
+                else {
+                    continue;
+                };
+                if let Some(arg) = config.call_args(&parent, call).and_then(|a| a.get(&var)) {
+                    for r in references_in(arg) {
+                        todo.push((parent.clone(), r, hops + 1));
+                    }
+                }
+            }
+            _ => {}
         }
     }
     None
+}
+
+/// The key instance `rtype.name[key]` of `module` (its instance keys as the policy's own, or
+/// the only one), in the policy's input.
+fn key_in(
+    p: &Planned,
+    keys: &[Planned],
+    module: &ModuleInstance,
+    rtype: &str,
+    name: &str,
+    key: Option<&InstanceKey>,
+) -> Option<usize> {
+    // The module's place in the configuration; its instance is the policy's own where the
+    // policy is inside it, else any (one) instance.
+    let same: Vec<usize> = keys
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| {
+            k.input == p.input
+                && k.resource.module.calls() == module.calls()
+                && k.resource.rtype == rtype
+                && k.resource.name == name
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let same_instance: Vec<usize> = same
+        .iter()
+        .copied()
+        .filter(|&k| keys[k].resource.module == p.resource.module)
+        .collect();
+    let pool = if same_instance.is_empty() {
+        &same
+    } else {
+        &same_instance
+    };
+    match (key, pool.len()) {
+        (_, 0) => None,
+        (Some(ix), _) => pool
+            .iter()
+            .copied()
+            .find(|&k| keys[k].resource.key.as_ref() == Some(ix)),
+        (None, 1) => Some(pool[0]),
+        (None, _) => pool
+            .iter()
+            .copied()
+            .find(|&k| keys[k].resource.key.is_some() && keys[k].resource.key == p.resource.key),
+    }
 }
 
 fn arn_parts(arn: Option<&str>) -> (Option<String>, Option<String>) {

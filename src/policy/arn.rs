@@ -88,6 +88,11 @@ pub(crate) fn classify_principal(s: &str) -> PrincipalArn<'_> {
     }
 }
 
+/// Stands for the account in ARNs when no input tells it: the one account the plan's
+/// principals and keys belong to, whatever it is (a symbolic identity: "the ARN of
+/// aws_iam_role.admin" is `arn:aws:iam::ACCOUNT_ID:role/admin` for every reader of the plan).
+pub(crate) const UNKNOWN_ACCOUNT: &str = "ACCOUNT_ID";
+
 /// Builds the ARN of an IAM role or user from its name and path.
 pub(crate) fn iam_arn(
     partition: &str,
