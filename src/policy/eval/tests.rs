@@ -947,3 +947,59 @@ fn placeholder_text_is_not_checked_for_characters_kms_refuses() {
     )]);
     assert!(Policy::parse(&p).unwrap().refusals.is_empty());
 }
+
+/// Semantics §4, the caller's own keys (S32): aws:PrincipalAccount and kms:CallerAccount are
+/// the caller's account, aws:PrincipalIsAWSService is false for an operator,
+/// aws:SecureTransport is always true for KMS, aws:PrincipalArn of a role session is the role
+/// ARN with its path.
+#[test]
+fn the_callers_own_keys_and_the_transport() {
+    let ops = "arn:aws:iam::111122223333:role/ops/kms-admin";
+    for (cond, want) in [
+        (
+            r#"{"StringEquals":{"aws:PrincipalAccount":"111122223333"}}"#,
+            Tri::True,
+        ),
+        (
+            r#"{"StringEquals":{"kms:CallerAccount":"444455556666"}}"#,
+            Tri::False,
+        ),
+        (
+            r#"{"Bool":{"aws:PrincipalIsAWSService":"false"}}"#,
+            Tri::True,
+        ),
+        (r#"{"Bool":{"aws:SecureTransport":"false"}}"#, Tri::False),
+        (
+            r#"{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/ops/kms-admin"}}"#,
+            Tri::True,
+        ),
+        (
+            r#"{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/kms-admin"}}"#,
+            Tri::False,
+        ),
+    ] {
+        let p = policy(&[stmt(
+            "Allow",
+            r#""*""#,
+            r#""kms:*""#,
+            &format!(r#","Condition":{cond}"#),
+        )]);
+        assert_eq!(can(&p, &role(ops, true)), want, "{cond}");
+    }
+}
+
+/// Semantics §4: keys the caller sets freely (the user agent, the referer, a source
+/// identity) are a choice, and so is calling through a VPC endpoint with one of the VPCs a
+/// policy names.
+#[test]
+fn free_request_keys_are_the_callers_choice() {
+    let p = account_and_deny(r#"{"StringNotLike":{"aws:UserAgent":"terraform/*"}}"#);
+    let d = decide_for(&p, &root());
+    assert_eq!(d.can, Tri::True);
+    assert_eq!(
+        d.request.get("aws:useragent"),
+        Some(&Some(vec!["terraform/x".to_owned()]))
+    );
+    let p = account_if(r#"{"StringEquals":{"aws:SourceVpce":["vpce-1","vpce-2"]}}"#);
+    assert_eq!(can(&p, &root()), Tri::True);
+}
