@@ -16,7 +16,7 @@ use super::trace::CandidateTrace;
 use crate::inventory::{Inventory, Key};
 use crate::plan::Phase;
 use crate::policy::document::Policy;
-use crate::policy::eval::{Caller, Decision, Target, Tri, decide};
+use crate::policy::eval::{Caller, Decision, Target, Tri, decide_with_hint};
 
 /// The managers listed per key and phase; the search stops there.
 pub const MAX_MANAGERS: usize = 100;
@@ -44,6 +44,8 @@ pub(super) struct Search<'s, 'k> {
     pub(super) decided: Vec<bool>,
     /// Decisions shared by candidates the policy cannot tell apart.
     memo: HashMap<View, Decision, FxBuild>,
+    /// The last request that worked: tried first for the next candidate.
+    hint: Option<crate::policy::request::Request>,
 }
 
 /// The phase a search decides, the time its requests are made at, and how the policy's
@@ -87,6 +89,7 @@ impl<'s, 'k> Search<'s, 'k> {
             unknown: Vec::new(),
             decided: vec![false; inv.principals.len()],
             memo: HashMap::default(),
+            hint: None,
         }
     }
 
@@ -111,17 +114,21 @@ impl<'s, 'k> Search<'s, 'k> {
             bound_ids: &c.bound_ids,
             unsure_arns: &c.unsure_arns,
         };
-        if !shared {
-            return decide(self.policy, &self.target, &caller);
-        }
-        let Some(view) = self.profile.view_of_cand(c, self.account, self.shared) else {
-            return decide(self.policy, &self.target, &caller);
+        let view = if shared {
+            self.profile.view_of_cand(c, self.account, self.shared)
+        } else {
+            None
         };
-        if let Some(d) = self.memo.get(&view) {
+        if let Some(d) = view.as_ref().and_then(|v| self.memo.get(v)) {
             return d.clone();
         }
-        let d = decide(self.policy, &self.target, &caller);
-        self.memo.insert(view, d.clone());
+        let d = decide_with_hint(self.policy, &self.target, &caller, self.hint.as_ref());
+        if d.can == Tri::True && !d.request.is_empty() {
+            self.hint = Some(d.request.clone());
+        }
+        if let Some(v) = view {
+            self.memo.insert(v, d.clone());
+        }
         d
     }
 

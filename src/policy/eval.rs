@@ -164,11 +164,28 @@ pub(crate) const PUT_KEY_POLICY: &str = "kms:PutKeyPolicy";
 /// does (docs/rules.md#the-request-model). The requests tried are the combinations of the
 /// representative values of the free request keys the policy reads.
 pub(crate) fn decide(policy: &Policy, target: &Target, caller: &Caller) -> Decision {
+    decide_with_hint(policy, target, caller, None)
+}
+
+/// [`decide`], trying `hint` first: the request that worked for another caller of the same
+/// policy usually works for this one too, and then the search is one evaluation long.
+pub(crate) fn decide_with_hint(
+    policy: &Policy,
+    target: &Target,
+    caller: &Caller,
+    hint: Option<&Request>,
+) -> Decision {
+    // What does not depend on the request is worked out once for the caller.
+    let parts: Vec<Parts> = policy
+        .statements
+        .iter()
+        .map(|st| Parts::of(st, target, caller))
+        .collect();
     if policy.space.is_empty() {
-        return decide_request(policy, target, caller, Request::default());
+        return decide_request(policy, &parts, target, caller, Request::default());
     }
     let Some(requests) = policy.space.requests(caller.kind == CallerKind::Role) else {
-        let mut d = decide_request(policy, target, caller, Request::default());
+        let mut d = decide_request(policy, &parts, target, caller, Request::default());
         if d.can != Tri::False {
             d.can = Tri::Unknown;
             d.unknown_reasons = vec![format!(
@@ -177,27 +194,85 @@ pub(crate) fn decide(policy: &Policy, target: &Target, caller: &Caller) -> Decis
         }
         return d;
     };
-    let mut best: Option<Decision> = None;
-    for r in requests {
-        let d = decide_request(policy, target, caller, r);
-        if d.can == Tri::True {
-            return d;
-        }
-        let better = match &best {
-            None => true,
-            Some(b) => closeness(&d) > closeness(b),
-        };
-        if better {
-            best = Some(d);
+    // The hint, if it is a request of this caller's space (a session only for a role).
+    let role = caller.kind == CallerKind::Role && policy.space.reads_sessions();
+    if let Some(h) = hint.filter(|h| h.session.is_some() == role) {
+        if quick(policy, &parts, target, caller, h).0 == Tri::True {
+            return decide_request(policy, &parts, target, caller, h.clone());
         }
     }
-    best.expect("there is at least one request")
+    // A quick pass over the requests; the full decision (every statement's outcome, for
+    // the reports) only for the one that works, else the one that came closest.
+    let mut best = (0, 0u8);
+    for (i, r) in requests.iter().enumerate() {
+        let (can, allowed) = quick(policy, &parts, target, caller, r);
+        if can == Tri::True {
+            best = (i, 3);
+            break;
+        }
+        let score = closeness(can, allowed);
+        if score > best.1 {
+            best = (i, score);
+        }
+    }
+    let request = requests.into_iter().nth(best.0).unwrap_or_default();
+    decide_request(policy, &parts, target, caller, request)
+}
+
+/// Whether one request works (`can`), and whether some Allow applies to it, stopping as
+/// soon as either is settled.
+fn quick(
+    policy: &Policy,
+    parts: &[Parts],
+    target: &Target,
+    caller: &Caller,
+    request: &Request,
+) -> (Tri, Tri) {
+    let ctx = CallerContext {
+        caller,
+        target,
+        request,
+        variables: policy.variables(),
+    };
+    let applies = |st: &Statement, p: &Parts| -> Tri {
+        if st.refused.is_some() {
+            return Tri::False;
+        }
+        let who = p.principal_for(st, target, caller, request).1;
+        let fixed = who.and(p.action).and(p.resource);
+        if fixed == Tri::False {
+            return Tri::False;
+        }
+        fixed.and(conditions(st, &ctx).0)
+    };
+    let mut allowed = Tri::False;
+    for (st, p) in policy.statements.iter().zip(parts) {
+        if st.effect == Effect::Allow {
+            allowed = allowed.or(applies(st, p));
+            if allowed == Tri::True {
+                break;
+            }
+        }
+    }
+    if allowed == Tri::False {
+        return (Tri::False, allowed);
+    }
+    let mut denied = Tri::False;
+    for (st, p) in policy.statements.iter().zip(parts) {
+        if st.effect == Effect::Deny {
+            denied = denied.or(applies(st, p));
+            if denied == Tri::True {
+                return (Tri::False, allowed);
+            }
+        }
+    }
+    (allowed.and(denied.negate()), allowed)
 }
 
 /// How close a decision that does not allow comes to allowing: unknown first, then allowed
 /// but denied, then the rest.
-fn closeness(d: &Decision) -> u8 {
-    match (d.can, d.allowed) {
+fn closeness(can: Tri, allowed: Tri) -> u8 {
+    match (can, allowed) {
         (Tri::True, _) => 3,
         (Tri::Unknown, _) => 2,
         (_, Tri::True) => 1,
@@ -206,7 +281,13 @@ fn closeness(d: &Decision) -> u8 {
 }
 
 /// Decides one concrete request.
-fn decide_request(policy: &Policy, target: &Target, caller: &Caller, request: Request) -> Decision {
+fn decide_request(
+    policy: &Policy,
+    parts: &[Parts],
+    target: &Target,
+    caller: &Caller,
+    request: Request,
+) -> Decision {
     let ctx = CallerContext {
         caller,
         target,
@@ -219,8 +300,8 @@ fn decide_request(policy: &Policy, target: &Target, caller: &Caller, request: Re
     let (mut deny_sure, mut deny_maybe) = (None, None);
     let mut unknown_reasons = Vec::new();
     let mut statements = Vec::with_capacity(policy.statements.len());
-    for st in &policy.statements {
-        let o = statement_outcome(st, target, caller, &ctx);
+    for (st, p) in policy.statements.iter().zip(parts) {
+        let o = statement_outcome(st, p, target, caller, &ctx);
         if st.refused.is_some() {
             statements.push(o);
             continue;
@@ -259,12 +340,91 @@ fn decide_request(policy: &Policy, target: &Target, caller: &Caller, request: Re
     }
 }
 
-fn statement_outcome(
+/// What a statement says about a caller apart from its conditions: the principal element
+/// (unless it names sessions, whose match depends on the request's session), the action and
+/// the resource.
+struct Parts {
+    /// `None` when it depends on the request.
+    principal: Option<PrincipalPart>,
+    action: Tri,
+    action_reason: Option<String>,
+    resource: Tri,
+    resource_reason: Option<String>,
+}
+
+#[derive(Clone)]
+struct PrincipalPart {
+    via: Option<Via>,
+    matches: Tri,
+    reason: Option<String>,
+}
+
+impl Parts {
+    fn of(st: &Statement, target: &Target, caller: &Caller) -> Parts {
+        let (action, action_reason) = action_matches_tri(&st.action, target.action);
+        let (resource, resource_reason) = if st.refused.is_some() {
+            (Tri::False, None)
+        } else {
+            resource_matches(&st.resource)
+        };
+        let by_session = st
+            .principal
+            .refs()
+            .iter()
+            .any(|r| matches!(r, PrincipalRef::AssumedRole { .. }));
+        Parts {
+            principal: (!by_session)
+                .then(|| principal_part(st, target, caller, &Request::default())),
+            action,
+            action_reason,
+            resource,
+            resource_reason,
+        }
+    }
+
+    /// The principal element's verdict for this request.
+    fn principal_for(
+        &self,
+        st: &Statement,
+        target: &Target,
+        caller: &Caller,
+        request: &Request,
+    ) -> (Option<Via>, Tri, Option<String>) {
+        let p = match &self.principal {
+            Some(p) => p.clone(),
+            None => principal_part(st, target, caller, request),
+        };
+        (p.via, p.matches, p.reason)
+    }
+}
+
+/// Whether the statement's conditions hold for the request, and why not known.
+fn conditions(st: &Statement, ctx: &CallerContext) -> (Tri, Option<String>) {
+    let mut condition = Tri::True;
+    let mut reason = None;
+    for c in &st.conditions {
+        let r = match c.eval(ctx) {
+            CondResult::True => Tri::True,
+            CondResult::False => Tri::False,
+            CondResult::Unknown(why) => {
+                reason.get_or_insert(format!("{} {}: {why}", c.operator, c.key));
+                Tri::Unknown
+            }
+        };
+        condition = condition.and(r);
+        if condition == Tri::False {
+            break;
+        }
+    }
+    (condition, reason)
+}
+
+fn principal_part(
     st: &Statement,
     target: &Target,
     caller: &Caller,
-    ctx: &CallerContext,
-) -> StatementOutcome {
+    request: &Request,
+) -> PrincipalPart {
     let unknown_ref = st.principal.refs().iter().find_map(|r| match r {
         PrincipalRef::Unknown(what) => Some(what.as_str()),
         _ => None,
@@ -272,12 +432,12 @@ fn statement_outcome(
     let principal = match &st.principal {
         PrincipalSpec::Principal(refs) => refs
             .iter()
-            .filter_map(|r| principal_match(r, st.effect, target, caller, ctx.request))
+            .filter_map(|r| principal_match(r, st.effect, target, caller, request))
             .min_by_key(|v| via_rank(*v)),
         // An Allow with NotPrincipal is not supported (S37): it applies to nobody.
         PrincipalSpec::NotPrincipal(_) if st.effect == Effect::Allow => None,
         PrincipalSpec::NotPrincipal(refs) => {
-            (!not_principal_covers(refs, target, caller, ctx.request)).then_some(Via::Wildcard)
+            (!not_principal_covers(refs, target, caller, request)).then_some(Via::Wildcard)
         }
     };
     // An entry known only after apply could name the caller (in Principal) or exempt it
@@ -313,7 +473,7 @@ fn statement_outcome(
     } else {
         principal_matches
     };
-    let principal_reason = match unsure {
+    let reason = match unsure {
         Some(arn) => Some(format!(
             "the plan writes this policy and recreates {arn}, which the policy names by a literal ARN rather than a reference: nothing orders the two, so whether the entry binds the new principal is not known"
         )),
@@ -323,37 +483,36 @@ fn statement_outcome(
             })
             .flatten(),
     };
-    let (action, action_reason) = action_matches_tri(&st.action, target.action);
-    let (resource, resource_reason) = if st.refused.is_some() {
-        (Tri::False, None)
-    } else {
-        resource_matches(&st.resource)
-    };
-    let mut condition = Tri::True;
-    let mut cond_reason = None;
-    if principal_matches != Tri::False && action != Tri::False && resource != Tri::False {
-        for c in &st.conditions {
-            let r = match c.eval(ctx) {
-                CondResult::True => Tri::True,
-                CondResult::False => Tri::False,
-                CondResult::Unknown(reason) => {
-                    cond_reason.get_or_insert(format!("{} {}: {reason}", c.operator, c.key));
-                    Tri::Unknown
-                }
-            };
-            condition = condition.and(r);
-            if condition == Tri::False {
-                break;
-            }
-        }
+    PrincipalPart {
+        via: principal,
+        matches: principal_matches,
+        reason,
     }
+}
+
+fn statement_outcome(
+    st: &Statement,
+    parts: &Parts,
+    target: &Target,
+    caller: &Caller,
+    ctx: &CallerContext,
+) -> StatementOutcome {
+    let (principal, principal_matches, principal_reason) =
+        parts.principal_for(st, target, caller, ctx.request);
+    let (action, resource) = (parts.action, parts.resource);
+    let (condition, cond_reason) =
+        if principal_matches != Tri::False && action != Tri::False && resource != Tri::False {
+            conditions(st, ctx)
+        } else {
+            (Tri::True, None)
+        };
     let applies = principal_matches.and(action).and(resource).and(condition);
     let unknown_reason = (applies == Tri::Unknown)
         .then(|| {
             principal_reason
-                .or(action_reason)
+                .or_else(|| parts.action_reason.clone())
                 .or(cond_reason)
-                .or(resource_reason)
+                .or_else(|| parts.resource_reason.clone())
         })
         .flatten();
     StatementOutcome {

@@ -372,6 +372,11 @@ impl Space {
         s
     }
 
+    /// Whether a role caller's requests carry a session name.
+    pub(crate) fn reads_sessions(&self) -> bool {
+        self.sessions.is_some()
+    }
+
     /// Whether the policy reads no free request key.
     pub(crate) fn is_empty(&self) -> bool {
         *self == Space::default()
