@@ -258,6 +258,7 @@ pub fn evaluate_policy_text(text: &str) {
                 bound_arns: &bound,
                 bound_ids: &ids,
                 unsure_arns: &[],
+                boundary: false,
             };
             let _ = decide(&policy, &target, &c);
         }

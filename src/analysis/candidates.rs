@@ -41,6 +41,8 @@ pub(super) struct Cand {
     /// Lower-cased ARNs whose `Principal` entries may or may not bind to it (see
     /// [`Binding::Written`]).
     pub unsure_arns: Vec<String>,
+    /// It has a permissions boundary.
+    pub boundary: bool,
     pub origin: Origin,
 }
 
@@ -199,6 +201,7 @@ pub(super) fn known(inv: &Inventory, pi: usize, phase: Phase, binding: &Binding)
         bound_arns,
         bound_ids,
         unsure_arns,
+        boundary: id.boundary,
         origin: Origin::Known(pi),
     })
 }
@@ -248,6 +251,7 @@ pub(super) fn new_principal(
         bound_arns: Vec::new(),
         bound_ids: Vec::new(),
         unsure_arns: Vec::new(),
+        boundary: false,
         origin: Origin::Hypothetical(origin),
     }
 }

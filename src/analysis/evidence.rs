@@ -193,6 +193,9 @@ pub enum Way {
         address: String,
         kind: PrincipalKind,
     },
+    /// An input's principal without its permissions boundary (a NotPrincipal Deny applies
+    /// to every principal that has one).
+    WithoutBoundary { address: String },
     /// A new role or user with the tags (and of the type) a statement's conditions require.
     Tagged {
         kind: PrincipalKind,
@@ -236,6 +239,10 @@ impl fmt::Display for Recreation {
                 "a {} with this ARN, once {address} (the same name under another path or case) is deleted: IAM {} names are unique in an account whatever the path or case",
                 kind.word(),
                 kind.word()
+            )?,
+            Way::WithoutBoundary { address } => write!(
+                f,
+                "{address} without its permissions boundary: remove it (a Deny with NotPrincipal applies to every principal that has one); it keeps its unique ID"
             )?,
             Way::MovedBack { address, kind } => match kind {
                 PrincipalKind::Role => write!(

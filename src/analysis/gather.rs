@@ -139,6 +139,7 @@ impl<'i, 'k> Builder<'i, 'k> {
             },
             bound_ids: Vec::new(),
             unsure_arns: Vec::new(),
+            boundary: false,
             origin: Origin::Assumed,
         })));
     }
@@ -160,6 +161,7 @@ impl<'i, 'k> Builder<'i, 'k> {
             bound_arns: Vec::new(),
             bound_ids: Vec::new(),
             unsure_arns: Vec::new(),
+            boundary: false,
             origin: Origin::Placeholder,
         })));
     }
@@ -396,6 +398,7 @@ impl<'i, 'k> Builder<'i, 'k> {
             bound_arns: Vec::new(),
             bound_ids: Vec::new(),
             unsure_arns: Vec::new(),
+            boundary: false,
             origin: Origin::Root,
         });
         for st in &policy.statements {

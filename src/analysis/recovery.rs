@@ -47,6 +47,23 @@ impl Search<'_, '_> {
         // Views of recreations already listed: another one the policy cannot tell apart
         // would get the same decision (outside `explain`, it is not listed again).
         let mut views: HashSet<View, FxBuild> = HashSet::default();
+        // A principal a NotPrincipal Deny would exempt but for its permissions boundary: an
+        // administrator can remove the boundary (it keeps its unique ID and bindings).
+        let mut named: Vec<usize> = g.named.iter().copied().collect();
+        named.sort_unstable();
+        for pi in named {
+            let Some(mut c) = candidates::known(inv, pi, phase, self.binding) else {
+                continue;
+            };
+            if !c.boundary {
+                continue;
+            }
+            c.boundary = false;
+            c.origin = Origin::Hypothetical(Recreation::new(Way::WithoutBoundary {
+                address: inv.principals[pi].address.clone(),
+            }));
+            add(c, &mut hypos);
+        }
         for h in &g.hypos {
             match h {
                 Hypo::One(c) => add((**c).clone(), &mut hypos),

@@ -30,7 +30,7 @@ pub(super) struct Search<'s, 'k> {
     /// The key's account, when an input or the policy tells it.
     pub(super) account: Option<&'s str>,
     pub(super) phase: Phase,
-    binding: &'s Binding,
+    pub(super) binding: &'s Binding,
     pub(super) profile: Profile,
     /// The managers found so far, at most [`MAX_MANAGERS`].
     pub managers: Vec<Manager>,
@@ -113,6 +113,7 @@ impl<'s, 'k> Search<'s, 'k> {
             bound_arns: &c.bound_arns,
             bound_ids: &c.bound_ids,
             unsure_arns: &c.unsure_arns,
+            boundary: c.boundary,
         };
         let view = if shared {
             self.profile.view_of_cand(c, self.account, self.shared)

@@ -90,6 +90,13 @@ impl Profile {
             bound: HashSet::new(),
         };
         for st in &policy.statements {
+            // A NotPrincipal Deny tells principals with a permissions boundary apart.
+            if matches!(
+                st.principal,
+                crate::policy::document::PrincipalSpec::NotPrincipal(_)
+            ) {
+                p.shareable = false;
+            }
             for r in st.principal.refs() {
                 match r {
                     PrincipalRef::User(a) | PrincipalRef::Role(a) => {

@@ -269,6 +269,7 @@ fn add<'a>(
                         path: a.path.non_empty().map(Cow::Borrowed),
                         unique_id: a.unique_id.non_empty().map(Cow::Borrowed),
                         tags: a.tags(),
+                        boundary: a.permissions_boundary.non_empty().is_some(),
                     })
                     .filter(|i| i.arn.is_some() || i.name.is_some())
             };

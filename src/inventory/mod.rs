@@ -251,6 +251,8 @@ pub struct Identity<'a> {
     pub path: Option<Cow<'a, str>>,
     pub unique_id: Option<Cow<'a, str>>,
     pub tags: Option<&'a Tags>,
+    /// It has a permissions boundary (a `NotPrincipal` Deny applies to it whatever the list).
+    pub boundary: bool,
 }
 
 /// An IAM role or user that an input knows about.

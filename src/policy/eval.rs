@@ -78,6 +78,9 @@ pub(crate) struct Caller<'a> {
     /// Lower-cased principal ARNs that may or may not bind to this caller: the plan writes
     /// the policy and recreates the principal, and nothing orders the two.
     pub unsure_arns: &'a [String],
+    /// It has a permissions boundary: a `NotPrincipal` Deny applies to it whatever the list
+    /// (IAM "NotPrincipal").
+    pub boundary: bool,
 }
 
 /// The key and the action asked about, and what the request of that action fixes.
@@ -601,6 +604,11 @@ fn not_principal_covers(
     caller: &Caller,
     request: &Request,
 ) -> bool {
+    // A Deny with NotPrincipal always applies to a principal with a permissions boundary,
+    // whatever the list.
+    if caller.boundary {
+        return false;
+    }
     if refs.iter().any(|r| matches!(r, PrincipalRef::Any)) {
         return true;
     }

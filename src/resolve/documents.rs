@@ -924,6 +924,7 @@ mod tests {
                 path: None,
                 unique_id: None,
                 tags: None,
+                boundary: false,
             }),
         };
         let principals: HashMap<&str, &Principal> = [("aws_iam_role.admin", &role)].into();

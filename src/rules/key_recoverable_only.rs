@@ -27,10 +27,13 @@ fn check(ctx: &KeyCtx) -> Option<Finding> {
         CallerKind::User => "IAM user",
         _ => "IAM role",
     };
-    let how = if r.origin.way == Way::AnyNewRole {
-        format!("create any new {kind} in the account")
-    } else {
-        format!("recreate the {kind} {} ({})", r.arn, r.origin)
+    let how = match &r.origin.way {
+        Way::AnyNewRole => format!("create any new {kind} in the account"),
+        Way::WithoutBoundary { .. } => format!("change the {kind} {} ({})", r.arn, r.origin),
+        Way::Tagged { .. } | Way::NameTaken { .. } => {
+            format!("create the {kind} {} ({})", r.arn, r.origin)
+        }
+        _ => format!("recreate the {kind} {} ({})", r.arn, r.origin),
     };
     let grant = match r.via {
         Via::Delegation => {

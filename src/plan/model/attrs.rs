@@ -41,6 +41,8 @@ pub struct Attrs<'a> {
     pub multi_region: MaybeBool,
     /// The resource's own `region` argument (provider v6).
     pub region: MaybeStr<'a>,
+    /// A role's or user's permissions boundary (a policy ARN; empty when none).
+    pub permissions_boundary: MaybeStr<'a>,
     /// `tags_all` (which includes the provider's default tags), else `tags`.
     pub tags: MaybeTags,
     /// The arguments of a `data.aws_iam_policy_document` (in `after`: as planned; in
@@ -133,6 +135,7 @@ pub(crate) static NO_ATTRS: Attrs<'static> = Attrs {
     xks_key_id: MaybeStr(None),
     multi_region: MaybeBool(None),
     region: MaybeStr(None),
+    permissions_boundary: MaybeStr(None),
     tags: MaybeTags(None),
     document: None,
 };
@@ -176,6 +179,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attrs<'a> {
                         Some("custom_key_store_id") => &mut a.custom_key_store_id,
                         Some("xks_key_id") => &mut a.xks_key_id,
                         Some("region") => &mut a.region,
+                        Some("permissions_boundary") => &mut a.permissions_boundary,
                         Some("bypass_policy_lockout_safety_check") => {
                             a.bypass_policy_lockout_safety_check = map.next_value()?;
                             continue;

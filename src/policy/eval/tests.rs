@@ -95,6 +95,7 @@ fn decide_with(policy: &str, who: &Who, t: &Target) -> Decision {
         bound_arns: &who.bound,
         bound_ids: &who.ids,
         unsure_arns: &[],
+        boundary: false,
     };
     decide(&p, t, &c)
 }
@@ -562,6 +563,7 @@ fn account_unknown_takes_account_principal_as_own() {
         bound_arns: &[],
         bound_ids: &[],
         unsure_arns: &[],
+        boundary: false,
     };
     assert_eq!(decide(&Policy::parse(&p).unwrap(), &t, &c).can, Tri::True);
 }
@@ -1002,4 +1004,36 @@ fn free_request_keys_are_the_callers_choice() {
     );
     let p = account_if(r#"{"StringEquals":{"aws:SourceVpce":["vpce-1","vpce-2"]}}"#);
     assert_eq!(can(&p, &root()), Tri::True);
+}
+
+/// IAM "NotPrincipal": a Deny with NotPrincipal applies to a principal that has a permissions
+/// boundary, whatever the list.
+#[test]
+fn not_principal_never_exempts_a_principal_with_a_permissions_boundary() {
+    let u = "arn:aws:iam::111122223333:user/bob";
+    let p = policy(&[
+        stmt("Allow", &format!(r#"{{"AWS":"{u}"}}"#), r#""kms:*""#, ""),
+        format!(
+            r#"{{"Effect":"Deny","NotPrincipal":{{"AWS":["{u}","{ROOT}"]}},"Action":"kms:*","Resource":"*"}}"#
+        ),
+    ]);
+    let bob = user(u);
+    assert_eq!(can(&p, &bob), Tri::True);
+    let w = &bob;
+    let c = Caller {
+        kind: w.kind,
+        arn: &w.arn,
+        account: Some(ACCT),
+        name: w.name.as_deref(),
+        unique_id: None,
+        tags: w.tags.as_ref(),
+        bound_arns: &w.bound,
+        bound_ids: &w.ids,
+        unsure_arns: &[],
+        boundary: true,
+    };
+    assert_eq!(
+        decide(&Policy::parse(&p).unwrap(), &target(), &c).can,
+        Tri::False
+    );
 }
