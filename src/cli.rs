@@ -42,9 +42,16 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Plan or state JSON files (`-` for standard input).
+    /// Plan or state JSON files, folders (every plan or state JSON file inside, at any
+    /// depth), or `-` for standard input (once). A file may hold several JSON documents one
+    /// after another.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+
+    /// Check a plan that says `errored: true` (Terraform cannot apply it) instead of
+    /// refusing it as an input error.
+    #[arg(long)]
+    pub allow_errored: bool,
 
     /// The format written to standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -111,6 +118,10 @@ pub struct ExplainArgs {
     /// Plan or state JSON files (`-` for standard input), as for `check`.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+
+    /// Read a plan that says `errored: true`, as for `check`.
+    #[arg(long)]
+    pub allow_errored: bool,
 
     /// The key's address, as `check` reports it (e.g. `module.kms.aws_kms_key.this["data"]`).
     #[arg(long, value_name = "ADDRESS")]

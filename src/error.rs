@@ -30,6 +30,18 @@ pub enum InputError {
         "it has format_version {0:?}, which this version of kmsguard cannot read (it reads 0.x and 1.x); upgrade kmsguard"
     )]
     UnsupportedVersion(String),
+    #[error(
+        "the plan errored (`errored: true`): Terraform cannot apply it, and what it shows may be incomplete; fix the errors and plan again, or pass --allow-errored to check what it shows"
+    )]
+    Errored,
+}
+
+impl InputError {
+    /// The input is a readable JSON document that is simply not a Terraform plan or state
+    /// (a directory's other JSON files are skipped for this, not refused).
+    pub fn not_terraform(&self) -> bool {
+        matches!(self, InputError::NotPlan(_) | InputError::Empty)
+    }
 }
 
 /// An input error together with the input it concerns.

@@ -175,10 +175,14 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 
     with_inputs(
         &args.inputs,
-        args.low_memory,
+        Reading {
+            low_memory: args.low_memory,
+            allow_errored: args.allow_errored,
+        },
         err,
         |inputs, infos, errors, err| report(args, query.as_ref(), inputs, infos, errors, out, err),
     )
+    .unwrap_or_else(|code| code)
 }
 
 /// JMESPath operators a `--query` may hold. The JMESPath parser and interpreter recurse once
@@ -213,19 +217,125 @@ fn compile_query(q: &str) -> Result<jmespath::Expression<'static>, String> {
 /// The documents of one run: the usable inputs, what they are, and the unusable ones.
 type Loaded<'a> = (Vec<Input<'a>>, Vec<InputInfo>, Vec<SourcedError>);
 
+/// How inputs are read.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    low_memory: bool,
+    allow_errored: bool,
+}
+
+/// The most files taken from the folders given as inputs.
+pub(crate) const MAX_FOLDER_FILES: usize = 10_000;
+/// How deep a folder given as input is searched.
+const MAX_FOLDER_DEPTH: usize = 32;
+
+/// An input path, and whether it was found in a folder the user named (then a JSON file
+/// that is not a plan or state is skipped, not refused).
+struct Path0 {
+    path: std::path::PathBuf,
+    in_folder: bool,
+    /// Why this input cannot be read, known before reading it.
+    error: Option<InputError>,
+}
+
+/// The inputs with each folder replaced by the `.json` files below it (sorted, symbolic
+/// links and hidden folders such as `.terraform` not followed). Notes what it skipped.
+fn expand(paths: &[std::path::PathBuf], err: &mut dyn Write) -> Result<Vec<Path0>, u8> {
+    if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        let _ = writeln!(
+            err,
+            "kmsguard: error: `-` (standard input) is given more than once; it can be read only once"
+        );
+        return Err(2);
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        let is_dir = std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
+        if !is_dir {
+            out.push(Path0 {
+                path: p.clone(),
+                in_folder: false,
+                error: None,
+            });
+            continue;
+        }
+        let mut found = Vec::new();
+        let mut stack = vec![(p.clone(), 0usize)];
+        while let Some((dir, depth)) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                let _ = writeln!(
+                    err,
+                    "kmsguard: warning: cannot read the folder {}",
+                    terminal(&source_name(&dir))
+                );
+                continue;
+            };
+            for e in rd.flatten() {
+                let Ok(ft) = e.file_type() else { continue };
+                let name = e.file_name();
+                let hidden = name.to_string_lossy().starts_with('.');
+                if ft.is_dir() && !hidden && depth < MAX_FOLDER_DEPTH {
+                    stack.push((e.path(), depth + 1));
+                } else if ft.is_file()
+                    && Path::new(&name)
+                        .extension()
+                        .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+                {
+                    found.push(e.path());
+                }
+            }
+            if out.len() + found.len() > MAX_FOLDER_FILES {
+                let _ = writeln!(
+                    err,
+                    "kmsguard: error: {} holds more than {MAX_FOLDER_FILES} JSON files; name the plans instead",
+                    terminal(&source_name(p))
+                );
+                return Err(2);
+            }
+        }
+        if found.is_empty() {
+            out.push(Path0 {
+                path: p.clone(),
+                in_folder: false,
+                error: Some(InputError::Io(
+                    "it is a folder with no .json file in it; expected plan or state JSON (`terraform show -json`)"
+                        .into(),
+                )),
+            });
+            continue;
+        }
+        found.sort();
+        out.extend(found.into_iter().map(|path| Path0 {
+            path,
+            in_folder: true,
+            error: None,
+        }));
+    }
+    Ok(out)
+}
+
 /// Reads and recognises the inputs (in parallel), reports the unusable ones on `err`, and
 /// hands the rest to `then`.
 fn with_inputs<R>(
     paths: &[std::path::PathBuf],
-    low_memory: bool,
+    how: Reading,
     err: &mut dyn Write,
     then: impl FnOnce(&[Input], &[InputInfo], &[SourcedError], &mut dyn Write) -> R,
-) -> R {
+) -> Result<R, u8> {
+    let expanded = expand(paths, err)?;
+    let in_folder: Vec<bool> = expanded.iter().map(|p| p.in_folder).collect();
+    let known_errors: Vec<Option<InputError>> = expanded.iter().map(|p| p.error.clone()).collect();
+    let paths: Vec<std::path::PathBuf> = expanded.into_iter().map(|p| p.path).collect();
+    let low_memory = how.low_memory;
     let sources: Vec<String> = paths.iter().map(|p| source_name(p)).collect();
     // First pass, in parallel: stream the inputs that are to be streamed, read the others.
     // Standard input is read on this thread (it is not shared with the workers).
-    let first: Vec<First> = par::map(paths, 2, |p| {
-        if p.as_os_str() == "-" {
+    let work: Vec<(&std::path::PathBuf, &Option<InputError>)> =
+        paths.iter().zip(&known_errors).collect();
+    let first: Vec<First> = par::map(&work, 2, |(p, known)| {
+        if let Some(e) = known {
+            First::Bytes(Err(e.clone()))
+        } else if p.as_os_str() == "-" {
             First::Later
         } else if low_memory || file_size(p).is_some_and(|n| n > AUTO_LOW_MEMORY_BYTES) {
             First::Streamed(Box::new(
@@ -247,34 +357,60 @@ fn with_inputs<R>(
         bytes.push(b);
         streamed.push(s);
     }
-    // Second pass, in parallel: parse the inputs held in memory.
+    // Second pass, in parallel: parse the inputs held in memory (one or more documents
+    // each).
     let pairs: Vec<(&String, &Option<Bytes>)> = sources.iter().zip(&bytes).collect();
-    let parsed: Vec<Option<Result<Document, InputError>>> =
-        par::map(&pairs, 2, |(name, b)| match b {
-            Some(Ok(b)) => Some(plan::load(name, b)),
-            Some(Err(e)) => Some(Err(e.clone())),
-            None => None,
-        });
-    let parsed: Vec<Result<Document, InputError>> = parsed
+    type Docs<'b> = Vec<(String, Result<Document<'b>, InputError>)>;
+    let parsed: Vec<Option<Docs>> = par::map(&pairs, 2, |(name, b)| match b {
+        Some(Ok(b)) => Some(plan::load_all(name, b)),
+        Some(Err(e)) => Some(vec![((*name).clone(), Err(e.clone()))]),
+        None => None,
+    });
+    let mut docs: Vec<(String, Result<Document, InputError>)> = Vec::new();
+    for (((p, s), name), from_folder) in parsed
         .into_iter()
         .zip(streamed)
-        .map(|(p, s)| p.or(s).expect("every input is read or streamed"))
-        .collect();
+        .zip(&sources)
+        .zip(&in_folder)
+    {
+        let these = match (p, s) {
+            (Some(d), _) => d,
+            (None, Some(s)) => vec![(name.clone(), s)],
+            (None, None) => unreachable!("every input is read or streamed"),
+        };
+        for (n, d) in these {
+            // A folder's other JSON files (package.json, …) are not inputs.
+            if *from_folder && d.as_ref().is_err_and(InputError::not_terraform) {
+                let _ = writeln!(
+                    err,
+                    "kmsguard: note: skipped {}: not a Terraform plan or state",
+                    terminal(&n)
+                );
+                continue;
+            }
+            docs.push((n, d));
+        }
+    }
 
-    let (inputs, infos, errors) = sort_documents(sources.into_iter().zip(parsed));
+    let (inputs, infos, errors) = sort_documents(docs.into_iter(), how.allow_errored);
     for e in &errors {
         let _ = writeln!(err, "kmsguard: error: {}", one_line(&e.to_string()));
     }
 
-    then(&inputs, &infos, &errors, err)
+    Ok(then(&inputs, &infos, &errors, err))
 }
 
 /// Splits recognised documents from unusable inputs, keeping their order.
 pub(crate) fn sort_documents<'a>(
     docs: impl Iterator<Item = (String, Result<Document<'a>, InputError>)>,
+    allow_errored: bool,
 ) -> Loaded<'a> {
     let (mut inputs, mut infos, mut errors) = (Vec::new(), Vec::new(), Vec::new());
     for (name, doc) in docs {
+        let doc = match doc {
+            Ok(d) if d.errored && !allow_errored => Err(InputError::Errored),
+            d => d,
+        };
         match doc {
             Ok(doc) => {
                 infos.push(InputInfo {
@@ -472,7 +608,10 @@ fn append_to(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     with_inputs(
         &args.inputs,
-        args.low_memory,
+        Reading {
+            low_memory: args.low_memory,
+            allow_errored: args.allow_errored,
+        },
         err,
         |inputs, _infos, errors, err| {
             let configs = match open_configs(&args.config_dir, err) {
@@ -532,6 +671,7 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             if errors.is_empty() { 0 } else { 2 }
         },
     )
+    .unwrap_or_else(|code| code)
 }
 
 /// `kmsguard rules`: the rule table.

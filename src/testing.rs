@@ -12,12 +12,14 @@ use crate::tfsource::locate::Locations;
 
 /// Runs the whole pipeline over documents given as bytes and hands the report to `f`.
 fn with_report<T>(docs: &[&[u8]], f: impl FnOnce(&Report) -> T) -> T {
-    let (inputs, infos, errors) =
-        crate::run::sort_documents(docs.iter().enumerate().map(|(i, bytes)| {
+    let (inputs, infos, errors) = crate::run::sort_documents(
+        docs.iter().enumerate().map(|(i, bytes)| {
             let source = format!("input{i}.json");
             let doc = plan::load(&source, bytes);
             (source, doc)
-        }));
+        }),
+        true,
+    );
     let checked = pipeline::check(&inputs, None);
     let locations = Locations::default();
     f(&Report {

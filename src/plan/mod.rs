@@ -42,15 +42,71 @@ pub(crate) struct Document<'a> {
     pub format_version: String,
     /// Notes for the report (a newer minor format, an errored plan).
     pub notes: Vec<String>,
+    /// The plan says `errored: true`: refused unless `--allow-errored`.
+    pub errored: bool,
     pub raw: RawDocument<'a>,
 }
 
 /// Recognises and parses one input. `name` is how the user named the input (used in the
 /// binary-planfile hint).
 pub(crate) fn load<'a>(name: &str, bytes: &'a [u8]) -> Result<Document<'a>, InputError> {
+    let bytes = without_bom(bytes);
     sniff(name, bytes, true)?;
     let raw: RawDocument<'a> = serde_json::from_slice(bytes).map_err(json_error)?;
     classify(raw)
+}
+
+/// The UTF-8 byte order mark some editors and tools write first.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// The most documents read from one input.
+pub(crate) const MAX_DOCUMENTS: usize = 10_000;
+
+/// Recognises and parses one input that may hold several JSON documents one after another
+/// (`terragrunt run-all show -json` writes one per module): one result per document, named
+/// `NAME[N]` when there are several.
+pub(crate) fn load_all<'a>(
+    name: &str,
+    bytes: &'a [u8],
+) -> Vec<(String, Result<Document<'a>, InputError>)> {
+    let first = load(name, bytes);
+    let more = matches!(&first, Err(InputError::Json(m)) if m.starts_with("trailing characters"));
+    if !more {
+        return vec![(name.to_owned(), first)];
+    }
+    let bytes = without_bom(bytes);
+    let mut ranges = Vec::new();
+    let mut stream =
+        serde_json::Deserializer::from_slice(bytes).into_iter::<serde::de::IgnoredAny>();
+    let mut start = 0;
+    while let Some(next) = stream.next() {
+        let end = stream.byte_offset();
+        if let Err(e) = next {
+            ranges.push(Err(json_error(e)));
+            break;
+        }
+        ranges.push(Ok(start..end));
+        start = end;
+        if ranges.len() > MAX_DOCUMENTS {
+            ranges.push(Err(InputError::NotPlan(format!(
+                "it holds more than {MAX_DOCUMENTS} JSON documents"
+            ))));
+            break;
+        }
+    }
+    ranges
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let shown = format!("{name}[{}]", i + 1);
+            let doc = r.and_then(|r| load(&shown, &bytes[r]));
+            (shown, doc)
+        })
+        .collect()
 }
 
 /// Like [`load`], but streams the document from a reader instead of holding it in memory:
@@ -61,6 +117,13 @@ pub(crate) fn load_reader(
 ) -> Result<Document<'static>, InputError> {
     use std::io::BufRead;
     let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
+    if reader
+        .fill_buf()
+        .map_err(|e| InputError::Io(e.to_string()))?
+        .starts_with(BOM)
+    {
+        reader.consume(BOM.len());
+    }
     let head = reader
         .fill_buf()
         .map_err(|e| InputError::Io(e.to_string()))?
@@ -152,9 +215,10 @@ fn classify(raw: RawDocument<'_>) -> Result<Document<'_>, InputError> {
             known.0, known.1
         ));
     }
-    if raw.errored.is_some_and(|f| f.0) {
+    let errored = raw.errored.is_some_and(|f| f.0);
+    if errored {
         notes.push(
-            "the plan errored (`errored: true`): Terraform cannot apply it; checked what it shows"
+            "the plan errored (`errored: true`): Terraform cannot apply it; checked what it shows (--allow-errored)"
                 .into(),
         );
     }
@@ -162,6 +226,7 @@ fn classify(raw: RawDocument<'_>) -> Result<Document<'_>, InputError> {
         kind,
         format_version: fv,
         notes,
+        errored,
         raw,
     })
 }

@@ -103,6 +103,8 @@ pub(crate) struct V1Summary {
     pub fail_on: &'static str,
     /// `pass`, `fail` or `error` (an input could not be used); matches the exit code 0/1/2.
     pub result: &'static str,
+    /// The run in one line, from the verdicts (also when the gate does not enforce them).
+    pub headline: String,
 }
 
 fn notes(p: &PhaseResult) -> impl Iterator<Item = &str> {
@@ -218,6 +220,7 @@ pub(crate) fn build<'r>(r: &'r Report) -> V1<'r> {
             warnings: r.count(Severity::Warning),
             fail_on: r.fail_on.word(),
             result: r.outcome().word(),
+            headline: r.headline().text,
         },
     }
 }

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{Outcome, Report};
+use super::Report;
 use crate::analysis::{KeyAnalysis, Manager, Verdict};
 use crate::error::display_source;
 use crate::policy::eval::CallerKind;
@@ -107,30 +107,12 @@ fn reindent(json: &str) -> String {
 /// Writes the Markdown report.
 pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let inv = r.inventory;
-    let introduced = r.introduced_lockouts();
-    let headline = match r.outcome() {
-        Outcome::InputError => format!(
-            "❌ **kmsguard**: {} input(s) could not be read",
-            r.errors.len()
-        ),
-        Outcome::Fail if introduced > 0 => format!(
-            "❌ **kmsguard**: this plan leaves {introduced} KMS key{} with nobody able to manage {}",
-            if introduced == 1 { "" } else { "s" },
-            if introduced == 1 { "it" } else { "them" }
-        ),
-        Outcome::Fail => format!(
-            "❌ **kmsguard**: {} finding(s) at or above `{}`",
-            r.findings
-                .iter()
-                .filter(|f| r.fail_on.reached_by(f.severity))
-                .count(),
-            r.fail_on.word()
-        ),
-        Outcome::Pass => format!(
-            "✅ **kmsguard**: every KMS key stays manageable ({} checked)",
-            r.analyses.len()
-        ),
-    };
+    let h = r.headline();
+    let headline = format!(
+        "{} **kmsguard**: {}",
+        h.mark.emoji(),
+        super::escape::markdown_text(&h.text)
+    );
     writeln!(out, "{headline}\n")?;
 
     let at_risk: Vec<&KeyAnalysis> = r.keys_at_risk().collect();

@@ -147,6 +147,111 @@ impl Report<'_, '_> {
             .count()
     }
 
+    /// The run in one line, from the verdicts — never from the gate alone: what this plan
+    /// does to keys, what is undecided, what was already broken, and whether the gate
+    /// enforced it.
+    pub fn headline(&self) -> Headline {
+        let outcome = self.outcome();
+        let plural = |n: usize, one: &str, many: &str| {
+            if n == 1 {
+                format!("{n} {one}")
+            } else {
+                format!("{n} {many}")
+            }
+        };
+        let mut parts = Vec::new();
+        if !self.errors.is_empty() {
+            parts.push(format!(
+                "{} could not be read",
+                plural(self.errors.len(), "input", "inputs")
+            ));
+        }
+        let introduced = self.introduced_lockouts();
+        if introduced > 0 {
+            parts.push(format!(
+                "this plan leaves {} with nobody able to manage {}",
+                plural(introduced, "KMS key", "KMS keys"),
+                if introduced == 1 { "it" } else { "them" }
+            ));
+        }
+        let scheduled = self
+            .analyses
+            .iter()
+            .filter(|a| {
+                a.after.verdict == Verdict::Manageable
+                    && a.after
+                        .evidence
+                        .time_change
+                        .is_some_and(|c| c.verdict != Verdict::Manageable)
+            })
+            .count();
+        if scheduled > 0 {
+            parts.push(format!(
+                "{} nobody can manage from a date in {} policy",
+                plural(scheduled, "key", "keys"),
+                if scheduled == 1 { "its" } else { "their" }
+            ));
+        }
+        let undecided = self
+            .analyses
+            .iter()
+            .filter(|a| a.after.verdict == Verdict::Unknown)
+            .count();
+        if undecided > 0 {
+            parts.push(format!(
+                "{} undecided (see policy-unknown; --config-dir evaluates policies the plan leaves unknown)",
+                plural(undecided, "key", "keys")
+            ));
+        }
+        let already = self
+            .analyses
+            .iter()
+            .filter(|a| {
+                a.after.verdict.unmanageable()
+                    && a.before.as_ref().is_some_and(|b| b.verdict.unmanageable())
+            })
+            .count();
+        if already > 0 {
+            parts.push(format!(
+                "{} already unmanageable before this plan",
+                plural(already, "key", "keys")
+            ));
+        }
+        let failing = self
+            .findings
+            .iter()
+            .filter(|f| self.fail_on.reached_by(f.severity))
+            .count();
+        if parts.is_empty() && failing > 0 {
+            parts.push(format!(
+                "{} at or above --fail-on {}",
+                plural(failing, "finding", "findings"),
+                self.fail_on.word()
+            ));
+        }
+        match (parts.is_empty(), outcome) {
+            (true, _) => Headline {
+                mark: Mark::Ok,
+                text: format!(
+                    "every KMS key stays manageable ({} checked)",
+                    self.analyses.len()
+                ),
+            },
+            (false, Outcome::Pass) => Headline {
+                mark: Mark::NotEnforced,
+                text: format!(
+                    "{} — not enforced (fail-on {})",
+                    parts.join("; "),
+                    self.fail_on.word()
+                ),
+            },
+            (false, _) => Headline {
+                mark: Mark::Fail,
+                text: parts.join("; "),
+            },
+        }
+    }
+
     pub fn findings_for(&self, key: usize) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.key == key)
     }
@@ -159,6 +264,34 @@ impl Report<'_, '_> {
             (!deleted && (changed || a.after.verdict != Verdict::Manageable))
                 || self.findings.iter().any(|f| f.key == a.key)
         })
+    }
+}
+
+/// The run in one line (see [`Report::headline`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Headline {
+    pub mark: Mark,
+    pub text: String,
+}
+
+/// How a headline is marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// Every key stays manageable and nothing is undecided.
+    Ok,
+    /// Something is wrong, and the gate did not fail the run.
+    NotEnforced,
+    /// The gate failed the run (or an input could not be read).
+    Fail,
+}
+
+impl Mark {
+    pub fn emoji(self) -> &'static str {
+        match self {
+            Mark::Ok => "✅",
+            Mark::NotEnforced => "⚠️",
+            Mark::Fail => "❌",
+        }
     }
 }
 

@@ -260,6 +260,14 @@ fn summary(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         super::Outcome::InputError => "INPUT ERROR".red().bold(),
     };
     let inputs = r.inputs.len() + r.errors.len();
+    let h = r.headline();
+    if h.mark != super::Mark::Ok {
+        let mark = match h.mark {
+            super::Mark::Fail => "✘".red().bold(),
+            _ => "!".yellow().bold(),
+        };
+        write!(out, "\n{mark} {}", terminal(&h.text))?;
+    }
     writeln!(
         out,
         "\n{} key{} in {} input{}: {} · {} error{}, {} warning{} · {} (fail-on {})",

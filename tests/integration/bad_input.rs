@@ -133,12 +133,14 @@ fn deeply_nested_modules_hit_the_recursion_limit_cleanly() {
 }
 
 #[test]
-fn a_directory() {
+fn a_folder_with_no_plan_in_it() {
     let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("notes.txt"), "not a plan").unwrap();
     let name = path_str(d.path());
     let r = run(&["check", name, GOOD]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("directory"), "{}", r.stderr);
+    assert!(r.stderr.contains("no .json file"), "{}", r.stderr);
+    // The other input is still checked.
     assert!(r.stdout.contains("aws_kms_key.data"));
 }
 

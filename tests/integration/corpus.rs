@@ -1,6 +1,10 @@
 //! Every real `terraform show -json` document in ../shared/corpus/real is read without
 //! error; the one marked NEGATIVE is refused with a clear message. The files belong to
 //! other projects and are read in place (KMSGUARD_CORPUS_DIR, set by .ci/run).
+//!
+//! A plan that says `errored: true` is refused unless `--allow-errored` (Terraform cannot
+//! apply it): the corpus is read with the flag, and the errored plans are checked to be
+//! refused, clearly, without it.
 
 use crate::common::{json, path_str, run, shared_dir};
 
@@ -21,9 +25,10 @@ fn every_real_document_is_read_and_the_negative_one_refused() {
         files.len()
     );
     let mut negatives = 0;
+    let mut errored = 0;
     for f in &files {
         let name = path_str(f);
-        let r = run(&["check", "--format", "json", name]);
+        let r = run(&["check", "--format", "json", "--allow-errored", name]);
         if name.contains("NEGATIVE") {
             negatives += 1;
             assert_eq!(r.code, 2, "{name} must be refused");
@@ -43,8 +48,18 @@ fn every_real_document_is_read_and_the_negative_one_refused() {
         assert!(r.stderr.is_empty(), "{name}: {}", r.stderr);
         let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
         assert!(v["errors"].as_array().unwrap().is_empty(), "{name}");
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap_or_default();
+        let says_errored = doc["errored"] == serde_json::Value::Bool(true);
+        if says_errored {
+            errored += 1;
+            let r = run(&["check", "--format", "json", name]);
+            assert_eq!(r.code, 2, "{name}: an errored plan is refused by default");
+            assert!(r.stderr.contains("--allow-errored"), "{}", r.stderr);
+        }
     }
     assert_eq!(negatives, 1);
+    assert!(errored >= 1, "the corpus has an errored plan");
 }
 
 #[test]
@@ -100,8 +115,15 @@ fn streaming_reads_every_real_document_the_same() {
             continue;
         }
         let name = path_str(&path);
-        let a = run(&["check", "--format", "json", name]);
-        let b = run(&["check", "--format", "json", "--low-memory", name]);
+        let a = run(&["check", "--format", "json", "--allow-errored", name]);
+        let b = run(&[
+            "check",
+            "--format",
+            "json",
+            "--allow-errored",
+            "--low-memory",
+            name,
+        ]);
         assert_eq!((a.code, &a.stdout), (b.code, &b.stdout), "{name}");
     }
 }

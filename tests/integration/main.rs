@@ -12,6 +12,7 @@ mod bad_input;
 mod cli;
 mod corpus;
 mod formats;
+mod gate;
 mod generated;
 mod hostile;
 mod plan_gen;
