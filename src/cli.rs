@@ -66,12 +66,17 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
     pub append: Vec<(Format, PathBuf)>,
 
-    /// The Terraform root module: findings then point at the `.tf` line that declares each
-    /// key, and policies the plan leaves unknown (jsonencode, heredocs, file, templatefile)
-    /// are evaluated from the source (local modules are followed; docs/resolving.md). May be
-    /// given several times; policies are evaluated from the first.
+    /// The Terraform root module of the inputs: findings then point at the `.tf` line that
+    /// declares each key, and policies the plan leaves unknown (jsonencode, heredocs, file,
+    /// templatefile) are evaluated from the source (local modules are followed;
+    /// docs/resolving.md). For inputs from several root modules, use --workspace.
     #[arg(long, value_name = "DIR")]
-    pub config_dir: Vec<PathBuf>,
+    pub config_dir: Option<PathBuf>,
+
+    /// Pairs an input with its root module, as INPUT=DIR (repeatable): the input's
+    /// policies are evaluated from that source and its keys located there only.
+    #[arg(long, value_name = "INPUT=DIR", value_parser = parse_workspace)]
+    pub workspace: Vec<(PathBuf, PathBuf)>,
 
     /// A JMESPath expression applied to the JSON report; prints its result as JSON.
     #[arg(long, value_name = "EXPR")]
@@ -90,6 +95,14 @@ pub struct CheckArgs {
     /// When to colour the text output (`NO_COLOR` is honoured by `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// Parses `INPUT=DIR`.
+fn parse_workspace(s: &str) -> Result<(PathBuf, PathBuf), String> {
+    match s.split_once('=') {
+        Some((i, d)) if !i.is_empty() && !d.is_empty() => Ok((PathBuf::from(i), PathBuf::from(d))),
+        _ => Err(format!("expected INPUT=DIR, got {s:?}")),
+    }
 }
 
 /// Parses `FORMAT=PATH`.
@@ -134,7 +147,11 @@ pub struct ExplainArgs {
     /// The Terraform root module, to evaluate a policy the plan leaves unknown from the
     /// source (as for `check`).
     #[arg(long, value_name = "DIR")]
-    pub config_dir: Vec<PathBuf>,
+    pub config_dir: Option<PathBuf>,
+
+    /// Pairs an input with its root module, as INPUT=DIR (as for `check`).
+    #[arg(long, value_name = "INPUT=DIR", value_parser = parse_workspace)]
+    pub workspace: Vec<(PathBuf, PathBuf)>,
 
     /// Stream the inputs instead of reading them into memory.
     #[arg(long)]

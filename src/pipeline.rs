@@ -16,21 +16,21 @@ pub(crate) struct Checked<'a> {
     pub findings: Vec<Finding>,
 }
 
-/// The inventory and the policy of every key; `source` is the Terraform configuration to
-/// evaluate policies from (`--config-dir`).
+/// The inventory and the policy of every key; `sources` is, per input, the Terraform
+/// configuration to evaluate its policies from (its workspace's `--config-dir`), if any.
 pub(crate) fn resolve<'a>(
     inputs: &'a [Input<'_>],
-    source: Option<&Config>,
+    sources: &[Option<&Config>],
 ) -> (Inventory<'a>, Vec<KeyPolicies<'a>>) {
     let configs = Configs::new(inputs.iter().map(|i| &i.doc).collect());
     let inventory = inventory::build(inputs, &configs);
-    let policies = resolve::policies(&inventory, &configs, source);
+    let policies = resolve::policies(&inventory, &configs, sources);
     (inventory, policies)
 }
 
 /// Every step.
-pub(crate) fn check<'a>(inputs: &'a [Input<'_>], source: Option<&Config>) -> Checked<'a> {
-    let (inventory, policies) = resolve(inputs, source);
+pub(crate) fn check<'a>(inputs: &'a [Input<'_>], sources: &[Option<&Config>]) -> Checked<'a> {
+    let (inventory, policies) = resolve(inputs, sources);
     let analyses = analysis::analyse(&inventory, &policies);
     let findings = rules::check(&inventory, &analyses);
     Checked {

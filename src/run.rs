@@ -173,14 +173,28 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         None => None,
     };
 
+    let (dirs, workspaces) =
+        match source_folders(args.config_dir.as_ref(), &args.workspace, &args.inputs, err) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
     with_inputs(
         &args.inputs,
+        &workspaces,
         Reading {
             low_memory: args.low_memory,
             allow_errored: args.allow_errored,
         },
         err,
-        |inputs, infos, errors, err| report(args, query.as_ref(), inputs, infos, errors, out, err),
+        |inputs, workspaces, infos, errors, err| {
+            let given = Given {
+                inputs,
+                workspaces,
+                infos,
+                errors,
+            };
+            report(args, query.as_ref(), &dirs, given, out, err)
+        },
     )
     .unwrap_or_else(|code| code)
 }
@@ -236,11 +250,17 @@ struct Path0 {
     in_folder: bool,
     /// Why this input cannot be read, known before reading it.
     error: Option<InputError>,
+    /// Its workspace (an index into the run's source folders).
+    workspace: Option<usize>,
 }
 
 /// The inputs with each folder replaced by the `.json` files below it (sorted, symbolic
 /// links and hidden folders such as `.terraform` not followed). Notes what it skipped.
-fn expand(paths: &[std::path::PathBuf], err: &mut dyn Write) -> Result<Vec<Path0>, u8> {
+fn expand(
+    paths: &[std::path::PathBuf],
+    workspaces: &[Option<usize>],
+    err: &mut dyn Write,
+) -> Result<Vec<Path0>, u8> {
     if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         let _ = writeln!(
             err,
@@ -249,13 +269,14 @@ fn expand(paths: &[std::path::PathBuf], err: &mut dyn Write) -> Result<Vec<Path0
         return Err(2);
     }
     let mut out = Vec::new();
-    for p in paths {
+    for (p, &workspace) in paths.iter().zip(workspaces) {
         let is_dir = std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
         if !is_dir {
             out.push(Path0 {
                 path: p.clone(),
                 in_folder: false,
                 error: None,
+                workspace,
             });
             continue;
         }
@@ -297,6 +318,7 @@ fn expand(paths: &[std::path::PathBuf], err: &mut dyn Write) -> Result<Vec<Path0
             out.push(Path0 {
                 path: p.clone(),
                 in_folder: false,
+                workspace,
                 error: Some(InputError::Io(
                     "it is a folder with no .json file in it; expected plan or state JSON (`terraform show -json`)"
                         .into(),
@@ -309,8 +331,12 @@ fn expand(paths: &[std::path::PathBuf], err: &mut dyn Write) -> Result<Vec<Path0
             path,
             in_folder: true,
             error: None,
+            workspace,
         }));
     }
+    // The order of the arguments never changes a report: inputs are read in the order of
+    // their names.
+    out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
 
@@ -318,12 +344,14 @@ fn expand(paths: &[std::path::PathBuf], err: &mut dyn Write) -> Result<Vec<Path0
 /// hands the rest to `then`.
 fn with_inputs<R>(
     paths: &[std::path::PathBuf],
+    workspaces: &[Option<usize>],
     how: Reading,
     err: &mut dyn Write,
-    then: impl FnOnce(&[Input], &[InputInfo], &[SourcedError], &mut dyn Write) -> R,
+    then: impl FnOnce(&[Input], &[Option<usize>], &[InputInfo], &[SourcedError], &mut dyn Write) -> R,
 ) -> Result<R, u8> {
-    let expanded = expand(paths, err)?;
+    let expanded = expand(paths, workspaces, err)?;
     let in_folder: Vec<bool> = expanded.iter().map(|p| p.in_folder).collect();
+    let input_ws: Vec<Option<usize>> = expanded.iter().map(|p| p.workspace).collect();
     let known_errors: Vec<Option<InputError>> = expanded.iter().map(|p| p.error.clone()).collect();
     let paths: Vec<std::path::PathBuf> = expanded.into_iter().map(|p| p.path).collect();
     let low_memory = how.low_memory;
@@ -367,11 +395,13 @@ fn with_inputs<R>(
         None => None,
     });
     let mut docs: Vec<(String, Result<Document, InputError>)> = Vec::new();
-    for (((p, s), name), from_folder) in parsed
+    let mut doc_ws: Vec<Option<usize>> = Vec::new();
+    for ((((p, s), name), from_folder), ws) in parsed
         .into_iter()
         .zip(streamed)
         .zip(&sources)
         .zip(&in_folder)
+        .zip(&input_ws)
     {
         let these = match (p, s) {
             (Some(d), _) => d,
@@ -389,15 +419,22 @@ fn with_inputs<R>(
                 continue;
             }
             docs.push((n, d));
+            doc_ws.push(*ws);
         }
     }
+    let ws_of_input: Vec<Option<usize>> = docs
+        .iter()
+        .zip(&doc_ws)
+        .filter(|((_, d), _)| d.as_ref().is_ok_and(|d| !d.errored || how.allow_errored))
+        .map(|(_, w)| *w)
+        .collect();
 
     let (inputs, infos, errors) = sort_documents(docs.into_iter(), how.allow_errored);
     for e in &errors {
         let _ = writeln!(err, "kmsguard: error: {}", one_line(&e.to_string()));
     }
 
-    Ok(then(&inputs, &infos, &errors, err))
+    Ok(then(&inputs, &ws_of_input, &infos, &errors, err))
 }
 
 /// Splits recognised documents from unusable inputs, keeping their order.
@@ -414,6 +451,7 @@ pub(crate) fn sort_documents<'a>(
         match doc {
             Ok(doc) => {
                 infos.push(InputInfo {
+                    workspace: None,
                     name: name.clone(),
                     kind: doc.kind,
                     format_version: doc.format_version.clone(),
@@ -427,7 +465,59 @@ pub(crate) fn sort_documents<'a>(
     (inputs, infos, errors)
 }
 
-/// Opens each `--config-dir`; a folder that does not exist is an error in the arguments
+/// The source folders of a run and, per input as given, which one is its workspace:
+/// `--workspace INPUT=DIR` pairs one input, `--config-dir DIR` every other. The folders are
+/// kept sorted, so that the order of the arguments never matters.
+fn source_folders(
+    config_dir: Option<&std::path::PathBuf>,
+    workspaces: &[(std::path::PathBuf, std::path::PathBuf)],
+    inputs: &[std::path::PathBuf],
+    err: &mut dyn Write,
+) -> Result<(Vec<std::path::PathBuf>, Vec<Option<usize>>), u8> {
+    let mut dirs: Vec<std::path::PathBuf> = config_dir.into_iter().cloned().collect();
+    dirs.extend(workspaces.iter().map(|(_, d)| d.clone()));
+    dirs.sort();
+    dirs.dedup();
+    let index = |d: &std::path::PathBuf| dirs.iter().position(|x| x == d);
+    let same = |a: &Path, b: &Path| {
+        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+    };
+    let mut of_input: Vec<Option<usize>> =
+        inputs.iter().map(|_| config_dir.and_then(index)).collect();
+    let mut paired: Vec<Option<&std::path::PathBuf>> = vec![None; inputs.len()];
+    for (input, dir) in workspaces {
+        let hits: Vec<usize> = (0..inputs.len())
+            .filter(|&i| same(&inputs[i], input))
+            .collect();
+        if hits.is_empty() {
+            let _ = writeln!(
+                err,
+                "kmsguard: error: --workspace {}={}: {} is not one of the inputs",
+                terminal(&source_name(input)),
+                terminal(&source_name(dir)),
+                terminal(&source_name(input))
+            );
+            return Err(2);
+        }
+        for i in hits {
+            if let Some(other) = paired[i].filter(|o| *o != dir) {
+                let _ = writeln!(
+                    err,
+                    "kmsguard: error: {} is paired with two folders, {} and {}",
+                    terminal(&source_name(&inputs[i])),
+                    terminal(&source_name(other)),
+                    terminal(&source_name(dir))
+                );
+                return Err(2);
+            }
+            paired[i] = Some(dir);
+            of_input[i] = index(dir);
+        }
+    }
+    Ok((dirs, of_input))
+}
+
+/// Opens each source folder; a folder that does not exist is an error in the arguments
 /// (exit code 2): without it, policies known only after apply would pass unevaluated.
 fn open_configs(dirs: &[std::path::PathBuf], err: &mut dyn Write) -> Result<Vec<Config>, u8> {
     let mut out = Vec::with_capacity(dirs.len());
@@ -443,21 +533,55 @@ fn open_configs(dirs: &[std::path::PathBuf], err: &mut dyn Write) -> Result<Vec<
     Ok(out)
 }
 
+/// Each input's source, from its workspace.
+fn sources_of<'c>(configs: &'c [Config], workspaces: &[Option<usize>]) -> Vec<Option<&'c Config>> {
+    workspaces
+        .iter()
+        .map(|w| w.and_then(|i| configs.get(i)))
+        .collect()
+}
+
+struct Given<'g> {
+    inputs: &'g [Input<'g>],
+    workspaces: &'g [Option<usize>],
+    infos: &'g [InputInfo],
+    errors: &'g [SourcedError],
+}
+
 fn report(
     args: &CheckArgs,
     query: Option<&jmespath::Expression>,
-    inputs: &[Input],
-    infos: &[InputInfo],
-    errors: &[SourcedError],
+    dirs: &[std::path::PathBuf],
+    given: Given,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let configs = match open_configs(&args.config_dir, err) {
+    let Given {
+        inputs,
+        workspaces,
+        infos,
+        errors,
+    } = given;
+    let configs = match open_configs(dirs, err) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let checked = pipeline::check(inputs, configs.first());
-    let keys = checked.inventory.keys.iter().map(|k| &k.resource);
+    let sources = sources_of(&configs, workspaces);
+    let infos: Vec<InputInfo> = infos
+        .iter()
+        .zip(workspaces)
+        .map(|(i, w)| InputInfo {
+            workspace: w.and_then(|w| dirs.get(w)).map(|d| source_name(d)),
+            ..i.clone()
+        })
+        .collect();
+    let infos = &infos;
+    let checked = pipeline::check(inputs, &sources);
+    let keys = checked
+        .inventory
+        .keys
+        .iter()
+        .map(|k| (&k.resource, sources.get(k.input).copied().flatten()));
     let locations = locate::locate(&configs, keys);
     let notes = &locations.notes;
     let mut seen = std::collections::HashSet::new();
@@ -606,19 +730,26 @@ fn append_to(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Runs `explain` and returns the exit code: 0, or 2 when an input is unusable or the key
 /// is not found.
 pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let (dirs, workspaces) =
+        match source_folders(args.config_dir.as_ref(), &args.workspace, &args.inputs, err) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
     with_inputs(
         &args.inputs,
+        &workspaces,
         Reading {
             low_memory: args.low_memory,
             allow_errored: args.allow_errored,
         },
         err,
-        |inputs, _infos, errors, err| {
-            let configs = match open_configs(&args.config_dir, err) {
+        |inputs, workspaces, _infos, errors, err| {
+            let configs = match open_configs(&dirs, err) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
-            let (inv, policies) = pipeline::resolve(inputs, configs.first());
+            let sources = sources_of(&configs, workspaces);
+            let (inv, policies) = pipeline::resolve(inputs, &sources);
             for c in &configs {
                 for n in c.problems() {
                     let _ = writeln!(err, "kmsguard: warning: {}", one_line(&n));

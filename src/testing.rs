@@ -20,7 +20,7 @@ fn with_report<T>(docs: &[&[u8]], f: impl FnOnce(&Report) -> T) -> T {
         }),
         true,
     );
-    let checked = pipeline::check(&inputs, None);
+    let checked = pipeline::check(&inputs, &[]);
     let locations = Locations::default();
     f(&Report {
         inventory: &checked.inventory,

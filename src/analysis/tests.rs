@@ -47,7 +47,7 @@ fn verdicts(docs: &[String]) -> Vec<(Option<Verdict>, Verdict)> {
             doc: plan::load("x", d.as_bytes()).unwrap(),
         })
         .collect();
-    crate::pipeline::check(&inputs, None)
+    crate::pipeline::check(&inputs, &[])
         .analyses
         .into_iter()
         .map(|a| (a.before.map(|b| b.verdict), a.after.verdict))
@@ -180,7 +180,7 @@ fn after(docs: &[String]) -> PhaseResult {
             doc: plan::load("x", d.as_bytes()).unwrap(),
         })
         .collect();
-    let mut c = crate::pipeline::check(&inputs, None);
+    let mut c = crate::pipeline::check(&inputs, &[]);
     c.analyses.remove(0).after
 }
 
@@ -213,7 +213,7 @@ fn a_dead_reference_says_what_removed_the_principal() {
             doc: plan::load("x", d.as_bytes()).unwrap(),
         })
         .collect();
-    let findings = crate::pipeline::check(&inputs, None).findings;
+    let findings = crate::pipeline::check(&inputs, &[]).findings;
     assert!(
         findings[0]
             .message
@@ -370,7 +370,7 @@ fn recovery_of(docs: &[String]) -> (Verdict, Option<String>) {
             doc: plan::load("x", d.as_bytes()).unwrap(),
         })
         .collect();
-    let a = crate::pipeline::check(&inputs, None).analyses.remove(0);
+    let a = crate::pipeline::check(&inputs, &[]).analyses.remove(0);
     (
         a.after.verdict,
         a.after.evidence.recovery.map(|r| r.origin.to_string()),

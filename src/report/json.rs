@@ -41,6 +41,9 @@ pub(crate) struct V1Input<'r> {
     pub format_version: &'r str,
     pub account: Option<&'r str>,
     pub notes: Vec<&'r str>,
+    /// The root module paired with this input (additive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<&'r str>,
 }
 
 #[derive(Serialize)]
@@ -84,6 +87,9 @@ pub(crate) struct V1Finding<'r> {
     pub severity: Severity,
     pub address: &'r str,
     pub source: &'r str,
+    /// The key's account, when known (additive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<&'r str>,
     pub message: &'r str,
     pub remedy: Option<String>,
     pub help_uri: String,
@@ -163,6 +169,7 @@ pub(crate) fn build<'r>(r: &'r Report) -> V1<'r> {
             severity: f.severity,
             address: &f.address,
             source: &f.input,
+            account: inv.keys[f.key].account.as_deref(),
             message: &f.message,
             remedy: f.remedy.as_ref().map(crate::rules::Remedy::flat),
             help_uri: f.rule.help_uri(),
@@ -183,6 +190,7 @@ pub(crate) fn build<'r>(r: &'r Report) -> V1<'r> {
                 kind: info.kind,
                 format_version: &info.format_version,
                 account: inv.input_accounts.get(i).and_then(|a| a.as_deref()),
+                workspace: info.workspace.as_deref(),
                 notes: info
                     .notes
                     .iter()

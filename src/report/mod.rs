@@ -53,6 +53,8 @@ pub struct InputInfo {
     pub kind: DocKind,
     pub format_version: String,
     pub notes: Vec<String>,
+    /// The root module this input is paired with (`--workspace`, `--config-dir`), as given.
+    pub workspace: Option<String>,
 }
 
 /// Everything a renderer may show.

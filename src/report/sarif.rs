@@ -3,7 +3,9 @@
 //! Every rule is in the tool driver (with `helpUri` and `security-severity`); each finding
 //! has a logical location (the resource address), a physical location (the `.tf` file and
 //! line with `--config-dir`, else the plan file), and a `partialFingerprints` entry built
-//! from the rule and the address, so it stays the same across runs.
+//! from the rule, the address and the key's deployment (its account; with several inputs
+//! also its root module or input), so it stays the same across runs and differs for the
+//! same module deployed twice.
 
 use serde::Serialize;
 
@@ -133,7 +135,7 @@ struct LogicalLocation<'r> {
 
 #[derive(Serialize)]
 struct Fingerprints {
-    #[serde(rename = "kmsguardFinding/v1")]
+    #[serde(rename = "kmsguardFinding/v2")]
     finding: String,
 }
 
@@ -206,9 +208,21 @@ fn plan_in_repository(source: &str) -> Option<String> {
 }
 
 /// FNV-1a, 64 bits: stable across runs, platforms and versions of this program.
-pub(crate) fn fingerprint(rule: &Rule, address: &str) -> String {
+/// A finding's identity in code scanning: the rule, the key's address and its workspace
+/// (`account/ROOT_MODULE`, empty when neither is known).
+pub(crate) fn fingerprint(rule: &Rule, address: &str, workspace: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in rule.id.bytes().chain([0u8]).chain(address.bytes()) {
+    let extra = (!workspace.is_empty())
+        .then(|| [0u8].into_iter().chain(workspace.bytes()))
+        .into_iter()
+        .flatten();
+    for b in rule
+        .id
+        .bytes()
+        .chain([0u8])
+        .chain(address.bytes())
+        .chain(extra)
+    {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
@@ -265,7 +279,37 @@ pub(crate) fn render(r: &Report, out: &mut dyn std::io::Write) -> std::io::Resul
                 region: Region { start_line: line },
             });
             let rule_index = registry::index(f.rule);
-            let mut text = format!("{}: {}", f.address, f.message);
+            let key = &inv.keys[f.key];
+            let info = r.inputs.iter().find(|i| i.name == f.input);
+            // Which deployment of the module: its account; with several inputs also its root
+            // module (or, unpaired, the input). One input keeps the same identity with or
+            // without --config-dir.
+            let place = if r.inputs.len() > 1 {
+                info.and_then(|i| i.workspace.as_deref())
+                    .unwrap_or(&f.input)
+            } else {
+                ""
+            };
+            let workspace = format!("{}/{place}", key.account.as_deref().unwrap_or_default());
+            let workspace = if workspace == "/" {
+                String::new()
+            } else {
+                workspace
+            };
+            // With several inputs, the message says which one (and its account).
+            let mut text = if r.inputs.len() > 1 {
+                match key.account.as_deref() {
+                    Some(a) => format!(
+                        "{} (account {a}): {}: {}",
+                        display_source(&f.input),
+                        f.address,
+                        f.message
+                    ),
+                    None => format!("{}: {}: {}", display_source(&f.input), f.address, f.message),
+                }
+            } else {
+                format!("{}: {}", f.address, f.message)
+            };
             if let Some(remedy) = &f.remedy {
                 text.push_str(&format!(" Remedy: {}", remedy.flat()));
             }
@@ -282,7 +326,7 @@ pub(crate) fn render(r: &Report, out: &mut dyn std::io::Write) -> std::io::Resul
                     }],
                 }],
                 partial_fingerprints: Fingerprints {
-                    finding: fingerprint(f.rule, &f.address),
+                    finding: fingerprint(f.rule, &f.address, &workspace),
                 },
             }
         })
@@ -339,14 +383,23 @@ mod tests {
     fn fingerprints_are_stable() {
         // Pinned: a change here changes every alert's identity in code scanning.
         assert_eq!(
-            fingerprint(rule("key-locked-out"), "aws_kms_key.data"),
-            fingerprint(rule("key-locked-out"), "aws_kms_key.data")
+            fingerprint(rule("key-locked-out"), "aws_kms_key.data", ""),
+            fingerprint(rule("key-locked-out"), "aws_kms_key.data", "")
         );
         assert_ne!(
-            fingerprint(rule("key-locked-out"), "aws_kms_key.data"),
-            fingerprint(rule("policy-unknown"), "aws_kms_key.data")
+            fingerprint(rule("key-locked-out"), "aws_kms_key.data", ""),
+            fingerprint(rule("policy-unknown"), "aws_kms_key.data", "")
         );
-        insta::assert_snapshot!(fingerprint(rule("key-locked-out"), "aws_kms_key.data"));
+        // The same module in two accounts or root modules: two alerts.
+        assert_ne!(
+            fingerprint(rule("key-locked-out"), "aws_kms_key.data", "111122223333/"),
+            fingerprint(rule("key-locked-out"), "aws_kms_key.data", "444455556666/")
+        );
+        assert_ne!(
+            fingerprint(rule("key-locked-out"), "aws_kms_key.data", "/infra/eu"),
+            fingerprint(rule("key-locked-out"), "aws_kms_key.data", "/infra/us")
+        );
+        insta::assert_snapshot!(fingerprint(rule("key-locked-out"), "aws_kms_key.data", ""));
     }
 
     #[test]

@@ -182,7 +182,7 @@ pub(crate) struct KeyPolicies<'a> {
 pub(crate) fn policies<'a>(
     inv: &Inventory<'a>,
     configs: &Configs,
-    source: Option<&Config>,
+    sources: &[Option<&Config>],
 ) -> Vec<KeyPolicies<'a>> {
     let world = World::new(inv, configs);
     let mut out: Vec<KeyPolicies<'a>> = inv
@@ -193,8 +193,8 @@ pub(crate) fn policies<'a>(
             after: key_after(k, &world),
         })
         .collect();
-    if let Some(config) = source {
-        source::refine(inv, &mut out, config);
+    if sources.iter().any(Option::is_some) {
+        source::refine(inv, &mut out, sources);
     }
     out
 }

@@ -33,8 +33,13 @@ use crate::tfsource::evaluate::{Evaluation, Facts, resource_object};
 
 /// Re-evaluates, from the source, the policies the plan leaves unknown (or rebuilt only in
 /// part) after the apply. The files that could not be used are in [`Config::problems`].
-pub(super) fn refine<'a>(inv: &Inventory<'a>, policies: &mut [KeyPolicies<'a>], config: &Config) {
+pub(super) fn refine<'a>(
+    inv: &Inventory<'a>,
+    policies: &mut [KeyPolicies<'a>],
+    sources: &[Option<&Config>],
+) {
     let wanted: Vec<usize> = (0..inv.keys.len())
+        .filter(|&ki| sources.get(inv.keys[ki].input).copied().flatten().is_some())
         .filter(|&ki| match &policies[ki].after {
             EffectivePolicy::Unknown { .. } => true,
             p => p.rebuild().is_some_and(|r| !r.placeholders.is_empty()),
@@ -43,9 +48,23 @@ pub(super) fn refine<'a>(inv: &Inventory<'a>, policies: &mut [KeyPolicies<'a>], 
     let facts: Vec<InventoryFacts> = (0..inv.inputs.len())
         .map(|src| InventoryFacts::new(inv, src))
         .collect();
-    let evaluations: Vec<Evaluation> = facts.iter().map(|f| Evaluation::new(config, f)).collect();
+    // Each input is evaluated in its own workspace's source.
+    let evaluations: Vec<Option<Evaluation>> = facts
+        .iter()
+        .enumerate()
+        .map(|(src, f)| {
+            sources
+                .get(src)
+                .copied()
+                .flatten()
+                .map(|c| Evaluation::new(c, f))
+        })
+        .collect();
     for ki in wanted {
         let key = &inv.keys[ki];
+        let Some(evaluation) = &evaluations[key.input] else {
+            continue;
+        };
         let current = &mut policies[ki].after;
         let via = match current {
             EffectivePolicy::Known { via, .. } => via.clone(),
@@ -54,7 +73,7 @@ pub(super) fn refine<'a>(inv: &Inventory<'a>, policies: &mut [KeyPolicies<'a>], 
         // The block that sets the policy: the aws_kms_key_policy, else the key.
         let block = key.policy.as_ref().map_or(&key.resource, |p| &p.resource);
         let index = block.key.as_ref().map(InstanceKey::json);
-        let outcome = evaluations[key.input]
+        let outcome = evaluation
             .policy(&block.module, &block.rtype, &block.name, index.as_deref())
             .map(|e| {
                 let mut placeholders = Vec::new();

@@ -60,21 +60,20 @@ fn location(config: &Config, place: &Place, cwd: Option<&Path>) -> Option<Locati
 
 /// Finds the resource block of every key (given by address, in the inventory's order), in
 /// the first configuration that has it.
+/// Finds each key's block in its own workspace's source (`None`: the key's input has none).
 pub(crate) fn locate<'a>(
     configs: &[Config],
-    keys: impl Iterator<Item = &'a ResourceAddress>,
+    keys: impl Iterator<Item = (&'a ResourceAddress, Option<&'a Config>)>,
 ) -> Locations {
     let mut result = Locations::default();
     let cwd = std::env::current_dir().ok();
-    for (ki, resource) in keys.enumerate() {
+    for (ki, (resource, config)) in keys.enumerate() {
+        let Some(config) = config else { continue };
         let calls = resource.module.calls();
         let block = resource.block();
-        for config in configs {
-            if let Some(place) = find(config, &calls, &block) {
-                if let Some(l) = location(config, &place, cwd.as_deref()) {
-                    result.by_key.insert(ki, l);
-                    break;
-                }
+        if let Some(place) = find(config, &calls, &block) {
+            if let Some(l) = location(config, &place, cwd.as_deref()) {
+                result.by_key.insert(ki, l);
             }
         }
     }

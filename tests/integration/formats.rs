@@ -53,7 +53,7 @@ fn sarif_fingerprints_are_stable_across_runs_and_sources() {
     let a = fp(&["check", "--format", "sarif", LOCKED]);
     let b = fp(&["check", "--format", "sarif", "--config-dir", CONFIG, LOCKED]);
     assert_eq!(a, b);
-    assert!(a["kmsguardFinding/v1"].as_str().unwrap().len() == 16);
+    assert!(a["kmsguardFinding/v2"].as_str().unwrap().len() == 16);
 }
 
 #[test]

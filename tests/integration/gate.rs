@@ -202,3 +202,129 @@ fn the_headline_comes_from_the_verdicts_not_from_the_gate() {
         "{v}"
     );
 }
+
+/// Two plans that each need their own source folder to be decided.
+const A_PLAN: &str = "testdata/binding/new-key-names-a-replaced-role/plan.json";
+const A_DIR: &str = "testdata/binding/new-key-names-a-replaced-role";
+const B_PLAN: &str = "testdata/linking/module-for-each-each-value/plan.json";
+const B_DIR: &str = "testdata/linking/module-for-each-each-value";
+
+#[test]
+fn each_input_is_evaluated_and_located_in_its_own_workspace() {
+    let wa = format!("{A_PLAN}={A_DIR}");
+    let wb = format!("{B_PLAN}={B_DIR}");
+    let (code, v) = json(&["--workspace", &wa, "--workspace", &wb, A_PLAN, B_PLAN]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        verdicts(&v),
+        [
+            ("aws_kms_key.data".to_owned(), "manageable".to_owned()),
+            (
+                "module.kms[\"payments\"].aws_kms_key.this".to_owned(),
+                "manageable".to_owned()
+            ),
+            (
+                "module.kms[\"search\"].aws_kms_key.this".to_owned(),
+                "manageable".to_owned()
+            )
+        ]
+    );
+    let ws: Vec<&str> = v["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["workspace"].as_str().unwrap())
+        .collect();
+    assert_eq!(ws, [A_DIR, B_DIR]);
+    // Paired the wrong way round, neither source says anything about the other's key.
+    let wrong_a = format!("{A_PLAN}={B_DIR}");
+    let wrong_b = format!("{B_PLAN}={A_DIR}");
+    let (_, v) = json(&[
+        "--workspace",
+        &wrong_a,
+        "--workspace",
+        &wrong_b,
+        A_PLAN,
+        B_PLAN,
+    ]);
+    assert!(
+        verdicts(&v).iter().all(|(_, verdict)| verdict == "unknown"),
+        "{v}"
+    );
+    // Several --config-dir are not paired by their order any more.
+    let r = run(&[
+        "check",
+        "--config-dir",
+        A_DIR,
+        "--config-dir",
+        B_DIR,
+        A_PLAN,
+        B_PLAN,
+    ]);
+    assert_eq!(r.code, 2);
+    // A workspace for an input that is not given.
+    let r = run(&["check", "--workspace", &wb, A_PLAN]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("not one of the inputs"), "{}", r.stderr);
+}
+
+/// The report never depends on the order of the arguments: every permutation of the inputs
+/// and of their workspace flags gives byte-identical reports, in every format.
+#[test]
+fn the_order_of_the_arguments_never_changes_a_report() {
+    let wa = format!("{A_PLAN}={A_DIR}");
+    let wb = format!("{B_PLAN}={B_DIR}");
+    let iam = "testdata/multi/iam-workspace/plan.json";
+    let kms = "testdata/multi/kms-workspace/plan.json";
+    let orders: [[&str; 7]; 4] = [
+        ["--workspace", &wa, "--workspace", &wb, A_PLAN, B_PLAN, iam],
+        ["--workspace", &wb, "--workspace", &wa, B_PLAN, iam, A_PLAN],
+        ["--workspace", &wa, "--workspace", &wb, iam, A_PLAN, B_PLAN],
+        ["--workspace", &wb, "--workspace", &wa, kms, B_PLAN, A_PLAN],
+    ];
+    for format in ["text", "json", "sarif", "markdown", "github"] {
+        let render = |args: &[&str]| {
+            let mut full = vec!["check", "--color", "never", "--format", format];
+            full.extend_from_slice(args);
+            run(&full).stdout
+        };
+        let first = render(&orders[0]);
+        for o in &orders[1..3] {
+            assert_eq!(render(o), first, "{format}: {o:?}");
+        }
+        // And two plans of two workspaces, either way round.
+        assert_eq!(render(&[kms, iam]), render(&[iam, kms]), "{format}");
+    }
+}
+
+/// The same module deployed twice (two inputs, here the same plan twice) gets two SARIF
+/// fingerprints, so code scanning keeps two alerts; each result names its input.
+#[test]
+fn the_same_module_in_two_workspaces_gets_two_alerts() {
+    let d = tempfile::tempdir().unwrap();
+    let eu = d.path().join("eu.json");
+    let us = d.path().join("us.json");
+    std::fs::write(&eu, read(LOCKOUT)).unwrap();
+    std::fs::write(&us, read(LOCKOUT)).unwrap();
+    let r = run(&["check", "--format", "sarif", path_str(&eu), path_str(&us)]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    let fps: Vec<&str> = results
+        .iter()
+        .map(|x| {
+            x["partialFingerprints"]["kmsguardFinding/v2"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_ne!(fps[0], fps[1]);
+    assert!(
+        results[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("account 111122223333"),
+        "{}",
+        results[0]["message"]["text"]
+    );
+}
