@@ -95,6 +95,15 @@ pub struct CheckArgs {
     /// When to colour the text output (`NO_COLOR` is honoured by `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Text output: only the keys with error findings, their errors, input errors and the
+    /// summary.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Text output: also list every key without findings, and every note.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// Parses `INPUT=DIR`.

@@ -598,6 +598,13 @@ fn report(
         errors,
         fail_on: args.fail_on,
         locations: &locations,
+        verbosity: if args.quiet {
+            report::Verbosity::Quiet
+        } else if args.verbose {
+            report::Verbosity::Verbose
+        } else {
+            report::Verbosity::Normal
+        },
     };
 
     // Files first, so that they exist even when standard output is closed early.

@@ -30,6 +30,7 @@ fn with_report<T>(docs: &[&[u8]], f: impl FnOnce(&Report) -> T) -> T {
         errors: &errors,
         fail_on: FailOn::Error,
         locations: &locations,
+        verbosity: crate::report::Verbosity::Normal,
     })
 }
 

@@ -9,13 +9,52 @@ use crate::rules::Severity;
 
 use super::escape::{command_data as data, command_property as property, terminal};
 
-/// Writes one annotation per finding and per input error.
+/// GitHub shows at most this many error and this many warning annotations per step
+/// (GitHub Actions "Workflow commands": annotation limits).
+pub(crate) const MAX_ANNOTATIONS_PER_LEVEL: usize = 10;
+
+/// Writes the findings and input errors as annotations, the most severe first, at most
+/// [`MAX_ANNOTATIONS_PER_LEVEL`] of each level, then one notice saying how many more there
+/// are and where they are.
 pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    for f in r.findings {
-        let command = match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+    let mut left_out = 0;
+    let mut errors_shown = 0;
+    for e in r.errors {
+        if errors_shown == MAX_ANNOTATIONS_PER_LEVEL {
+            left_out += 1;
+            continue;
+        }
+        errors_shown += 1;
+        writeln!(
+            out,
+            "::error title={}::{}",
+            property("kmsguard input error"),
+            data(&terminal(&format!(
+                "{}: {}",
+                display_source(&e.input),
+                e.error
+            )))
+        )?;
+    }
+    let mut findings: Vec<_> = r.findings.iter().collect();
+    // Errors before warnings; within a level, in the rules' order (the gravest first).
+    findings.sort_by_key(|f| {
+        (
+            std::cmp::Reverse(f.severity),
+            crate::rules::registry::index(f.rule),
+        )
+    });
+    let mut warnings_shown = 0;
+    for f in findings {
+        let (command, shown) = match f.severity {
+            Severity::Error => ("error", &mut errors_shown),
+            Severity::Warning => ("warning", &mut warnings_shown),
         };
+        if *shown == MAX_ANNOTATIONS_PER_LEVEL {
+            left_out += 1;
+            continue;
+        }
+        *shown += 1;
         let mut props = Vec::new();
         if let Some(l) = r.locations.get(f.key) {
             props.push(format!("file={}", property(&l.file)));
@@ -33,16 +72,14 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         msg.push_str(&format!("\n\nDocs: {}", f.rule.help_url()));
         writeln!(out, "::{command} {}::{}", props.join(","), data(&msg))?;
     }
-    for e in r.errors {
+    if left_out > 0 {
         writeln!(
             out,
-            "::error title={}::{}",
-            property("kmsguard input error"),
-            data(&terminal(&format!(
-                "{}: {}",
-                display_source(&e.input),
-                e.error
-            )))
+            "::notice title={}::{}",
+            property("kmsguard"),
+            data(&format!(
+                "{left_out} more finding(s) are not shown as annotations (GitHub shows {MAX_ANNOTATIONS_PER_LEVEL} errors and {MAX_ANNOTATIONS_PER_LEVEL} warnings per step); the SARIF results and the job summary have them all"
+            ))
         )?;
     }
     Ok(())

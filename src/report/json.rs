@@ -79,6 +79,9 @@ pub(crate) struct V1Key<'r> {
     /// For `manageable` and `recoverable`: one caller and one request that works.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub witness: Option<super::witness::Witness<'r>>,
+    /// Where the key's block is (with its workspace's source), additive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<&'r crate::tfsource::locate::Location>,
 }
 
 #[derive(Serialize)]
@@ -93,6 +96,9 @@ pub(crate) struct V1Finding<'r> {
     pub message: &'r str,
     pub remedy: Option<String>,
     pub help_uri: String,
+    /// Where the key's block is (additive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<&'r crate::tfsource::locate::Location>,
 }
 
 #[derive(Serialize)]
@@ -158,6 +164,7 @@ pub(crate) fn build<'r>(r: &'r Report) -> V1<'r> {
                 assumed_principals: &a.after.evidence.assumed,
                 notes: key_notes,
                 witness: super::witness::of(&a.after),
+                location: r.locations.get(a.key),
             }
         })
         .collect();
@@ -170,6 +177,7 @@ pub(crate) fn build<'r>(r: &'r Report) -> V1<'r> {
             address: &f.address,
             source: &f.input,
             account: inv.keys[f.key].account.as_deref(),
+            location: r.locations.get(f.key),
             message: &f.message,
             remedy: f.remedy.as_ref().map(crate::rules::Remedy::flat),
             help_uri: f.rule.help_uri(),

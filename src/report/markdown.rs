@@ -104,80 +104,95 @@ fn reindent(json: &str) -> String {
     out
 }
 
-/// Writes the Markdown report.
+/// A pull-request comment holds at most 65,536 characters (GitHub); the report stays below,
+/// with room for the footer and the lines that say what was left out.
+pub(crate) const MAX_MARKDOWN_BYTES: usize = 60_000;
+
+/// Writes the Markdown report, at most [`MAX_MARKDOWN_BYTES`]: rows and findings that do not
+/// fit are counted in a line that points at the full reports.
 pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let inv = r.inventory;
     let h = r.headline();
-    let headline = format!(
-        "{} **kmsguard**: {}",
+    let mut doc = String::new();
+    doc.push_str(&format!(
+        "{} **kmsguard**: {}\n\n",
         h.mark.emoji(),
         super::escape::markdown_text(&h.text)
-    );
-    writeln!(out, "{headline}\n")?;
+    ));
+    let mut left_out = 0usize;
+    // Adds a unit if it fits; counts it as left out otherwise.
+    let add = |doc: &mut String, unit: String, left_out: &mut usize| {
+        if doc.len() + unit.len() <= MAX_MARKDOWN_BYTES {
+            doc.push_str(&unit);
+            true
+        } else {
+            *left_out += 1;
+            false
+        }
+    };
 
     let at_risk: Vec<&KeyAnalysis> = r.keys_at_risk().collect();
     if !at_risk.is_empty() {
-        writeln!(out, "| Key | Before → after | Can manage after the apply |")?;
-        writeln!(out, "| --- | --- | --- |")?;
+        doc.push_str(
+            "| Key | Before → after | Can manage after the apply |\n| --- | --- | --- |\n",
+        );
         for a in &at_risk {
             let k = &inv.keys[a.key];
             let mut name = code(&k.address);
             if let Some(l) = r.locations.get(a.key) {
                 name.push_str(&format!(" ({})", code(&format!("{}:{}", l.file, l.line))));
             }
-            writeln!(
-                out,
-                "| {} | {} | {} |",
+            let row = format!(
+                "| {} | {} | {} |\n",
                 name,
                 change(a),
                 managers(&a.after.evidence.managers)
-            )?;
+            );
+            add(&mut doc, row, &mut left_out);
         }
-        writeln!(out)?;
+        doc.push('\n');
     }
 
     if !r.findings.is_empty() {
-        writeln!(out, "### Findings\n")?;
+        doc.push_str("### Findings\n\n");
         for f in r.findings {
             let icon = match f.severity {
                 Severity::Error => "🛑",
                 Severity::Warning => "⚠️",
             };
-            writeln!(
-                out,
-                "- {icon} **{}** [`{}`]({}) {}: {}",
+            let mut unit = format!(
+                "- {icon} **{}** [`{}`]({}) {}: {}\n",
                 f.severity.word(),
                 f.rule.id,
                 f.rule.help_url(),
                 code(&f.address),
                 text(&f.message)
-            )?;
+            );
             if let Some(remedy) = &f.remedy {
-                write!(
-                    out,
+                unit.push_str(&format!(
                     "  <details><summary>Remedy</summary>\n\n  {}\n\n",
                     text(&remedy.text)
-                )?;
+                ));
                 if let Some(statement) = &remedy.statement {
-                    writeln!(
-                        out,
-                        "{}\n",
+                    unit.push_str(&format!(
+                        "{}\n\n",
                         markdown_block(&reindent(statement), "json", "  ")
-                    )?;
+                    ));
                 }
-                writeln!(out, "  </details>")?;
+                unit.push_str("  </details>\n");
             }
+            add(&mut doc, unit, &mut left_out);
         }
-        writeln!(out)?;
+        doc.push('\n');
     }
 
     for e in r.errors {
-        writeln!(
-            out,
-            "- ❌ input error: {}: {}",
+        let unit = format!(
+            "- ❌ input error: {}: {}\n",
             code(display_source(&e.input)),
             text(&e.error.to_string())
-        )?;
+        );
+        add(&mut doc, unit, &mut left_out);
     }
 
     let ok: Vec<&KeyAnalysis> = r
@@ -185,44 +200,53 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .filter(|a| !at_risk.iter().any(|x| x.key == a.key))
         .collect();
-    if !ok.is_empty() {
+    if !ok.is_empty() && left_out == 0 {
         let plural = if ok.len() == 1 { "" } else { "s" };
         let label = if at_risk.is_empty() {
             format!("{} key{plural} checked", ok.len())
         } else {
             format!("{} other key{plural}, without findings", ok.len())
         };
-        writeln!(out, "<details><summary>{label}</summary>\n")?;
-        writeln!(out, "| Key | Before → after | Can manage after the apply |")?;
-        writeln!(out, "| --- | --- | --- |")?;
+        doc.push_str(&format!(
+            "<details><summary>{label}</summary>\n\n| Key | Before → after | Can manage after the apply |\n| --- | --- | --- |\n"
+        ));
+        let mut listed = 0;
         for a in ok.iter().take(500) {
-            writeln!(
-                out,
-                "| {} | {} | {} |",
+            let row = format!(
+                "| {} | {} | {} |\n",
                 code(&inv.keys[a.key].address),
                 change(a),
                 managers(&a.after.evidence.managers)
-            )?;
+            );
+            let mut none = 0;
+            if !add(&mut doc, row, &mut none) {
+                break;
+            }
+            listed += 1;
         }
-        if ok.len() > 500 {
-            writeln!(
-                out,
-                "\n{} more not listed; see the JSON report.",
-                ok.len() - 500
-            )?;
+        if ok.len() > listed {
+            doc.push_str(&format!(
+                "\n{} more not listed; see the JSON report.\n",
+                ok.len() - listed
+            ));
         }
-        writeln!(out, "\n</details>\n")?;
+        doc.push_str("\n</details>\n\n");
     }
-    writeln!(
-        out,
-        "<sub>{} key(s) in {} input(s) · {} error(s), {} warning(s) · fail-on `{}` · kmsguard {}</sub>",
+    if left_out > 0 {
+        doc.push_str(&format!(
+            "**{left_out} more row(s) and finding(s) are not shown**: a comment holds at most 65,536 characters. The JSON and SARIF reports (and `kmsguard check` in the log) have them all.\n\n"
+        ));
+    }
+    doc.push_str(&format!(
+        "<sub>{} key(s) in {} input(s) · {} error(s), {} warning(s) · fail-on `{}` · kmsguard {}</sub>\n",
         r.analyses.len(),
         r.inputs.len() + r.errors.len(),
         r.count(Severity::Error),
         r.count(Severity::Warning),
         r.fail_on.word(),
         env!("CARGO_PKG_VERSION")
-    )
+    ));
+    out.write_all(doc.as_bytes())
 }
 
 #[cfg(test)]

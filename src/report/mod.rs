@@ -67,6 +67,21 @@ pub struct Report<'r, 'a> {
     pub fail_on: FailOn,
     /// Source locations of the keys (empty without `--config-dir`).
     pub locations: &'r Locations,
+    /// How much the text report says (`-q`, `-v`).
+    pub verbosity: Verbosity,
+}
+
+/// How much the text report says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Verbosity {
+    /// `-q`: the keys with error findings, their errors, input errors, the headline and the
+    /// summary line.
+    Quiet,
+    /// Every key with a finding, a line per key without one (collapsed past 50), notes.
+    #[default]
+    Normal,
+    /// As normal, and every key without findings listed.
+    Verbose,
 }
 
 /// The run's outcome, as the exit code says it (see docs/usage.md#exit-codes).

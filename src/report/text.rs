@@ -92,7 +92,7 @@ fn managers(list: &[Manager]) -> String {
     parts.join("; ")
 }
 
-fn finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+fn finding(out: &mut dyn Write, f: &Finding, quiet: bool) -> io::Result<()> {
     writeln!(
         out,
         "  {}[{}]: {}",
@@ -106,6 +106,9 @@ fn finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
             writeln!(out, "      {}", terminal(statement))?;
         }
     }
+    if quiet {
+        return Ok(());
+    }
     writeln!(
         out,
         "    {} {}",
@@ -118,8 +121,9 @@ fn finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
 pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let inv = r.inventory;
     let multi = inv.inputs.len() > 1;
+    let quiet = r.verbosity == super::Verbosity::Quiet;
     let mut ok = Vec::new();
-    for info in r.inputs {
+    for info in r.inputs.iter().filter(|_| !quiet) {
         for n in &info.notes {
             writeln!(
                 out,
@@ -130,7 +134,7 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
-    for (src, n) in &inv.notes {
+    for (src, n) in inv.notes.iter().filter(|_| !quiet) {
         writeln!(
             out,
             "{} {}: {}",
@@ -141,7 +145,10 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     for a in r.analyses {
         let k = &inv.keys[a.key];
-        let fs: Vec<&Finding> = r.findings_for(a.key).collect();
+        let fs: Vec<&Finding> = r
+            .findings_for(a.key)
+            .filter(|f| !quiet || f.severity == Severity::Error)
+            .collect();
         if fs.is_empty() {
             ok.push(a);
             continue;
@@ -152,6 +159,13 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "  {}",
                 format!("({})", terminal(display_source(&inv.inputs[k.input]))).dimmed()
+            )?;
+        }
+        if let Some(l) = r.locations.get(a.key) {
+            write!(
+                out,
+                "  {}",
+                format!("{}:{}", terminal(&l.file), l.line).dimmed()
             )?;
         }
         writeln!(out)?;
@@ -174,7 +188,9 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .dimmed()
             )?;
         }
-        if a.after.verdict == Verdict::Unknown && a.after.evidence.managers.is_empty() {
+        if quiet {
+            // The verdict and the errors say it.
+        } else if a.after.verdict == Verdict::Unknown && a.after.evidence.managers.is_empty() {
             writeln!(
                 out,
                 "  can manage after the apply: {}",
@@ -188,12 +204,12 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
         for f in fs {
-            finding(out, f)?;
+            finding(out, f, quiet)?;
         }
     }
-    if !ok.is_empty() {
+    if !ok.is_empty() && !quiet {
         writeln!(out)?;
-        if ok.len() <= MAX_OK_LINES {
+        if ok.len() <= MAX_OK_LINES || r.verbosity == super::Verbosity::Verbose {
             for a in &ok {
                 let k = &inv.keys[a.key];
                 let who = if a.after.verdict == Verdict::Manageable {

@@ -15,8 +15,10 @@ pub(crate) struct Witness<'a> {
     pub caller: &'a str,
     /// The request keys the policy reads, as the witness sets them (`null`: absent).
     pub request: &'a Request,
-    /// The time the request is made at (the plan's time).
-    pub time: String,
+    /// The time the request is made at (the plan's time), when the policy's conditions
+    /// read the time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
     /// When the policy's time conditions end this (absent: they do not).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub until: Option<String>,
@@ -49,7 +51,7 @@ pub(crate) fn of(p: &PhaseResult) -> Option<Witness<'_>> {
     Some(Witness {
         caller,
         request,
-        time: time::format(p.evidence.time),
+        time: p.evidence.reads_time.then(|| time::format(p.evidence.time)),
         until,
         summary: parts.join(", "),
     })

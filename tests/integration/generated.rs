@@ -71,3 +71,59 @@ fn generated_plans_have_exactly_the_expected_lockouts() {
         assert!(again == bytes, "the generator is not deterministic");
     }
 }
+
+/// A 10k-resource plan stays readable everywhere a team looks (#12): the text log with `-q`
+/// is at most 200 lines, the annotations stay within GitHub's limits (10 errors and 10
+/// warnings per step, and one notice), the Markdown summary fits a comment (< 65,536
+/// characters), and the JSON report still has exactly the expected lock-outs.
+#[test]
+fn a_10k_plan_gives_bounded_logs_annotations_and_summaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan-10000.json");
+    let mut bytes = Vec::new();
+    let expected = write_plan(10_000, 42, &mut bytes).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    let p = path_str(&path);
+    let run = |args: &[&str]| {
+        let out = kmsguard().args(args).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run(&["check", "-q", "--color", "never", p]);
+    let lines = text.lines().count();
+    assert!(lines <= 200, "{lines} lines with -q");
+    // Every lock-out is still in the quiet log.
+    for address in &expected {
+        assert!(text.contains(address.as_str()), "{address} missing from -q");
+    }
+    let normal = run(&["check", "--color", "never", p]).lines().count();
+    assert!(
+        normal > lines,
+        "-q says less than the default ({normal} lines)"
+    );
+
+    let annotations = run(&["check", "--format", "github", p]);
+    let count = |level: &str| {
+        annotations
+            .lines()
+            .filter(|l| l.starts_with(&format!("::{level} ")))
+            .count()
+    };
+    assert!(
+        count("error") <= 10 && count("warning") <= 10,
+        "{annotations}"
+    );
+    assert_eq!(count("notice"), 1, "one notice says how many more");
+
+    let markdown = run(&["check", "--format", "markdown", p]);
+    assert!(
+        markdown.chars().count() < 65_536,
+        "{} characters",
+        markdown.chars().count()
+    );
+    assert!(markdown.contains("are not shown"), "the cut is said");
+
+    let report: serde_json::Value =
+        serde_json::from_str(&run(&["check", "--format", "json", p])).unwrap();
+    let want: BTreeSet<String> = expected.iter().cloned().collect();
+    assert_eq!(unmanageable(&report), want);
+}
