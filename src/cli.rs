@@ -82,9 +82,28 @@ pub struct CheckArgs {
     #[arg(long, value_name = "EXPR")]
     pub query: Option<String>,
 
-    /// Exit with code 1 when a finding of this severity or worse is found.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// Exit with code 1 when a finding of this severity or worse is found (default: the
+    /// configuration file's `fail-on`, else `error`).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+
+    /// The configuration file (default: `.kmsguard.toml` in the working directory or a
+    /// folder above it; docs/configuration.md).
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Use no configuration file, even if one is found.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Accept the findings recorded in this baseline (written by --write-baseline): only
+    /// new findings count.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record this run's findings as a baseline in FILE.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 
     /// Stream the inputs instead of reading them into memory: only what the checks need is
     /// held (49 MB for a 680 MB plan), at about three times the time. Inputs over 1 GiB are

@@ -14,6 +14,7 @@
 mod analysis;
 pub mod cli;
 mod error;
+mod gate;
 mod inventory;
 mod par;
 mod pipeline;

@@ -173,11 +173,51 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         None => None,
     };
 
+    let config = match load_config(args.config.as_deref(), args.no_config) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "kmsguard: error: {}", one_line(&e));
+            return 2;
+        }
+    };
+    let baseline = match &args.baseline {
+        Some(p) => match crate::gate::baseline::read(p) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                let _ = writeln!(err, "kmsguard: error: {}", one_line(&e));
+                return 2;
+            }
+        },
+        None => None,
+    };
+    // Workspaces on the command line win over the configuration file's for the same input.
+    let mut pairs = args.workspace.clone();
+    if let Some(c) = &config {
+        for (input, dir) in &c.workspaces {
+            let given = |p: &std::path::PathBuf| {
+                args.inputs.iter().any(|i| {
+                    i == p
+                        || matches!((i.canonicalize(), p.canonicalize()), (Ok(a), Ok(b)) if a == b)
+                })
+            };
+            let overridden = args.workspace.iter().any(|(i, _)| {
+                i == input
+                    || matches!((i.canonicalize(), input.canonicalize()), (Ok(a), Ok(b)) if a == b)
+            });
+            if given(input) && !overridden {
+                pairs.push((input.clone(), dir.clone()));
+            }
+        }
+    }
     let (dirs, workspaces) =
-        match source_folders(args.config_dir.as_ref(), &args.workspace, &args.inputs, err) {
+        match source_folders(args.config_dir.as_ref(), &pairs, &args.inputs, err) {
             Ok(x) => x,
             Err(code) => return code,
         };
+    let gate = Gate {
+        config: config.as_ref(),
+        baseline: baseline.as_ref(),
+    };
     with_inputs(
         &args.inputs,
         &workspaces,
@@ -193,7 +233,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
                 infos,
                 errors,
             };
-            report(args, query.as_ref(), &dirs, given, out, err)
+            report(args, query.as_ref(), &dirs, &gate, given, out, err)
         },
     )
     .unwrap_or_else(|code| code)
@@ -541,6 +581,26 @@ fn sources_of<'c>(configs: &'c [Config], workspaces: &[Option<usize>]) -> Vec<Op
         .collect()
 }
 
+/// The configuration file, named, found, or none (`--no-config`).
+fn load_config(named: Option<&Path>, none: bool) -> Result<Option<crate::gate::Config>, String> {
+    if none {
+        return Ok(None);
+    }
+    let path = match named {
+        Some(p) => Some(p.to_path_buf()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|d| crate::gate::config::discover(&d)),
+    };
+    path.map(|p| crate::gate::config::load(&p)).transpose()
+}
+
+/// The team's gate: the configuration file and the baseline.
+struct Gate<'g> {
+    config: Option<&'g crate::gate::Config>,
+    baseline: Option<&'g crate::gate::baseline::Baseline>,
+}
+
 struct Given<'g> {
     inputs: &'g [Input<'g>],
     workspaces: &'g [Option<usize>],
@@ -552,6 +612,7 @@ fn report(
     args: &CheckArgs,
     query: Option<&jmespath::Expression>,
     dirs: &[std::path::PathBuf],
+    gate: &Gate,
     given: Given,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -576,7 +637,30 @@ fn report(
         })
         .collect();
     let infos = &infos;
-    let checked = pipeline::check(inputs, &sources);
+    let mut checked = pipeline::check(inputs, &sources);
+    let (findings, applied) = crate::gate::apply(
+        std::mem::take(&mut checked.findings),
+        &checked.inventory,
+        gate.config,
+        gate.baseline,
+        crate::policy::time::now(),
+    );
+    checked.findings = findings;
+    for n in &applied.notes {
+        let _ = writeln!(err, "kmsguard: warning: {}", one_line(n));
+    }
+    if let Some(path) = &args.write_baseline {
+        let text = crate::gate::baseline::render(&checked.findings, &checked.inventory);
+        if let Err(e) = replace(path, text.as_bytes()) {
+            let _ = writeln!(
+                err,
+                "kmsguard: error: cannot write {}: {}",
+                terminal(&path.to_string_lossy()),
+                one_line(&e.to_string())
+            );
+            return 2;
+        }
+    }
     let keys = checked
         .inventory
         .keys
@@ -596,8 +680,12 @@ fn report(
         analyses: &checked.analyses,
         findings: &checked.findings,
         errors,
-        fail_on: args.fail_on,
+        fail_on: args
+            .fail_on
+            .or(gate.config.and_then(|c| c.fail_on))
+            .unwrap_or(report::FailOn::Error),
         locations: &locations,
+        config: gate.config.map(|c| c.path.as_str()),
         verbosity: if args.quiet {
             report::Verbosity::Quiet
         } else if args.verbose {

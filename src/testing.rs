@@ -31,6 +31,7 @@ fn with_report<T>(docs: &[&[u8]], f: impl FnOnce(&Report) -> T) -> T {
         fail_on: FailOn::Error,
         locations: &locations,
         verbosity: crate::report::Verbosity::Normal,
+        config: None,
     })
 }
 

@@ -36,7 +36,7 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             )))
         )?;
     }
-    let mut findings: Vec<_> = r.findings.iter().collect();
+    let mut findings: Vec<_> = r.active().collect();
     // Errors before warnings; within a level, in the rules' order (the gravest first).
     findings.sort_by_key(|f| {
         (

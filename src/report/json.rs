@@ -26,6 +26,9 @@ pub(crate) struct V1<'r> {
     pub keys: Vec<V1Key<'r>>,
     pub findings: Vec<V1Finding<'r>>,
     pub summary: V1Summary,
+    /// The configuration file used (additive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<&'r str>,
 }
 
 #[derive(Serialize)]
@@ -99,6 +102,9 @@ pub(crate) struct V1Finding<'r> {
     /// Where the key's block is (additive).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<&'r crate::tfsource::locate::Location>,
+    /// Why the finding does not count, when a suppression or the baseline accepts it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<&'r crate::rules::Suppressed>,
 }
 
 #[derive(Serialize)]
@@ -117,6 +123,8 @@ pub(crate) struct V1Summary {
     pub result: &'static str,
     /// The run in one line, from the verdicts (also when the gate does not enforce them).
     pub headline: String,
+    /// Findings a suppression or the baseline accepted (not counted in errors/warnings).
+    pub suppressed: usize,
 }
 
 fn notes(p: &PhaseResult) -> impl Iterator<Item = &str> {
@@ -178,6 +186,7 @@ pub(crate) fn build<'r>(r: &'r Report) -> V1<'r> {
             source: &f.input,
             account: inv.keys[f.key].account.as_deref(),
             location: r.locations.get(f.key),
+            suppressed: f.suppressed.as_ref(),
             message: &f.message,
             remedy: f.remedy.as_ref().map(crate::rules::Remedy::flat),
             help_uri: f.rule.help_uri(),
@@ -237,7 +246,9 @@ pub(crate) fn build<'r>(r: &'r Report) -> V1<'r> {
             fail_on: r.fail_on.word(),
             result: r.outcome().word(),
             headline: r.headline().text,
+            suppressed: r.suppressed(),
         },
+        config: r.config,
     }
 }
 

@@ -153,9 +153,9 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         doc.push('\n');
     }
 
-    if !r.findings.is_empty() {
+    if r.active().next().is_some() {
         doc.push_str("### Findings\n\n");
-        for f in r.findings {
+        for f in r.active() {
             let icon = match f.severity {
                 Severity::Error => "🛑",
                 Severity::Warning => "⚠️",

@@ -20,31 +20,7 @@ use crate::plan::DocKind;
 use crate::rules::{Finding, Severity};
 use crate::tfsource::locate::Locations;
 
-/// The `--fail-on` threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailOn {
-    Error,
-    Warning,
-    Never,
-}
-
-impl FailOn {
-    pub fn reached_by(self, s: Severity) -> bool {
-        match self {
-            FailOn::Error => s >= Severity::Error,
-            FailOn::Warning => s >= Severity::Warning,
-            FailOn::Never => false,
-        }
-    }
-    pub fn word(self) -> &'static str {
-        match self {
-            FailOn::Error => "error",
-            FailOn::Warning => "warning",
-            FailOn::Never => "never",
-        }
-    }
-}
+pub(crate) use crate::rules::FailOn;
 
 /// What one input was, for the report.
 #[derive(Debug, Clone)]
@@ -69,6 +45,8 @@ pub struct Report<'r, 'a> {
     pub locations: &'r Locations,
     /// How much the text report says (`-q`, `-v`).
     pub verbosity: Verbosity,
+    /// The configuration file used, if any.
+    pub config: Option<&'r str>,
 }
 
 /// How much the text report says.
@@ -116,19 +94,25 @@ impl Report<'_, '_> {
     pub fn outcome(&self) -> Outcome {
         if !self.errors.is_empty() {
             Outcome::InputError
-        } else if self
-            .findings
-            .iter()
-            .any(|f| self.fail_on.reached_by(f.severity))
-        {
+        } else if self.active().any(|f| self.fail_on.reached_by(f.severity)) {
             Outcome::Fail
         } else {
             Outcome::Pass
         }
     }
 
+    /// The findings that count against the gate (not suppressed, not in the baseline).
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| crate::gate::counts(f))
+    }
+
+    /// How many findings a suppression or the baseline accepted.
+    pub fn suppressed(&self) -> usize {
+        self.findings.len() - self.active().count()
+    }
+
     pub fn count(&self, s: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == s).count()
+        self.active().filter(|f| f.severity == s).count()
     }
 
     /// How many keys end in each verdict after the apply.
@@ -235,8 +219,7 @@ impl Report<'_, '_> {
             ));
         }
         let failing = self
-            .findings
-            .iter()
+            .active()
             .filter(|f| self.fail_on.reached_by(f.severity))
             .count();
         if parts.is_empty() && failing > 0 {
@@ -244,6 +227,13 @@ impl Report<'_, '_> {
                 "{} at or above --fail-on {}",
                 plural(failing, "finding", "findings"),
                 self.fail_on.word()
+            ));
+        }
+        let suppressed = self.suppressed();
+        if suppressed > 0 {
+            parts.push(format!(
+                "{} accepted by a suppression or the baseline",
+                plural(suppressed, "finding", "findings")
             ));
         }
         match (parts.is_empty(), outcome) {
@@ -270,7 +260,7 @@ impl Report<'_, '_> {
     }
 
     pub fn findings_for(&self, key: usize) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(move |f| f.key == key)
+        self.active().filter(move |f| f.key == key)
     }
 
     /// Keys worth a reviewer's eye: the verdict changes, is not `manageable`, or a rule fired.
@@ -279,7 +269,7 @@ impl Report<'_, '_> {
             let changed = a.before.as_ref().map(|b| b.verdict) != Some(a.after.verdict);
             let deleted = a.after.verdict == Verdict::Deleted;
             (!deleted && (changed || a.after.verdict != Verdict::Manageable))
-                || self.findings.iter().any(|f| f.key == a.key)
+                || self.active().any(|f| f.key == a.key)
         })
     }
 }

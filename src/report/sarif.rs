@@ -92,6 +92,15 @@ struct SarifResult<'r> {
     message: Text,
     locations: Vec<Location<'r>>,
     partial_fingerprints: Fingerprints,
+    /// A suppression or the baseline accepted it (SARIF `suppressions`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SarifSuppression>,
+}
+
+#[derive(Serialize)]
+struct SarifSuppression {
+    kind: &'static str,
+    justification: String,
 }
 
 #[derive(Serialize)]
@@ -328,6 +337,17 @@ pub(crate) fn render(r: &Report, out: &mut dyn std::io::Write) -> std::io::Resul
                 partial_fingerprints: Fingerprints {
                     finding: fingerprint(f.rule, &f.address, &workspace),
                 },
+                suppressions: f
+                    .suppressed
+                    .iter()
+                    .map(|s| SarifSuppression {
+                        kind: "external",
+                        justification: match &s.expires {
+                            Some(e) => format!("{} (until {e}; {})", s.reason, s.by),
+                            None => format!("{} ({})", s.reason, s.by),
+                        },
+                    })
+                    .collect(),
             }
         })
         .collect();

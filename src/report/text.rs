@@ -123,6 +123,9 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let multi = inv.inputs.len() > 1;
     let quiet = r.verbosity == super::Verbosity::Quiet;
     let mut ok = Vec::new();
+    if let (Some(c), false) = (r.config, quiet) {
+        writeln!(out, "{} configuration: {}", "note:".cyan(), terminal(c))?;
+    }
     for info in r.inputs.iter().filter(|_| !quiet) {
         for n in &info.notes {
             writeln!(
@@ -224,14 +227,32 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 } else {
                     String::new()
                 };
+                // A key whose findings a suppression or the baseline accepted.
+                let accepted: Vec<&Finding> = r
+                    .findings
+                    .iter()
+                    .filter(|f| f.key == a.key && f.suppressed.is_some())
+                    .collect();
+                let (mark, why) = match accepted.first().and_then(|f| f.suppressed.as_ref()) {
+                    Some(s) => (
+                        "accepted".yellow(),
+                        format!(
+                            "  {}",
+                            format!("({} suppressed: {})", accepted.len(), terminal(&s.reason))
+                                .dimmed()
+                        ),
+                    ),
+                    None => ("ok".green(), String::new()),
+                };
                 writeln!(
                     out,
-                    "{}  {}{}  {}{}",
-                    "ok".green(),
+                    "{}  {}{}  {}{}{}",
+                    mark,
                     terminal(&k.address),
                     src.dimmed(),
                     change(a),
-                    who
+                    who,
+                    why
                 )?;
             }
         } else {

@@ -42,6 +42,34 @@ impl Severity {
     }
 }
 
+/// The `--fail-on` threshold.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+impl FailOn {
+    pub fn reached_by(self, s: Severity) -> bool {
+        match self {
+            FailOn::Error => s >= Severity::Error,
+            FailOn::Warning => s >= Severity::Warning,
+            FailOn::Never => false,
+        }
+    }
+    pub fn word(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Never => "never",
+        }
+    }
+}
+
 /// Where the rules are documented, relative to the repository root.
 pub(crate) const DOCS_PATH: &str = "docs/rules.md";
 
@@ -107,6 +135,19 @@ pub struct Finding {
     pub input: String,
     pub message: String,
     pub remedy: Option<Remedy>,
+    /// Accepted by a suppression or a baseline (`crate::gate`): reported, not failing.
+    pub suppressed: Option<Suppressed>,
+}
+
+/// Why a finding does not count against the gate.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Suppressed {
+    /// `config` (a suppression in the configuration file) or `baseline`.
+    pub by: &'static str,
+    pub reason: String,
+    /// The last day the suppression holds (`YYYY-MM-DD`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 /// What to do about a finding: what to do, and a key policy statement to add, kept apart so
@@ -152,6 +193,7 @@ impl KeyCtx<'_, '_> {
             input: self.inv.inputs[self.key.input].clone(),
             message,
             remedy,
+            suppressed: None,
         }
     }
 }

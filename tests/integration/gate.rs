@@ -328,3 +328,157 @@ fn the_same_module_in_two_workspaces_gets_two_alerts() {
         results[0]["message"]["text"]
     );
 }
+
+/// A folder with the lock-out plan and a configuration file; kmsguard runs in it.
+fn with_config(toml: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("plan.json"), read(LOCKOUT)).unwrap();
+    std::fs::write(d.path().join(".kmsguard.toml"), toml).unwrap();
+    d
+}
+
+fn run_in(dir: &std::path::Path, args: &[&str]) -> crate::common::Run {
+    run_with(kmsguard().current_dir(dir).args(args))
+}
+
+#[test]
+fn a_configuration_file_is_found_upward_and_sets_the_gate() {
+    let d = with_config("fail-on = \"never\"\n[rules.key-locked-out]\nseverity = \"warning\"\n");
+    std::fs::create_dir(d.path().join("sub")).unwrap();
+    // Found from a folder below, and named in the report.
+    let r = run_in(
+        &d.path().join("sub"),
+        &["check", "--format", "json", "../plan.json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(v["config"].as_str().unwrap().ends_with(".kmsguard.toml"));
+    assert_eq!(v["summary"]["fail_on"], "never");
+    assert_eq!(v["findings"][0]["severity"], "warning");
+    // The command line wins; --no-config ignores the file.
+    let r = run_in(d.path(), &["check", "--fail-on", "warning", "plan.json"]);
+    assert_eq!(r.code, 1);
+    let r = run_in(
+        d.path(),
+        &["check", "--no-config", "--format", "json", "plan.json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        (r.code, v["findings"][0]["severity"].as_str()),
+        (1, Some("error"))
+    );
+    assert!(v["config"].is_null());
+}
+
+#[test]
+fn rules_can_be_made_errors_or_turned_off() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("plan.json"), read(UNDECIDED)).unwrap();
+    std::fs::write(
+        d.path().join(".kmsguard.toml"),
+        "[rules.policy-unknown]\nseverity = \"error\"\n",
+    )
+    .unwrap();
+    assert_eq!(run_in(d.path(), &["check", "plan.json"]).code, 1);
+    std::fs::write(
+        d.path().join(".kmsguard.toml"),
+        "[rules.policy-unknown]\nseverity = \"off\"\n",
+    )
+    .unwrap();
+    let r = run_in(d.path(), &["check", "--format", "json", "plan.json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
+}
+
+#[test]
+fn a_bad_configuration_is_refused_with_its_line() {
+    let d = with_config("fail-on = \"error\"\ncolour = \"always\"\n");
+    let r = run_in(d.path(), &["check", "plan.json"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains(".kmsguard.toml:2:") && r.stderr.contains("colour"),
+        "{}",
+        r.stderr
+    );
+    let d = with_config("[[suppress]]\nrule = \"key-locked-out\"\nkey = \"aws_kms_key.data\"\n");
+    let r = run_in(d.path(), &["check", "plan.json"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("reason"), "{}", r.stderr);
+}
+
+#[test]
+fn suppressions_need_a_reason_expire_and_stay_visible() {
+    let d = with_config(
+        "[[suppress]]\nrule = \"key-locked-out\"\nkey = \"aws_kms_key.data\"\nreason = \"recreated by hand, OPS-1\"\nexpires = \"2099-12-31\"\n\n[[suppress]]\nrule = \"policy-unknown\"\nkey = \"aws_kms_key.gone\"\nreason = \"old\"\n",
+    );
+    let r = run_in(d.path(), &["check", "--format", "json", "plan.json"]);
+    assert_eq!(r.code, 0, "a suppressed finding does not fail the run");
+    assert!(
+        r.stderr.contains("line 7 matches no finding"),
+        "{}",
+        r.stderr
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["summary"]["suppressed"], 1);
+    assert_eq!(v["summary"]["errors"], 0);
+    assert_eq!(
+        v["findings"][0]["suppressed"]["reason"],
+        "recreated by hand, OPS-1"
+    );
+    assert!(
+        v["summary"]["headline"]
+            .as_str()
+            .unwrap()
+            .contains("accepted")
+    );
+    // SARIF keeps the result, with the suppression.
+    let r = run_in(d.path(), &["check", "--format", "sarif", "plan.json"]);
+    let s: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let result = &s["runs"][0]["results"][0];
+    assert_eq!(result["suppressions"][0]["kind"], "external");
+    // Expired: it counts again, and the run says so.
+    let d = with_config(
+        "[[suppress]]\nrule = \"key-locked-out\"\nkey = \"aws_kms_key.data\"\nreason = \"until the migration\"\nexpires = \"2020-01-31\"\n",
+    );
+    let r = run_in(d.path(), &["check", "plan.json"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("expired on 2020-01-31"), "{}", r.stderr);
+}
+
+#[test]
+fn a_baseline_fails_only_on_new_findings() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("plan.json"), read(LOCKOUT)).unwrap();
+    let r = run_in(
+        d.path(),
+        &["check", "--write-baseline", "baseline.json", "plan.json"],
+    );
+    assert_eq!(r.code, 1, "writing a baseline does not change the run");
+    let r = run_in(
+        d.path(),
+        &["check", "--baseline", "baseline.json", "plan.json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // A new lock-out (another plan) still fails.
+    std::fs::write(
+        d.path().join("other.json"),
+        read("testdata/key-locked-out/role-replaced/plan.json"),
+    )
+    .unwrap();
+    let r = run_in(
+        d.path(),
+        &[
+            "check",
+            "--baseline",
+            "baseline.json",
+            "plan.json",
+            "other.json",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let r = run_in(
+        d.path(),
+        &["check", "--baseline", "missing.json", "plan.json"],
+    );
+    assert_eq!(r.code, 2);
+}
