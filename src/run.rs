@@ -638,10 +638,23 @@ fn report(
         .collect();
     let infos = &infos;
     let mut checked = pipeline::check(inputs, &sources);
+    let keys = checked
+        .inventory
+        .keys
+        .iter()
+        .map(|k| (&k.resource, sources.get(k.input).copied().flatten()));
+    let locations = locate::locate(&configs, keys);
+    let inline =
+        crate::gate::inline::Inline::read((0..checked.inventory.keys.len()).filter_map(|ki| {
+            locations
+                .get(ki)
+                .map(|l| (ki, l.file.as_str(), l.directives.as_slice()))
+        }));
     let (findings, applied) = crate::gate::apply(
         std::mem::take(&mut checked.findings),
         &checked.inventory,
         gate.config,
+        &inline,
         gate.baseline,
         crate::policy::time::now(),
     );
@@ -661,12 +674,6 @@ fn report(
             return 2;
         }
     }
-    let keys = checked
-        .inventory
-        .keys
-        .iter()
-        .map(|k| (&k.resource, sources.get(k.input).copied().flatten()));
-    let locations = locate::locate(&configs, keys);
     let notes = &locations.notes;
     let mut seen = std::collections::HashSet::new();
     for n in notes.iter().map(|n| one_line(n)) {

@@ -19,6 +19,7 @@ const MAX_BYTES: u64 = 1 << 20;
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct File {
     fail_on: Option<FailOn>,
+    inline_suppressions: Option<bool>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, RuleEntry>,
     #[serde(default)]
@@ -96,6 +97,8 @@ pub(crate) struct Config {
     /// As reports show it.
     pub path: String,
     pub fail_on: Option<FailOn>,
+    /// `# kmsguard:ignore[rule] reason` comments above key blocks count (default true).
+    pub inline_suppressions: bool,
     pub rules: BTreeMap<&'static str, RuleSetting>,
     /// (input, root module), relative to the working directory.
     pub workspaces: Vec<(PathBuf, PathBuf)>,
@@ -201,6 +204,7 @@ pub(crate) fn load(path: &Path) -> Result<Config, String> {
     Ok(Config {
         path: shown,
         fail_on: file.fail_on,
+        inline_suppressions: file.inline_suppressions.unwrap_or(true),
         rules,
         workspaces,
         suppress,

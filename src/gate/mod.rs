@@ -5,6 +5,7 @@
 
 pub(crate) mod baseline;
 pub(crate) mod config;
+pub(crate) mod inline;
 
 use crate::inventory::Inventory;
 use crate::rules::{Finding, Severity, Suppressed};
@@ -23,6 +24,7 @@ pub(crate) fn apply(
     findings: Vec<Finding>,
     inv: &Inventory,
     config: Option<&Config>,
+    inline: &inline::Inline,
     baseline: Option<&baseline::Baseline>,
     today: i64,
 ) -> (Vec<Finding>, Applied) {
@@ -74,6 +76,9 @@ pub(crate) fn apply(
                 ));
             }
         }
+    }
+    if config.is_none_or(|c| c.inline_suppressions) {
+        applied.notes.extend(inline.apply(&mut out, today));
     }
     if let Some(b) = baseline {
         for f in out.iter_mut().filter(|f| f.suppressed.is_none()) {

@@ -17,6 +17,9 @@ pub(crate) struct Place {
     pub file: String,
     /// 1-based.
     pub line: usize,
+    /// The comment lines directly above the block that hold `kmsguard:ignore`, with their
+    /// line numbers (inline suppressions; `crate::gate` reads them).
+    pub directives: Vec<(usize, String)>,
 }
 
 /// A declaration and where it is.
@@ -162,6 +165,32 @@ impl Config {
     }
 }
 
+/// The most comment lines read above a block for directives.
+const MAX_DIRECTIVE_LINES: usize = 32;
+
+/// The `kmsguard:ignore` comments in the run of comment lines directly above line `line`
+/// (1-based); `starts` holds the byte offset of each line's start.
+fn directives_above(text: &str, starts: &[usize], line: usize) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for n in (1..line).rev().take(MAX_DIRECTIVE_LINES) {
+        let (Some(&a), b) = (
+            starts.get(n - 1),
+            starts.get(n).copied().unwrap_or(text.len()),
+        ) else {
+            break;
+        };
+        let t = text.get(a..b).unwrap_or_default().trim();
+        if !(t.starts_with('#') || t.starts_with("//")) {
+            break;
+        }
+        if t.contains("kmsguard:ignore") {
+            out.push((n, t.to_owned()));
+        }
+    }
+    out.reverse();
+    out
+}
+
 fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())]
         .iter()
@@ -172,9 +201,25 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// Files the blocks of one parsed file into the module.
 fn index(m: &mut Module, body: super::syntax::ast::Body, file: &str, text: &str) {
-    let place = |b: &Block| Place {
-        file: file.to_owned(),
-        line: line_of(text, b.span.start),
+    // Line starts, for the directives above blocks (only in a file that has one).
+    let starts: Vec<usize> = if text.contains("kmsguard:ignore") {
+        std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let place = |b: &Block| {
+        let line = line_of(text, b.span.start);
+        Place {
+            file: file.to_owned(),
+            line,
+            directives: if starts.is_empty() {
+                Vec::new()
+            } else {
+                directives_above(text, &starts, line)
+            },
+        }
     };
     for block in body.blocks {
         let p = place(&block);

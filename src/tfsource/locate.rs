@@ -21,6 +21,9 @@ pub struct Location {
     pub file: String,
     /// 1-based.
     pub line: usize,
+    /// `kmsguard:ignore` comments directly above the block, with their lines.
+    #[serde(skip)]
+    pub directives: Vec<(usize, String)>,
 }
 
 /// Locations of the keys (by their index in the inventory).
@@ -55,11 +58,10 @@ fn location(config: &Config, place: &Place, cwd: Option<&Path>) -> Option<Locati
     Some(Location {
         file,
         line: place.line,
+        directives: place.directives.clone(),
     })
 }
 
-/// Finds the resource block of every key (given by address, in the inventory's order), in
-/// the first configuration that has it.
 /// Finds each key's block in its own workspace's source (`None`: the key's input has none).
 pub(crate) fn locate<'a>(
     configs: &[Config],

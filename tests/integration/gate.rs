@@ -482,3 +482,69 @@ fn a_baseline_fails_only_on_new_findings() {
     );
     assert_eq!(r.code, 2);
 }
+
+/// Copies the lock-out example (its source and plan) into a temporary folder, with `comment`
+/// written above the key's block.
+fn lockout_source_with(comment: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let src = crate::common::repo().join("testdata/examples/lockout");
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), d.path().join(e.file_name())).unwrap();
+        }
+    }
+    let policies = src.join("policies");
+    if policies.is_dir() {
+        std::fs::create_dir(d.path().join("policies")).unwrap();
+        for e in std::fs::read_dir(&policies).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), d.path().join("policies").join(e.file_name())).unwrap();
+        }
+    }
+    let kms = std::fs::read_to_string(d.path().join("kms.tf")).unwrap();
+    std::fs::write(d.path().join("kms.tf"), format!("{comment}\n{kms}")).unwrap();
+    d
+}
+
+#[test]
+fn an_inline_comment_above_the_key_suppresses_with_its_reason() {
+    let d = lockout_source_with(
+        "# kmsguard:ignore[key-locked-out] the role is recreated by hand, OPS-7 expires=2099-01-31",
+    );
+    let r = run_in(
+        d.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--config-dir",
+            ".",
+            "plan.json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["suppressed"]["by"], "inline");
+    assert_eq!(
+        f["suppressed"]["reason"],
+        "the role is recreated by hand, OPS-7"
+    );
+    assert_eq!(f["suppressed"]["expires"], "2099-01-31");
+    // Without the source the comment is not seen: the finding counts.
+    assert_eq!(run_in(d.path(), &["check", "plan.json"]).code, 1);
+    // A team can turn inline suppressions off.
+    std::fs::write(
+        d.path().join(".kmsguard.toml"),
+        "inline-suppressions = false\n",
+    )
+    .unwrap();
+    let r = run_in(d.path(), &["check", "--config-dir", ".", "plan.json"]);
+    assert_eq!(r.code, 1);
+    // A comment without a reason is reported, and suppresses nothing.
+    let d = lockout_source_with("# kmsguard:ignore[key-locked-out]");
+    let r = run_in(d.path(), &["check", "--config-dir", ".", "plan.json"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("needs a reason"), "{}", r.stderr);
+}
