@@ -26,13 +26,31 @@ done
 # Files of this run only: two runs in one job must not see each other's.
 tmp="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/kmsguard.XXXXXXXX")"
 
-# One path per line; surrounding white space and empty lines are ignored.
+# One path or glob per line; surrounding white space and empty lines are ignored. A line
+# with *, ? or [ is a glob (** crosses folders), expanded by bash itself: no word splitting,
+# no command substitution, sorted; a glob that matches nothing is an error.
+shopt -s nullglob globstar
 given=()
 while IFS= read -r line || [ -n "$line" ]; do
   line="${line%$'\r'}"
   line="${line#"${line%%[![:space:]]*}"}"
   line="${line%"${line##*[![:space:]]}"}"
-  [ -n "$line" ] && given+=("$line")
+  [ -n "$line" ] || continue
+  case "$line" in
+    *'*'* | *'?'* | *'['*)
+      # IFS empty: the pattern is never split on spaces; unquoted, it is only globbed.
+      old_ifs="$IFS"
+      IFS=''
+      # shellcheck disable=SC2206 # pathname expansion is the point; splitting is off.
+      matches=( $line )
+      IFS="$old_ifs"
+      if [ "${#matches[@]}" -eq 0 ]; then
+        fail "the plan glob $line matches no file"
+      fi
+      given+=("${matches[@]}")
+      ;;
+    *) given+=("$line") ;;
+  esac
 done <<< "${INPUT_PLAN:-}"
 if [ "${#given[@]}" -eq 0 ]; then
   fail "the plan input is empty"

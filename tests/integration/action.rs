@@ -371,3 +371,36 @@ fn the_action_explains_a_binary_planfile_it_cannot_convert() {
         r.log
     );
 }
+
+/// The plan input takes globs, one per line: expanded by bash (sorted, `**` across
+/// folders), never split on spaces or run; a glob that matches nothing stops the step.
+#[test]
+fn the_plan_input_takes_globs_safely() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sarif = path_str(&tmp.path().join("kmsguard.sarif")).to_owned();
+    let r = run_action(
+        &[
+            (
+                "plan",
+                "testdata/request/deny-*/plan.json\n  testdata/binding/**/plan.json  ",
+            ),
+            ("sarif-file", &sarif),
+            ("annotations", "false"),
+            ("version", "path"),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1, "{}", r.log);
+    // Six deny-* scenarios and three binding ones.
+    assert!(r.log.contains("9 inputs"), "{}", r.log);
+    let marker = tmp.path().join("pwned");
+    let pattern = format!("testdata/*$(touch {})*.json", path_str(&marker));
+    let r = run_action(&[("plan", &pattern), ("version", "path")], None);
+    assert_eq!(r.code, 2, "{}", r.log);
+    assert!(
+        r.log.contains("::error title=kmsguard::the plan glob"),
+        "{}",
+        r.log
+    );
+    assert!(!marker.exists(), "a glob is never run");
+}
