@@ -292,8 +292,11 @@ fn the_order_of_the_arguments_never_changes_a_report() {
         for o in &orders[1..3] {
             assert_eq!(render(o), first, "{format}: {o:?}");
         }
-        // And two plans of two workspaces, either way round.
+        // And the other test scenarios with several inputs, either way round: two plans of
+        // two workspaces, a state with the IAM plan.
         assert_eq!(render(&[kms, iam]), render(&[iam, kms]), "{format}");
+        let state = "testdata/state/kms/state.json";
+        assert_eq!(render(&[state, iam]), render(&[iam, state]), "{format}");
     }
 }
 
