@@ -665,13 +665,7 @@ fn report(
     if let Some(path) = &args.write_baseline {
         let text = crate::gate::baseline::render(&checked.findings, &checked.inventory);
         if let Err(e) = replace(path, text.as_bytes()) {
-            let _ = writeln!(
-                err,
-                "kmsguard: error: cannot write {}: {}",
-                terminal(&path.to_string_lossy()),
-                one_line(&e.to_string())
-            );
-            return 2;
+            return cannot_write(err, path, &e);
         }
     }
     let notes = &locations.notes;
@@ -710,13 +704,7 @@ fn report(
         .chain(args.append.iter().map(|o| (o, true)));
     for ((format, path), append) in files {
         if let Err(e) = write_file(&r, *format, path, append) {
-            let _ = writeln!(
-                err,
-                "kmsguard: error: cannot write {}: {}",
-                terminal(&path.to_string_lossy()),
-                one_line(&e.to_string())
-            );
-            return 2;
+            return cannot_write(err, path, &e);
         }
     }
 
@@ -743,6 +731,17 @@ fn report(
         return code;
     }
     r.outcome().exit_code()
+}
+
+/// Reports a file that could not be written; the exit code (2).
+fn cannot_write(err: &mut dyn Write, path: &Path, e: &std::io::Error) -> u8 {
+    let _ = writeln!(
+        err,
+        "kmsguard: error: cannot write {}: {}",
+        terminal(&path.to_string_lossy()),
+        one_line(&e.to_string())
+    );
+    2
 }
 
 /// Writes one report file. Text in a file is never coloured.
