@@ -404,3 +404,28 @@ fn the_plan_input_takes_globs_safely() {
     );
     assert!(!marker.exists(), "a glob is never run");
 }
+
+/// The pre-commit hook (`.pre-commit-hooks.yaml`): the fields pre-commit needs, and its entry
+/// run on plan files as pre-commit runs it (the files appended).
+#[test]
+fn the_pre_commit_hook_checks_plan_files() {
+    let text =
+        std::fs::read_to_string(crate::common::repo().join(".pre-commit-hooks.yaml")).unwrap();
+    let hooks: Vec<serde_json::Value> = serde_yaml_ng::from_str(&text).unwrap();
+    assert_eq!(hooks.len(), 1);
+    let h = &hooks[0];
+    for field in ["id", "name", "entry", "language", "files"] {
+        assert!(h[field].is_string(), "{field} is missing");
+    }
+    assert_eq!(h["id"], "kmsguard");
+    assert_eq!(h["language"], "rust");
+    let entry: Vec<&str> = h["entry"].as_str().unwrap().split_whitespace().collect();
+    assert_eq!(entry[0], "kmsguard");
+    let run = |plan: &str| {
+        let mut args: Vec<&str> = entry[1..].to_vec();
+        args.push(plan);
+        crate::common::run(&args).code
+    };
+    assert_eq!(run("testdata/examples/lockout/plan.json"), 1);
+    assert_eq!(run("testdata/acceptance/key-basic/plan.json"), 0);
+}
