@@ -191,33 +191,25 @@ fn directives_above(text: &str, starts: &[usize], line: usize) -> Vec<(usize, St
     out
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
-}
-
 /// Files the blocks of one parsed file into the module.
 fn index(m: &mut Module, body: super::syntax::ast::Body, file: &str, text: &str) {
-    // Line starts, for the directives above blocks (only in a file that has one).
-    let starts: Vec<usize> = if text.contains("kmsguard:ignore") {
-        std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // Where each line starts, found once per file: a block's line is then a binary search,
+    // not a count from the start of the file (which made a file of many blocks quadratic).
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let has_directives = text.contains("kmsguard:ignore");
     let place = |b: &Block| {
-        let line = line_of(text, b.span.start);
+        let line = starts
+            .partition_point(|&s| s <= b.span.start.min(text.len()))
+            .max(1);
         Place {
             file: file.to_owned(),
             line,
-            directives: if starts.is_empty() {
-                Vec::new()
-            } else {
+            directives: if has_directives {
                 directives_above(text, &starts, line)
+            } else {
+                Vec::new()
             },
         }
     };

@@ -485,6 +485,17 @@ fn hostile_inputs_end_with_bounded_work() {
         }
         (code, format!("{out}{err}"))
     };
+    // A 3.5 MiB file of 60,000 small blocks: each block's line is found in the file once, not
+    // counted from its start (which took 19 s for 40,000 blocks, and hours for 8 MiB).
+    let mut many = String::with_capacity(4 << 20);
+    for i in 0..60_000 {
+        many.push_str(&format!(
+            "resource \"aws_s3_bucket\" \"b{i}\" {{\n  bucket = \"bucket-{i}\"\n}}\n"
+        ));
+    }
+    let (code, out) = run_source(ADMIN_POLICY_HCL, &[("many.tf", &many)]);
+    assert_eq!(code, 1, "{out}");
+
     // Locals that double 40 times (an 812-byte file that asked for terabytes).
     let mut doubling = String::from("locals {\n  a0 = [\"arn:aws:iam::111122223333:root\"]\n");
     for i in 1..=40 {
