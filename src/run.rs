@@ -194,17 +194,9 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let mut pairs = args.workspace.clone();
     if let Some(c) = &config {
         for (input, dir) in &c.workspaces {
-            let given = |p: &std::path::PathBuf| {
-                args.inputs.iter().any(|i| {
-                    i == p
-                        || matches!((i.canonicalize(), p.canonicalize()), (Ok(a), Ok(b)) if a == b)
-                })
-            };
-            let overridden = args.workspace.iter().any(|(i, _)| {
-                i == input
-                    || matches!((i.canonicalize(), input.canonicalize()), (Ok(a), Ok(b)) if a == b)
-            });
-            if given(input) && !overridden {
+            let given = args.inputs.iter().any(|i| same_path(i, input));
+            let overridden = args.workspace.iter().any(|(i, _)| same_path(i, input));
+            if given && !overridden {
                 pairs.push((input.clone(), dir.clone()));
             }
         }
@@ -505,6 +497,11 @@ pub(crate) fn sort_documents<'a>(
     (inputs, infos, errors)
 }
 
+/// Whether two paths name the same file: as written, or once resolved.
+fn same_path(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
 /// The source folders of a run and, per input as given, which one is its workspace:
 /// `--workspace INPUT=DIR` pairs one input, `--config-dir DIR` every other. The folders are
 /// kept sorted, so that the order of the arguments never matters.
@@ -519,15 +516,12 @@ fn source_folders(
     dirs.sort();
     dirs.dedup();
     let index = |d: &std::path::PathBuf| dirs.iter().position(|x| x == d);
-    let same = |a: &Path, b: &Path| {
-        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
-    };
     let mut of_input: Vec<Option<usize>> =
         inputs.iter().map(|_| config_dir.and_then(index)).collect();
     let mut paired: Vec<Option<&std::path::PathBuf>> = vec![None; inputs.len()];
     for (input, dir) in workspaces {
         let hits: Vec<usize> = (0..inputs.len())
-            .filter(|&i| same(&inputs[i], input))
+            .filter(|&i| same_path(&inputs[i], input))
             .collect();
         if hits.is_empty() {
             let _ = writeln!(

@@ -172,13 +172,18 @@ pub(super) fn phase(
     r
 }
 
+/// The conditions of a policy on the time of the request.
+fn time_conditions(policy: &Policy) -> impl Iterator<Item = &crate::policy::condition::Condition> {
+    policy
+        .statements
+        .iter()
+        .flat_map(|s| &s.conditions)
+        .filter(|c| matches!(c.key_lc.as_str(), "aws:currenttime" | "aws:epochtime"))
+}
+
 /// Whether a policy's conditions read the time of the request.
 fn reads_time(policy: &Policy) -> bool {
-    policy.statements.iter().any(|s| {
-        s.conditions
-            .iter()
-            .any(|c| matches!(c.key_lc.as_str(), "aws:currenttime" | "aws:epochtime"))
-    })
+    time_conditions(policy).next().is_some()
 }
 
 /// The most later dates tried for a change of verdict.
@@ -203,11 +208,7 @@ fn time_change(
     ) {
         return None;
     }
-    let mut dates: Vec<i64> = policy
-        .statements
-        .iter()
-        .flat_map(|s| &s.conditions)
-        .filter(|c| matches!(c.key_lc.as_str(), "aws:currenttime" | "aws:epochtime"))
+    let mut dates: Vec<i64> = time_conditions(policy)
         .filter(|c| matches!(c.op.base, Base::Date(_) | Base::Numeric(_)))
         .flat_map(|c| &c.values)
         .filter_map(|v| crate::policy::time::parse(v))

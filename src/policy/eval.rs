@@ -241,7 +241,7 @@ fn quick(
         if st.refused.is_some() {
             return Tri::False;
         }
-        let who = p.principal_for(st, target, caller, request).1;
+        let who = p.principal_matches(st, target, caller, request);
         let fixed = who.and(p.action).and(p.resource);
         if fixed == Tri::False {
             return Tri::False;
@@ -382,6 +382,21 @@ impl Parts {
             action_reason,
             resource,
             resource_reason,
+        }
+    }
+
+    /// Whether the principal element covers the caller in this request (no reason text: the
+    /// quick pass over requests needs only this).
+    fn principal_matches(
+        &self,
+        st: &Statement,
+        target: &Target,
+        caller: &Caller,
+        request: &Request,
+    ) -> Tri {
+        match &self.principal {
+            Some(p) => p.matches,
+            None => principal_part(st, target, caller, request).matches,
         }
     }
 

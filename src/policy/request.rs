@@ -12,7 +12,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::ip::{cidr, contains};
+use super::ip::{cidr, contains, mask_v4, mask_v6};
 
 use super::condition::Base;
 use super::placeholder::unknown_in;
@@ -569,20 +569,12 @@ fn inside(block: &str) -> Option<String> {
 fn first_host(net: IpAddr, len: u8) -> IpAddr {
     match net {
         IpAddr::V4(n) => {
-            let mask = if len == 0 {
-                0
-            } else {
-                u32::MAX << (32 - u32::from(len))
-            };
+            let mask = mask_v4(len);
             let base = u32::from(n) & mask;
             IpAddr::V4(Ipv4Addr::from(if len < 31 { base + 1 } else { base }))
         }
         IpAddr::V6(n) => {
-            let mask = if len == 0 {
-                0
-            } else {
-                u128::MAX << (128 - u32::from(len))
-            };
+            let mask = mask_v6(len);
             let base = u128::from(n) & mask;
             IpAddr::V6(Ipv6Addr::from(if len < 127 { base + 1 } else { base }))
         }
@@ -625,20 +617,12 @@ fn public_addresses(listed: &[String]) -> Vec<String> {
 fn last_host(net: IpAddr, len: u8) -> IpAddr {
     match net {
         IpAddr::V4(n) => {
-            let mask = if len == 0 {
-                0
-            } else {
-                u32::MAX << (32 - u32::from(len))
-            };
+            let mask = mask_v4(len);
             let top = (u32::from(n) & mask) | !mask;
             IpAddr::V4(Ipv4Addr::from(if len < 31 { top - 1 } else { top }))
         }
         IpAddr::V6(n) => {
-            let mask = if len == 0 {
-                0
-            } else {
-                u128::MAX << (128 - u32::from(len))
-            };
+            let mask = mask_v6(len);
             let top = (u128::from(n) & mask) | !mask;
             IpAddr::V6(Ipv6Addr::from(if len < 127 { top - 1 } else { top }))
         }
