@@ -105,6 +105,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
 
+    /// Write the corrected policy of every key nobody can manage to DIR/KEY_ID.policy.json
+    /// (the runbook's step 3; docs/audit.md). DIR is created if needed.
+    #[arg(long, value_name = "DIR")]
+    pub write_policies: Option<PathBuf>,
+
     /// Stream the inputs instead of reading them into memory: only what the checks need is
     /// held (49 MB for a 680 MB plan), at about three times the time. Inputs over 1 GiB are
     /// always streamed.

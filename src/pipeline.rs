@@ -14,6 +14,8 @@ pub(crate) struct Checked<'a> {
     /// The verdicts of each key (in the inventory's order).
     pub analyses: Vec<KeyAnalysis>,
     pub findings: Vec<Finding>,
+    /// The recovery runbook of every key nobody can manage after the apply.
+    pub runbooks: Vec<rules::runbook::Runbook>,
 }
 
 /// The inventory and the policy of every key; `sources` is, per input, the Terraform
@@ -33,9 +35,11 @@ pub(crate) fn check<'a>(inputs: &'a [Input<'_>], sources: &[Option<&Config>]) ->
     let (inventory, policies) = resolve(inputs, sources);
     let analyses = analysis::analyse(&inventory, &policies);
     let findings = rules::check(&inventory, &analyses);
+    let runbooks = rules::runbook::build(&inventory, &analyses, &policies);
     Checked {
         inventory,
         analyses,
         findings,
+        runbooks,
     }
 }

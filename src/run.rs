@@ -681,6 +681,7 @@ fn report(
             .unwrap_or(report::FailOn::Error),
         locations: &locations,
         config: gate.config.map(|c| c.path.as_str()),
+        runbooks: &checked.runbooks,
         verbosity: if args.quiet {
             report::Verbosity::Quiet
         } else if args.verbose {
@@ -690,6 +691,11 @@ fn report(
         },
     };
 
+    if let Some(dir) = &args.write_policies {
+        if let Err(code) = write_policies(dir, &checked.runbooks, err) {
+            return code;
+        }
+    }
     // Files first, so that they exist even when standard output is closed early.
     let files = args
         .output
@@ -728,6 +734,30 @@ fn report(
 }
 
 /// Reports a file that could not be written; the exit code (2).
+/// Writes each runbook's corrected policy to `DIR/<key id>.policy.json`: the name is made
+/// of the key ID's safe characters only, so no input names a file outside DIR.
+fn write_policies(
+    dir: &Path,
+    runbooks: &[crate::rules::runbook::Runbook],
+    err: &mut dyn Write,
+) -> Result<(), u8> {
+    use crate::rules::runbook::file_stem;
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return Err(cannot_write(err, dir, &e));
+    }
+    for b in runbooks {
+        let Some(p) = &b.corrected_policy else {
+            continue;
+        };
+        let key = b.arn.as_deref().unwrap_or(&b.address);
+        let path = dir.join(format!("{}.policy.json", file_stem(key)));
+        if let Err(e) = replace(&path, format!("{p}\n").as_bytes()) {
+            return Err(cannot_write(err, &path, &e));
+        }
+    }
+    Ok(())
+}
+
 fn cannot_write(err: &mut dyn Write, path: &Path, e: &std::io::Error) -> u8 {
     let _ = writeln!(
         err,
@@ -888,7 +918,20 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             let a = analysis::explain(&inv, &policies, key);
             let pol = &policies[key];
             let written = match args.format {
-                ExplainFormat::Text => report::explain::render_text(&inv, pol, &a, out),
+                ExplainFormat::Text => {
+                    report::explain::render_text(&inv, pol, &a, out).and_then(|()| {
+                        // A key nobody can manage: the runbook follows the trace.
+                        let books =
+                            crate::rules::runbook::build(&inv, std::slice::from_ref(&a), &policies);
+                        match books.first() {
+                            Some(b) => {
+                                writeln!(out)?;
+                                report::runbook::render_one(b, out)
+                            }
+                            None => Ok(()),
+                        }
+                    })
+                }
                 ExplainFormat::Json => report::explain::render_json(&inv, pol, &a, out),
             };
             if let Err(code) = finish(written, out, err) {

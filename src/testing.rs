@@ -32,6 +32,7 @@ fn with_report<T>(docs: &[&[u8]], f: impl FnOnce(&Report) -> T) -> T {
         locations: &locations,
         verbosity: crate::report::Verbosity::Normal,
         config: None,
+        runbooks: &checked.runbooks,
     })
 }
 

@@ -278,6 +278,12 @@ fn decide_phase(
     } else {
         (Verdict::LockedOut, Vec::new(), None)
     };
+    // For the runbook: who can still read the key that nobody can manage.
+    let readers = if verdict.unmanageable() {
+        s.readers(&g)
+    } else {
+        Vec::new()
+    };
     let mut result = PhaseResult::simple(verdict, PolicyKind::Literal, None);
     result.unknown = unknown;
     if key.account.is_none() {
@@ -300,6 +306,10 @@ fn decide_phase(
         root_denied_by: s.root_denied_by,
         cross_account: g.cross,
         admin_grants: g.admin_grants,
+        delegates: g.delegates,
+        condition_admin: g.condition_admin,
+        iam_known: inv.complete(account.as_deref()),
+        readers,
         time,
         reads_time: false,
         time_change: None,

@@ -28,6 +28,18 @@ pub struct Evidence {
     pub cross_account: Vec<String>,
     /// How many Allow statements cover `kms:PutKeyPolicy` at all.
     pub admin_grants: usize,
+    /// An Allow of `kms:PutKeyPolicy` reaches the account's identities through the account
+    /// principal (IAM delegation).
+    pub delegates: bool,
+    /// An Allow of `kms:PutKeyPolicy` is narrowed by an `aws:PrincipalArn`-style condition
+    /// (it survives a principal's recreation).
+    pub condition_admin: bool,
+    /// An account export lists every identity of the key's account, with its IAM policies:
+    /// the managers listed through delegation are all there are.
+    pub iam_known: bool,
+    /// Who can read the key's policy (`kms:GetKeyPolicy`) or describe it, when nobody can
+    /// manage it: the first step of the runbook (docs/audit.md).
+    pub readers: Vec<Reader>,
     /// The request time the verdict was decided at (epoch seconds).
     pub time: i64,
     /// The policy's conditions read the time of the request.
@@ -35,6 +47,16 @@ pub struct Evidence {
     /// A later date from which the policy's time conditions change whether anyone can
     /// manage the key, and the verdict from then on.
     pub time_change: Option<TimeChange>,
+}
+
+/// A principal that can still call `kms:GetKeyPolicy` or `kms:DescribeKey` on the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reader {
+    pub arn: String,
+    /// The read actions it may call.
+    pub actions: Vec<&'static str>,
+    /// No input shows this principal: it is assumed to exist.
+    pub assumed: bool,
 }
 
 /// From `at` on (epoch seconds), the key's verdict is `verdict`: a date in a time condition
@@ -58,6 +80,10 @@ pub struct Manager {
     pub address: Option<String>,
     /// No input manages this principal: it is assumed to exist.
     pub assumed: bool,
+    /// Reached through the account principal, and an account export shows the IAM policy
+    /// that allows it (docs/audit.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iam_policy: Option<String>,
     /// A request that works for it (the witness): the values of the request keys the policy
     /// reads. Empty when the policy reads none.
     #[serde(skip_serializing_if = "Request::is_empty")]
@@ -102,6 +128,9 @@ pub enum DeadCause {
     },
     /// A unique ID that no input's principal has: a principal deleted before this plan.
     UnknownUniqueId,
+    /// A role or user of an account whose export lists every principal, and not this one:
+    /// it does not exist (docs/audit.md).
+    NotInAccount,
 }
 
 impl DeadRef {
@@ -111,7 +140,7 @@ impl DeadRef {
             DeadCause::Principal { address, .. } | DeadCause::SsoRole { address, .. } => {
                 Some(address)
             }
-            DeadCause::UnknownUniqueId => None,
+            DeadCause::UnknownUniqueId | DeadCause::NotInAccount => None,
         }
     }
 
@@ -121,7 +150,7 @@ impl DeadRef {
             DeadCause::Principal { lifecycle, .. } | DeadCause::SsoRole { lifecycle, .. } => {
                 Some(*lifecycle)
             }
-            DeadCause::UnknownUniqueId => None,
+            DeadCause::UnknownUniqueId | DeadCause::NotInAccount => None,
         }
     }
 
@@ -130,7 +159,7 @@ impl DeadRef {
         match &self.cause {
             DeadCause::Principal { kind, .. } => Some(*kind),
             DeadCause::SsoRole { .. } => Some(PrincipalKind::Role),
-            DeadCause::UnknownUniqueId => None,
+            DeadCause::UnknownUniqueId | DeadCause::NotInAccount => None,
         }
     }
 }
@@ -196,6 +225,11 @@ pub enum Way {
     /// An input's principal without its permissions boundary (a NotPrincipal Deny applies
     /// to every principal that has one).
     WithoutBoundary { address: String },
+    /// A principal the policy requires that the account export does not list: create it.
+    NotInAccount,
+    /// An existing principal the key policy lets manage the key through the account
+    /// principal, whose IAM policies do not allow it: attach an IAM policy that does.
+    GrantIam { arn: String, why: String },
     /// A new role or user with the tags (and of the type) a statement's conditions require.
     Tagged {
         kind: PrincipalKind,
@@ -234,6 +268,13 @@ impl fmt::Display for Recreation {
                 "the SSO role of {address}, destroyed by this plan: create the permission set and its assignment again"
             )?,
             Way::AnyNewRole => f.write_str("any new IAM role")?,
+            Way::NotInAccount => f.write_str(
+                "the principal the policy requires, which the account export does not list: create it",
+            )?,
+            Way::GrantIam { arn, why } => write!(
+                f,
+                "{arn}, which the key policy lets manage the key through the account principal but whose IAM policies do not ({why}): attach an IAM policy that allows kms:PutKeyPolicy on the key"
+            )?,
             Way::NameTaken { address, kind } => write!(
                 f,
                 "a {} with this ARN, once {address} (the same name under another path or case) is deleted: IAM {} names are unique in an account whatever the path or case",

@@ -38,6 +38,8 @@ pub(super) struct Gathered {
     /// An Allow for PutKeyPolicy reaches the account's identities through delegation.
     pub delegates: bool,
     pub admin_grants: usize,
+    /// An Allow of PutKeyPolicy is narrowed by an `aws:PrincipalArn` condition.
+    pub condition_admin: bool,
     /// New users an `aws:username` condition would match (tried after the other recreations).
     pub by_username: Vec<(String, Way)>,
     /// Principals named in `Principal`/`NotPrincipal` (their bindings matter).
@@ -244,9 +246,32 @@ impl<'i, 'k> Builder<'i, 'k> {
                     };
                     self.dead_ref(arn, true, effect, stmt, cause, admin);
                 }
+                _ if self.absent(arn, kind, true, (effect, stmt, admin)) => {}
                 _ => self.assumed_or_taken(arn, kind, true, arn),
             },
         }
+    }
+
+    /// A role or user of a complete account (an account export lists every principal of
+    /// it) that no input has: it does not exist. Named in `Principal`, the reference is dead
+    /// (nothing binds it); required by a condition, an administrator can create it.
+    fn absent(
+        &mut self,
+        arn: &str,
+        kind: CallerKind,
+        bound: bool,
+        (effect, stmt, admin): (Effect, &str, bool),
+    ) -> bool {
+        if !self.inv.complete(arn_account_str(arn)) {
+            return false;
+        }
+        if self.phase == Phase::After {
+            self.dead_ref(arn, bound, effect, stmt, DeadCause::NotInAccount, admin);
+        }
+        if !bound {
+            self.hypothetical(arn, kind, Way::NotInAccount, None);
+        }
+        true
     }
 
     /// A principal no input has, named or required by the policy: assumed to exist — unless
@@ -348,7 +373,14 @@ impl<'i, 'k> Builder<'i, 'k> {
                     _ if arn.contains(":role/aws-service-role/") => {}
                     // No input has a principal with this ARN: assume one exists (as for ARNs
                     // in `Principal`), unless its name is taken.
+                    _ if !has_wildcard(v)
+                        && self.absent(&arn, kind, false, (effect, stmt, admin)) => {}
                     _ if !has_wildcard(v) => self.assumed_or_taken(&arn, kind, false, v),
+                    // Nothing in a complete account matches the pattern: a principal that
+                    // does can be created.
+                    _ if self.inv.complete(arn_account_str(&arn)) => {
+                        self.hypothetical(&arn, kind, Way::NotInAccount, Some(v.clone()));
+                    }
                     _ => self.assumed_cand(&arn, kind, false, v),
                 }
                 continue;
@@ -413,6 +445,9 @@ impl<'i, 'k> Builder<'i, 'k> {
             // positive aws:PrincipalArn condition, and those are candidates already.
             let narrowed = st.conditions.iter().any(narrows_by_arn);
             let delegation = st.effect == Effect::Allow && admin && !narrowed;
+            if st.effect == Effect::Allow && admin && narrowed {
+                self.g.condition_admin = true;
+            }
             for r in st.principal.refs() {
                 match r {
                     PrincipalRef::User(arn) => {
@@ -435,7 +470,10 @@ impl<'i, 'k> Builder<'i, 'k> {
                         let hits = self.inv.roles_named(a, role);
                         if hits.is_empty() {
                             let role_arn = format!("arn:{partition}:iam::{a}:role/{role}");
-                            self.assumed_cand(&role_arn, CallerKind::Role, true, arn);
+                            let how = (st.effect, label, admin);
+                            if !self.absent(&role_arn, CallerKind::Role, true, how) {
+                                self.assumed_cand(&role_arn, CallerKind::Role, true, arn);
+                            }
                         }
                         for pi in hits {
                             self.principal_ref(pi, arn, true, st.effect, label, admin);

@@ -14,6 +14,7 @@ mod decide;
 mod evidence;
 mod gather;
 mod index;
+mod readers;
 mod recovery;
 mod result;
 mod search;
@@ -28,7 +29,7 @@ use candidates::Binding;
 use decide::{phase, removals_named};
 use index::Shared;
 
-pub(crate) use evidence::{DeadCause, DeadRef, Manager, Recovery, Way};
+pub(crate) use evidence::{DeadCause, DeadRef, Evidence, Manager, Reader, Recovery, Way};
 pub use result::Verdict;
 pub(crate) use result::{KeyAnalysis, PhaseResult};
 pub use search::MAX_MANAGERS;
@@ -127,6 +128,7 @@ fn analyse_key(
         after,
         policy_written,
         undecided_removals,
+        drift: pol.drift,
     }
 }
 

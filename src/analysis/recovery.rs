@@ -49,6 +49,16 @@ impl Search<'_, '_> {
         let mut views: HashSet<View, FxBuild> = HashSet::default();
         // A principal a NotPrincipal Deny would exempt but for its permissions boundary: an
         // administrator can remove the boundary (it keeps its unique ID and bindings).
+        // An existing principal the key policy delegates to, refused only by its IAM
+        // policies: an administrator attaches one that allows kms:PutKeyPolicy.
+        for (c, why) in std::mem::take(&mut self.iam_refused) {
+            let mut c = c;
+            c.origin = Origin::Hypothetical(Recreation::new(Way::GrantIam {
+                arn: c.arn.clone(),
+                why,
+            }));
+            add(c, &mut hypos);
+        }
         let mut named: Vec<usize> = g.named.iter().copied().collect();
         named.sort_unstable();
         for pi in named {

@@ -109,4 +109,6 @@ pub struct KeyAnalysis {
     /// policy names and that this plan deletes or replaces. A key that might be locked out
     /// must not pass because kmsguard could not read its policy (`lockout-undecided`).
     pub undecided_removals: Vec<Removal>,
+    /// A live keys document shows another policy than the plan or state (`policy-drift`).
+    pub drift: bool,
 }

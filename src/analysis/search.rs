@@ -26,7 +26,7 @@ pub(super) struct Search<'s, 'k> {
     pub(super) inv: &'s Inventory<'k>,
     pub(super) shared: &'s Shared,
     pub(super) policy: &'s Policy,
-    target: Target<'s>,
+    pub(super) target: Target<'s>,
     /// The key's account, when an input or the policy tells it.
     pub(super) account: Option<&'s str>,
     pub(super) phase: Phase,
@@ -46,6 +46,11 @@ pub(super) struct Search<'s, 'k> {
     memo: HashMap<View, Decision, FxBuild>,
     /// The last request that worked: tried first for the next candidate.
     hint: Option<crate::policy::request::Request>,
+    /// The key's ARN in this phase, when known (identity policies match it).
+    pub(super) key_arn: Option<&'s str>,
+    /// Principals the key policy lets manage the key through the account principal but
+    /// whose IAM policies (from an account export) do not: attaching one would do.
+    pub(super) iam_refused: Vec<(Cand, String)>,
 }
 
 /// The phase a search decides, the time its requests are made at, and how the policy's
@@ -90,6 +95,8 @@ impl<'s, 'k> Search<'s, 'k> {
             decided: vec![false; inv.principals.len()],
             memo: HashMap::default(),
             hint: None,
+            key_arn: key.arn(setting.phase),
+            iam_refused: Vec::new(),
         }
     }
 
@@ -142,6 +149,7 @@ impl<'s, 'k> Search<'s, 'k> {
     fn record(&mut self, c: &Cand, d: Decision) {
         let policy = self.policy;
         let mut d = d;
+        let iam_policy = self.identity_check(c, &mut d);
         if matches!(c.origin, Origin::Placeholder) && d.can == Tri::True {
             // Whoever a value known only after apply names could manage the key (through
             // the account or a wildcard), if it names someone of the account: that is not a
@@ -168,11 +176,15 @@ impl<'s, 'k> Search<'s, 'k> {
                     kind: c.kind,
                     via,
                     statement: policy.statements[stmt].label().to_owned(),
+                    // A principal read from an account export is named by its ARN already.
                     address: match c.origin {
-                        Origin::Known(pi) => Some(self.inv.principals[pi].address.clone()),
+                        Origin::Known(pi) => {
+                            Some(self.inv.principals[pi].address.clone()).filter(|a| *a != c.arn)
+                        }
                         _ => None,
                     },
                     assumed: matches!(c.origin, Origin::Assumed),
+                    iam_policy,
                     request: d.request,
                 });
             }
@@ -195,6 +207,34 @@ impl<'s, 'k> Search<'s, 'k> {
                 }
             }
             Tri::False => {}
+        }
+    }
+
+    /// A caller the key policy lets manage the key through the account principal needs its
+    /// IAM policies to allow it too (IAM "Policy evaluation logic"). When an account export
+    /// shows them, they decide: the policy that allows it is returned; a refusal makes the
+    /// caller no manager (and a way back: attach a policy); a condition makes it unknown.
+    fn identity_check(&mut self, c: &Cand, d: &mut Decision) -> Option<String> {
+        use crate::policy::eval::{PUT_KEY_POLICY, Via};
+        let (Origin::Known(pi), Tri::True, Some((_, Via::Delegation))) =
+            (&c.origin, d.can, d.allow)
+        else {
+            return None;
+        };
+        let idp = self.inv.identities.get(pi)?;
+        let v = idp.allows(PUT_KEY_POLICY, self.key_arn);
+        match v.can {
+            Tri::True => Some(v.why),
+            Tri::False => {
+                d.can = Tri::False;
+                self.iam_refused.push((c.clone(), v.why));
+                None
+            }
+            Tri::Unknown => {
+                d.can = Tri::Unknown;
+                d.unknown_reasons = vec![format!("its IAM permissions: {}", v.why)];
+                None
+            }
         }
     }
 
@@ -275,7 +315,25 @@ impl<'s, 'k> Search<'s, 'k> {
     /// account principal (an administrator attaches the IAM permission). One such identity
     /// is enough to decide; the report lists the first found.
     pub(super) fn delegated(&mut self, b: &Builder, g: &Gathered, seen_arns: &HashSet<String>) {
-        if !self.managers.is_empty() || !g.delegates {
+        if !g.delegates {
+            return;
+        }
+        // An account export shows every identity and its IAM policies: delegation reaches
+        // only those whose policies may allow a KMS action. They are listed, all of them (up
+        // to the cap), so that the report can say who can manage the key besides the root.
+        if self.inv.complete(self.account) {
+            for &pi in &self.inv.iam_admins {
+                if self.full() {
+                    return;
+                }
+                if self.decided[pi] || g.named.contains(&pi) {
+                    continue;
+                }
+                self.matched(b, g, pi);
+            }
+            return;
+        }
+        if !self.managers.is_empty() {
             return;
         }
         // Every principal the policy names or matches was considered already.

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::plan::address::{InstanceKey, Mode, ResourceAddress};
 use crate::plan::kind::ResourceKind;
+use crate::plan::live::{IdentityType, Live};
 use crate::plan::model::{Attrs, NO_ATTRS, Unknowns, ValueResource};
 use crate::policy::arn::{Arn, iam_arn};
 
@@ -28,6 +29,8 @@ pub(super) struct Collected<'a> {
     pub assignments: Vec<(String, String, String, Lifecycle)>,
     /// Policy documents, the caller identity and the partition.
     pub data: Vec<DataSource<'a>>,
+    /// An account export lists every role and user of this account (docs/audit.md).
+    pub complete_account: Option<String>,
 }
 
 /// A resource instance read from a document, before it is sorted by kind.
@@ -72,6 +75,9 @@ fn parse_address(
 
 pub(super) fn collect<'a>(src: usize, input: &'a Input<'_>) -> Collected<'a> {
     let doc = &input.doc;
+    if let Some(live) = &doc.live {
+        return collect_live(src, live);
+    }
     let mut c = Collected::default();
     let mut seen: HashSet<String> = HashSet::new();
     let mut deposed = 0usize;
@@ -208,6 +214,69 @@ pub(super) fn collect<'a>(src: usize, input: &'a Input<'_>) -> Collected<'a> {
     c
 }
 
+/// A live document: its identities and keys, as a state would show them (docs/audit.md).
+fn collect_live<'a>(src: usize, live: &'a Live) -> Collected<'a> {
+    let mut c = Collected::default();
+    match live {
+        Live::Account(a) => {
+            c.caller_account.clone_from(&a.account);
+            c.complete_account.clone_from(&a.account);
+            for id in &a.identities {
+                let kind = match id.kind {
+                    IdentityType::Role => ResourceKind::Role,
+                    IdentityType::User => ResourceKind::User,
+                };
+                let seen = Seen {
+                    src,
+                    address: &id.address,
+                    resource: id.resource.clone(),
+                    kind,
+                    lifecycle: Lifecycle::Kept,
+                    deferred: false,
+                };
+                let before = c.principals.len();
+                add(
+                    &mut c,
+                    seen,
+                    Some(&id.attrs),
+                    Some(&id.attrs),
+                    Unknowns::default(),
+                );
+                if let Some(p) = c.principals.get_mut(before) {
+                    p.iam = Some(id);
+                }
+            }
+        }
+        Live::Keys(k) => {
+            for key in &k.keys {
+                let Some(kind) = ResourceKind::of(Mode::Managed, &key.resource.rtype) else {
+                    continue;
+                };
+                let seen = Seen {
+                    src,
+                    address: &key.address,
+                    resource: key.resource.clone(),
+                    kind,
+                    lifecycle: Lifecycle::Kept,
+                    deferred: false,
+                };
+                let before = c.keys.len();
+                add(
+                    &mut c,
+                    seen,
+                    Some(&key.attrs),
+                    Some(&key.attrs),
+                    Unknowns::default(),
+                );
+                if let Some(p) = c.keys.get_mut(before) {
+                    p.live = Some(key);
+                }
+            }
+        }
+    }
+    c
+}
+
 fn add<'a>(
     c: &mut Collected<'a>,
     s: Seen<'_>,
@@ -318,6 +387,7 @@ fn add<'a>(
                 lifecycle: s.lifecycle,
                 before: before_id,
                 after: after_id,
+                iam: None,
             });
         }
         ResourceKind::Key(_) | ResourceKind::KeyPolicy => {
@@ -337,6 +407,7 @@ fn add<'a>(
                 before: before_attrs,
                 after: after_attrs,
                 unknown,
+                live: None,
             };
             if s.kind == ResourceKind::KeyPolicy {
                 c.policies.push(p);

@@ -257,6 +257,7 @@ fn key<'a>(k: Planned<'a>, p: Option<Planned<'a>>) -> Key<'a> {
         standalone: false,
         bypass,
         ids,
+        live_twin: None,
     }
 }
 
@@ -290,5 +291,6 @@ fn standalone_key(p: Planned<'_>) -> Key<'_> {
         policy: Some(p),
         standalone: true,
         ids: key_id.into_iter().collect(),
+        live_twin: None,
     }
 }

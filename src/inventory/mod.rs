@@ -8,6 +8,7 @@
 mod accounts;
 mod collect;
 mod keys;
+mod live;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -16,6 +17,7 @@ use serde::Serialize;
 
 use crate::plan::address::ResourceAddress;
 use crate::plan::configuration::Configs;
+use crate::plan::live::{LiveIdentity, LiveKey};
 use crate::plan::model::{Attrs, Unknowns};
 use crate::plan::{Document, Phase};
 use crate::policy::eval::KeyFacts;
@@ -110,6 +112,8 @@ pub struct Planned<'a> {
     pub after: &'a Attrs<'a>,
     /// Which attributes are known only after apply.
     pub unknown: Unknowns,
+    /// A key read from a live keys document (docs/audit.md).
+    pub(crate) live: Option<&'a LiveKey>,
 }
 
 /// A KMS key (or a key known only through an `aws_kms_key_policy`), with the facts the plan
@@ -139,6 +143,15 @@ pub struct Key<'a> {
     pub bypass: Vec<String>,
     /// IDs and ARNs by which other resources (`aws_kms_key_policy.key_id`) refer to it.
     pub ids: Vec<String>,
+    /// The same key in a live keys document, for a key a plan or state shows (drift).
+    pub(crate) live_twin: Option<&'a LiveKey>,
+}
+
+impl<'a> Key<'a> {
+    /// The key as a live keys document shows it: itself, or its twin.
+    pub(crate) fn live(&self) -> Option<&'a LiveKey> {
+        self.own.live.or(self.live_twin)
+    }
 }
 
 impl Key<'_> {
@@ -255,6 +268,13 @@ pub struct Identity<'a> {
     pub boundary: bool,
 }
 
+impl Inventory<'_> {
+    /// Whether an account export lists every principal of this account.
+    pub(crate) fn complete(&self, account: Option<&str>) -> bool {
+        account.is_some_and(|a| self.complete_accounts.iter().any(|c| c == a))
+    }
+}
+
 /// An IAM role or user that an input knows about.
 #[derive(Debug, Clone)]
 pub struct Principal<'a> {
@@ -269,6 +289,8 @@ pub struct Principal<'a> {
     pub lifecycle: Lifecycle,
     pub before: Option<Identity<'a>>,
     pub after: Option<Identity<'a>>,
+    /// Read from an account export: its identity policies are known (docs/audit.md).
+    pub(crate) iam: Option<&'a LiveIdentity>,
 }
 
 impl Principal<'_> {
@@ -333,6 +355,14 @@ pub struct Inventory<'a> {
     pub data: Vec<Vec<DataSource<'a>>>,
     /// Per input: the root module's variable values.
     pub root_vars: Vec<BTreeMap<String, serde_json::Value>>,
+    /// Accounts an account export lists every role and user of (docs/audit.md): a
+    /// principal of one of them that no input has does not exist.
+    pub complete_accounts: Vec<String>,
+    /// Principals whose identity policies may allow a KMS management action (read from an
+    /// account export): the only identities delegation can reach in a complete account.
+    pub(crate) iam_admins: Vec<usize>,
+    /// The identity policies of the principals an account export shows, by principal.
+    pub(crate) identities: HashMap<usize, crate::policy::identity::IdentityPolicies>,
     by_arn_ci: HashMap<String, Vec<usize>>,
     by_arn: BTreeMap<String, Vec<usize>>,
     by_unique_id: HashMap<String, Vec<usize>>,
@@ -387,8 +417,22 @@ pub(crate) fn build<'a>(inputs: &'a [Input<'_>], configs: &Configs) -> Inventory
         .reserve_exact(collected.iter().map(|c| c.principals.len()).sum());
     for c in &mut collected {
         inv.principals.append(&mut c.principals);
+        if let Some(a) = c.complete_account.take() {
+            if !inv.complete_accounts.contains(&a) {
+                inv.complete_accounts.push(a);
+            }
+        }
     }
+    live::merge_principals(&mut inv.principals);
     inv.index();
+    inv.identities = live::identities(&inv.principals);
+    inv.iam_admins = inv
+        .identities
+        .iter()
+        .filter(|(_, p)| p.may_allow_kms())
+        .map(|(i, _)| *i)
+        .collect();
+    inv.iam_admins.sort_unstable();
     inv.sso_removals = collect::sso_removals(&collected);
     inv.root_vars = inputs
         .iter()
@@ -432,6 +476,7 @@ pub(crate) fn build<'a>(inputs: &'a [Input<'_>], configs: &Configs) -> Inventory
         .collect();
     let (keys, notes) = keys::join(collected, configs);
     inv.notes.extend(notes);
+    let keys = live::merge_keys(keys);
     inv.keys = accounts::complete_keys(keys, &inv.input_accounts, &inv.input_partitions);
     inv
 }

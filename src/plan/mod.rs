@@ -7,6 +7,7 @@
 pub(crate) mod address;
 pub(crate) mod configuration;
 pub(crate) mod kind;
+pub(crate) mod live;
 pub(crate) mod model;
 pub(crate) mod reference;
 
@@ -33,6 +34,10 @@ pub enum Phase {
 pub enum DocKind {
     Plan,
     State,
+    /// `aws iam get-account-authorization-details` output (docs/audit.md).
+    Account,
+    /// A keys document: `describe-key` and `get-key-policy` of every key (docs/audit.md).
+    Keys,
 }
 
 /// A recognised input document, borrowing from the input buffer.
@@ -45,6 +50,8 @@ pub(crate) struct Document<'a> {
     /// The plan says `errored: true`: refused unless `--allow-errored`.
     pub errored: bool,
     pub raw: RawDocument<'a>,
+    /// A live document's content (`kind` is `Account` or `Keys`).
+    pub live: Option<Box<live::Live>>,
 }
 
 /// Recognises and parses one input. `name` is how the user named the input (used in the
@@ -174,7 +181,25 @@ fn json_error(e: serde_json::Error) -> InputError {
     }
 }
 
-fn classify(raw: RawDocument<'_>) -> Result<Document<'_>, InputError> {
+fn classify(mut raw: RawDocument<'_>) -> Result<Document<'_>, InputError> {
+    if raw.format_version.is_none() {
+        if let Some(read) = live::read(&raw.live) {
+            let live = read?;
+            let (kind, notes) = match &live {
+                live::Live::Account(a) => (DocKind::Account, a.notes.clone()),
+                live::Live::Keys(k) => (DocKind::Keys, k.notes.clone()),
+            };
+            raw.live = model::LiveParts::default();
+            return Ok(Document {
+                kind,
+                format_version: "aws-cli".to_owned(),
+                notes,
+                errored: false,
+                raw,
+                live: Some(Box::new(live)),
+            });
+        }
+    }
     let Some(fv) = raw.format_version.as_deref() else {
         if raw.plan_format_version.is_some() || raw.provider_schemas.is_some() {
             return Err(InputError::RedactedPlan);
@@ -206,7 +231,7 @@ fn classify(raw: RawDocument<'_>) -> Result<Document<'_>, InputError> {
     };
     let known = match kind {
         DocKind::Plan => KNOWN_PLAN_FORMAT,
-        DocKind::State => KNOWN_STATE_FORMAT,
+        _ => KNOWN_STATE_FORMAT,
     };
     let mut notes = Vec::new();
     if (major, minor) > known {
@@ -228,6 +253,7 @@ fn classify(raw: RawDocument<'_>) -> Result<Document<'_>, InputError> {
         notes,
         errored,
         raw,
+        live: None,
     })
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod condition;
 pub(crate) mod document;
 pub(crate) mod eval;
 pub(crate) mod glob;
+pub(crate) mod identity;
 pub(crate) mod ip;
 pub(crate) mod placeholder;
 pub(crate) mod request;

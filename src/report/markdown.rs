@@ -179,6 +179,9 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                         markdown_block(&reindent(statement), "json", "  ")
                     ));
                 }
+                if let Some(hcl) = &remedy.hcl {
+                    unit.push_str(&format!("{}\n\n", markdown_block(hcl, "hcl", "  ")));
+                }
                 unit.push_str("  </details>\n");
             }
             add(&mut doc, unit, &mut left_out);

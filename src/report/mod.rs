@@ -9,6 +9,7 @@ pub(crate) mod explain;
 pub(crate) mod github;
 pub(crate) mod json;
 pub(crate) mod markdown;
+pub(crate) mod runbook;
 pub(crate) mod sarif;
 pub(crate) mod text;
 pub(crate) mod witness;
@@ -47,6 +48,8 @@ pub struct Report<'r, 'a> {
     pub verbosity: Verbosity,
     /// The configuration file used, if any.
     pub config: Option<&'r str>,
+    /// The recovery runbook of every key nobody can manage.
+    pub runbooks: &'r [crate::rules::runbook::Runbook],
 }
 
 /// How much the text report says.
@@ -307,8 +310,10 @@ impl Mark {
 pub(crate) fn shown_managers(list: &[crate::analysis::Manager]) -> Vec<&crate::analysis::Manager> {
     use crate::policy::eval::{CallerKind, Via};
     let root = list.iter().any(|m| m.kind == CallerKind::Root);
+    // Beside the root, a delegated manager is worth naming only when an account export
+    // shows the IAM policy that lets it (otherwise every identity would qualify).
     list.iter()
-        .filter(|m| !(root && m.via == Via::Delegation))
+        .filter(|m| !(root && m.via == Via::Delegation && m.iam_policy.is_none()))
         .collect()
 }
 
@@ -327,6 +332,8 @@ pub enum Format {
     Github,
     /// `name=value` lines for `$GITHUB_OUTPUT`: verdict, locked-out-count.
     GithubOutput,
+    /// Markdown: the recovery runbook of every key nobody can manage (docs/audit.md).
+    Runbook,
 }
 
 impl Format {
@@ -338,6 +345,7 @@ impl Format {
             Format::Markdown => markdown::render(r, out),
             Format::Github => github::render(r, out),
             Format::GithubOutput => github::render_outputs(r, out),
+            Format::Runbook => runbook::render(r, out),
         }
     }
 }

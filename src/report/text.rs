@@ -36,18 +36,36 @@ fn severity(s: Severity) -> ColoredString {
     }
 }
 
-fn change(a: &KeyAnalysis) -> String {
+fn change(a: &KeyAnalysis, live: bool) -> String {
+    if live {
+        // A key read from a live keys document: there is no apply, only today.
+        return format!("{} (today, live)", verdict(a.after.verdict));
+    }
     match &a.before {
         Some(b) => format!("{} → {}", verdict(b.verdict), verdict(a.after.verdict)),
         None => format!("{} → {}", "(created)".dimmed(), verdict(a.after.verdict)),
     }
 }
 
-fn manager(m: &Manager) -> String {
+fn when(live: bool) -> &'static str {
+    if live { "today" } else { "after the apply" }
+}
+
+fn manager(m: &Manager, iam_known: bool, others: bool) -> String {
     let mut s = match (m.kind, m.via) {
+        (CallerKind::Root, _) if iam_known && !others => format!(
+            "only the root user {}; no IAM principal has kms:PutKeyPolicy on it today",
+            terminal(&m.arn)
+        ),
+        (CallerKind::Root, _) if iam_known => format!("the root user {}", terminal(&m.arn)),
         (CallerKind::Root, _) => format!(
             "account root {} (and the IAM principals it delegates to)",
             terminal(&m.arn)
+        ),
+        (_, Via::Delegation) if m.iam_policy.is_some() => format!(
+            "{} (through the account principal and its IAM policy {})",
+            terminal(&m.arn),
+            terminal(m.iam_policy.as_deref().unwrap_or_default())
         ),
         (_, Via::Delegation) => format!(
             "{} (through the account principal; rests on its IAM permissions)",
@@ -76,15 +94,17 @@ fn manager(m: &Manager) -> String {
     s
 }
 
-fn managers(list: &[Manager]) -> String {
+fn managers(ev: &crate::analysis::Evidence) -> String {
+    let list = &ev.managers;
     if list.is_empty() {
         return "nobody".red().bold().to_string();
     }
     let shown = super::shown_managers(list);
+    let others = shown.len() > 1;
     let mut parts: Vec<String> = shown
         .iter()
         .take(MAX_MANAGERS_SHOWN)
-        .map(|m| manager(m))
+        .map(|m| manager(m, ev.iam_known, others))
         .collect();
     if shown.len() > MAX_MANAGERS_SHOWN {
         parts.push(format!("and {} more", shown.len() - MAX_MANAGERS_SHOWN));
@@ -104,6 +124,16 @@ fn finding(out: &mut dyn Write, f: &Finding, quiet: bool) -> io::Result<()> {
         writeln!(out, "    {} {}", "remedy:".cyan(), terminal(&r.text))?;
         if let Some(statement) = &r.statement {
             writeln!(out, "      {}", terminal(statement))?;
+        }
+        if let Some(hcl) = r.hcl.as_deref().filter(|_| !quiet) {
+            writeln!(
+                out,
+                "    {}",
+                "in Terraform (aws_iam_policy_document):".cyan()
+            )?;
+            for line in hcl.lines() {
+                writeln!(out, "      {}", terminal(line))?;
+            }
         }
     }
     if quiet {
@@ -179,7 +209,13 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             .as_deref()
             .map(|p| format!("  policy from {}", terminal(p)))
             .unwrap_or_default();
-        writeln!(out, "  verdict: {}{}", change(a), via.dimmed())?;
+        let live = k.own.live.is_some();
+        if live {
+            if let Some(l) = k.own.live.filter(|l| !l.aliases.is_empty()) {
+                writeln!(out, "  aliases: {}", terminal(&l.aliases.join(", ")))?;
+            }
+        }
+        writeln!(out, "  verdict: {}{}", change(a, live), via.dimmed())?;
         if let (true, Some(note)) = (a.after.policy.kind.rebuilt(), &a.after.notes.policy) {
             writeln!(
                 out,
@@ -196,14 +232,16 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         } else if a.after.verdict == Verdict::Unknown && a.after.evidence.managers.is_empty() {
             writeln!(
                 out,
-                "  can manage after the apply: {}",
+                "  can manage {}: {}",
+                when(live),
                 "nobody for sure; the finding says what is unknown".magenta()
             )?;
         } else if a.after.verdict != Verdict::Deleted {
             writeln!(
                 out,
-                "  can manage after the apply: {}",
-                managers(&a.after.evidence.managers)
+                "  can manage {}: {}",
+                when(live),
+                managers(&a.after.evidence)
             )?;
         }
         for f in fs {
@@ -215,8 +253,9 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         if ok.len() <= MAX_OK_LINES || r.verbosity == super::Verbosity::Verbose {
             for a in &ok {
                 let k = &inv.keys[a.key];
+                let live = k.own.live.is_some();
                 let who = if a.after.verdict == Verdict::Manageable {
-                    format!("  ({})", managers(&a.after.evidence.managers))
+                    format!("  ({})", managers(&a.after.evidence))
                         .dimmed()
                         .to_string()
                 } else {
@@ -250,7 +289,7 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                     mark,
                     terminal(&k.address),
                     src.dimmed(),
-                    change(a),
+                    change(a, live),
                     who,
                     why
                 )?;

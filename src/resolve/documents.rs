@@ -926,6 +926,7 @@ mod tests {
                 tags: None,
                 boundary: false,
             }),
+            iam: None,
         };
         let principals: HashMap<&str, &Principal> = [("aws_iam_role.admin", &role)].into();
         let cfg: Value = serde_json::from_str(

@@ -175,6 +175,9 @@ impl EffectivePolicy<'_> {
 pub(crate) struct KeyPolicies<'a> {
     pub before: EffectivePolicy<'a>,
     pub after: EffectivePolicy<'a>,
+    /// A live keys document shows another policy than the plan or state does: the one the
+    /// key has today, which the before phase uses (docs/audit.md).
+    pub drift: bool,
 }
 
 /// Decides the policy of every key of the inventory (in its order), with the plans'
@@ -188,15 +191,70 @@ pub(crate) fn policies<'a>(
     let mut out: Vec<KeyPolicies<'a>> = inv
         .keys
         .iter()
-        .map(|k| KeyPolicies {
-            before: key_before(k),
-            after: key_after(k, &world),
-        })
+        .map(|k| live(k, key_before(k), key_after(k, &world)))
         .collect();
     if sources.iter().any(Option::is_some) {
         source::refine(inv, &mut out, sources);
     }
     out
+}
+
+/// What a live keys document says about a key's policy: for a live key whose policy could
+/// not be read, unknown with the collector's error; for a key a plan or state also shows, the
+/// policy it has today when that differs (drift) — before the apply, and after it too unless
+/// the apply writes the policy.
+fn live<'a>(
+    k: &Key<'a>,
+    before: EffectivePolicy<'a>,
+    after: EffectivePolicy<'a>,
+) -> KeyPolicies<'a> {
+    use crate::policy::document::equivalent_texts;
+    let Some(l) = k.live() else {
+        return KeyPolicies {
+            before,
+            after,
+            drift: false,
+        };
+    };
+    let live_text = policy_of(&l.attrs);
+    if let Some(error) = &l.error {
+        let reason = format!(
+            "the key policy could not be read when the live data was collected ({error}); whoever collected it has no kms:GetKeyPolicy on the key — see the runbook in docs/audit.md"
+        );
+        let unknown = EffectivePolicy::Unknown { reason };
+        let after = if k.own.live.is_some() {
+            unknown.clone()
+        } else {
+            after
+        };
+        return KeyPolicies {
+            before: unknown,
+            after,
+            drift: false,
+        };
+    }
+    let (Some(today), Some(shown)) = (live_text, before.text()) else {
+        return KeyPolicies {
+            before,
+            after,
+            drift: false,
+        };
+    };
+    if k.own.live.is_some() || equivalent_texts(&today, shown) {
+        return KeyPolicies {
+            before,
+            after,
+            drift: false,
+        };
+    }
+    let written = after.text().is_none_or(|a| !equivalent_texts(a, shown));
+    let today_policy = literal(Cow::Owned(today.into_owned()), None);
+    let after = if written { after } else { today_policy.clone() };
+    KeyPolicies {
+        before: today_policy,
+        after,
+        drift: true,
+    }
 }
 
 /// What deciding policies needs to know about all inputs.

@@ -1,5 +1,6 @@
 //! `already-locked-out`: the key was unmanageable before this plan (not this plan's fault).
 
+use super::sentences::recovery_step;
 use super::{Finding, KeyCtx, Remedy, Rule, Severity};
 
 pub(super) static RULE: Rule = Rule {
@@ -17,17 +18,24 @@ fn check(ctx: &KeyCtx) -> Option<Finding> {
     if !before.verdict.unmanageable() || !a.after.verdict.unmanageable() {
         return None;
     }
-    let message = format!(
-        "the key was already {} before this plan, and stays {}: nobody can call kms:PutKeyPolicy on it now",
-        before.verdict.word(),
-        a.after.verdict.word()
-    );
+    let message = if ctx.key.own.live.is_some() {
+        format!(
+            "the key is {} today (live keys document): nobody can call kms:PutKeyPolicy on it",
+            a.after.verdict.word()
+        )
+    } else {
+        format!(
+            "the key was already {} before this plan, and stays {}: nobody can call kms:PutKeyPolicy on it now",
+            before.verdict.word(),
+            a.after.verdict.word()
+        )
+    };
+    let runbook = " Step by step: `kmsguard check --format runbook` (docs/audit.md).";
     let remedy = match &a.after.evidence.recovery {
-        Some(r) => format!(
-            "Recreate {} ({}) and use it to repair the key policy.",
-            r.arn, r.origin
+        Some(r) => format!("{}{runbook}", recovery_step(r)),
+        None => format!(
+            "Open an AWS Support case to regain access to the key; AWS will contact the account's owner.{runbook}"
         ),
-        None => "Open an AWS Support case to regain access to the key; AWS will contact the account's owner.".to_owned(),
     };
     Some(ctx.finding(&RULE, message, Some(Remedy::text(remedy))))
 }

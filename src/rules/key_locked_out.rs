@@ -42,6 +42,7 @@ fn check(ctx: &KeyCtx) -> Option<Finding> {
     let remedy = Remedy {
         text: "Do not apply this plan: once it is applied, only AWS Support can restore access. Keep a management path that survives IAM changes: add this statement to the key policy, then plan again:".to_owned(),
         statement: Some(recommended_statement(ctx, &a.after)),
+        hcl: None,
     };
     Some(ctx.finding(&RULE, message, Some(remedy)))
 }

@@ -56,6 +56,7 @@ fn check(ctx: &KeyCtx) -> Option<Finding> {
         text: "Do not rely on recovery: add this statement to the key policy, then plan again:"
             .to_owned(),
         statement: Some(recommended_statement(ctx, &a.after)),
+        hcl: None,
     };
     Some(ctx.finding(&RULE, message, Some(remedy)))
 }

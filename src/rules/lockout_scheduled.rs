@@ -35,6 +35,7 @@ fn check(ctx: &KeyCtx) -> Option<Finding> {
             time::format(change.at)
         ),
         statement: Some(recommended_statement(ctx, after)),
+        hcl: None,
     };
     let mut f = ctx.finding(&RULE, message, Some(remedy));
     if !a.policy_written {

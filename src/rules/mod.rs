@@ -13,10 +13,13 @@ mod key_recoverable_only;
 mod lockout_check_bypassed;
 mod lockout_scheduled;
 mod lockout_undecided;
+mod one_deletion_from_lockout;
+mod policy_drift;
 mod policy_invalid;
 mod policy_unknown;
 mod principal_orphaned;
 pub(crate) mod registry;
+pub(crate) mod runbook;
 mod sentences;
 
 use serde::Serialize;
@@ -157,6 +160,8 @@ pub struct Remedy {
     pub text: String,
     /// One JSON statement (compact, on one line).
     pub statement: Option<String>,
+    /// The same statement as an `aws_iam_policy_document` block, when there is one.
+    pub hcl: Option<String>,
 }
 
 impl Remedy {
@@ -164,6 +169,7 @@ impl Remedy {
         Remedy {
             text: text.into(),
             statement: None,
+            hcl: None,
         }
     }
 

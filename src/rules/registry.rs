@@ -3,11 +3,12 @@
 
 use super::{
     Rule, already_locked_out, key_locked_out, key_recoverable_only, lockout_check_bypassed,
-    lockout_scheduled, lockout_undecided, policy_invalid, policy_unknown, principal_orphaned,
+    lockout_scheduled, lockout_undecided, one_deletion_from_lockout, policy_drift, policy_invalid,
+    policy_unknown, principal_orphaned,
 };
 
 /// Every rule.
-pub static RULES: [&Rule; 9] = [
+pub static RULES: [&Rule; 11] = [
     &key_locked_out::RULE,
     &key_recoverable_only::RULE,
     &lockout_scheduled::RULE,
@@ -17,6 +18,8 @@ pub static RULES: [&Rule; 9] = [
     &policy_unknown::RULE,
     &lockout_check_bypassed::RULE,
     &already_locked_out::RULE,
+    &one_deletion_from_lockout::RULE,
+    &policy_drift::RULE,
 ];
 
 /// The rule with this id.

@@ -201,3 +201,53 @@ pub(super) fn recommended_statement(ctx: &KeyCtx, phase: &PhaseResult) -> String
         "{{\"Sid\": \"KeyAdministration\", \"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"*\"}}, \"Action\": \"kms:*\", \"Resource\": \"*\", \"Condition\": {{\"ArnLike\": {{\"aws:PrincipalArn\": [{list}]}}}}}}"
     )
 }
+
+/// The seed article's administrator statement for a key: `Principal "*"` with
+/// `aws:PrincipalArn` naming the account root and `admins`, scoped to the account: as one
+/// line of JSON and as an `aws_iam_policy_document` statement block.
+pub(super) fn seed_statement(ctx: &KeyCtx, admins: &[String]) -> (String, String) {
+    let (account, partition) = account_and_partition(ctx);
+    let mut arns = vec![format!("arn:{partition}:iam::{account}:root")];
+    for a in admins {
+        if !arns.contains(a) {
+            arns.push(a.clone());
+        }
+    }
+    let quoted: Vec<String> = arns
+        .iter()
+        .map(|a| serde_json::Value::String(a.clone()).to_string())
+        .collect();
+    let account_json = serde_json::Value::String(account.clone()).to_string();
+    let json = format!(
+        "{{\"Sid\": \"KeyAdministration\", \"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"*\"}}, \"Action\": \"kms:*\", \"Resource\": \"*\", \"Condition\": {{\"StringEquals\": {{\"aws:PrincipalAccount\": {account_json}}}, \"ArnLike\": {{\"aws:PrincipalArn\": [{}]}}}}}}",
+        quoted.join(", ")
+    );
+    let hcl = format!(
+        "statement {{\n  sid       = \"KeyAdministration\"\n  actions   = [\"kms:*\"]\n  resources = [\"*\"]\n  principals {{\n    type        = \"AWS\"\n    identifiers = [\"*\"]\n  }}\n  condition {{\n    test     = \"StringEquals\"\n    variable = \"aws:PrincipalAccount\"\n    values   = [{account_json}]\n  }}\n  condition {{\n    test     = \"ArnLike\"\n    variable = \"aws:PrincipalArn\"\n    values   = [{}]\n  }}\n}}",
+        quoted.join(", ")
+    );
+    (json, hcl)
+}
+
+/// What an administrator does to get back in, as one sentence.
+pub(crate) fn recovery_step(r: &crate::analysis::Recovery) -> String {
+    use crate::analysis::Way;
+    match &r.origin.way {
+        Way::GrantIam { arn, .. } => format!(
+            "Attach an IAM policy that allows kms:PutKeyPolicy on the key to {arn} ({}), and use it to repair the key policy.",
+            r.origin
+        ),
+        Way::WithoutBoundary { .. } => format!(
+            "Change {} ({}) and use it to repair the key policy.",
+            r.arn, r.origin
+        ),
+        Way::NotInAccount | Way::Tagged { .. } | Way::AnyNewRole | Way::UserName { .. } => format!(
+            "Create {} ({}) and use it to repair the key policy.",
+            r.arn, r.origin
+        ),
+        _ => format!(
+            "Recreate {} ({}) and use it to repair the key policy.",
+            r.arn, r.origin
+        ),
+    }
+}

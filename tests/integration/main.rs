@@ -15,6 +15,7 @@ mod formats;
 mod gate;
 mod generated;
 mod hostile;
+mod live;
 mod plan_gen;
 mod properties;
 mod reports;

@@ -340,7 +340,15 @@ fn a_document_read_at_apply_is_never_parsed_as_a_policy_with_the_source() {
             let (code, v) = json(&args);
             assert_eq!(code, 0, "{args:?}");
             assert_eq!(v["keys"][0]["verdict"], "manageable", "{args:?}");
-            assert_eq!(v["findings"], serde_json::json!([]), "{args:?}");
+            // Only the preventive warning (a single named administrator) may remain.
+            let rules: Vec<&str> = v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["rule"].as_str().unwrap())
+                .filter(|r| *r != "one-deletion-from-lockout")
+                .collect();
+            assert!(rules.is_empty(), "{args:?}: {rules:?}");
         }
     }
 }

@@ -99,6 +99,26 @@ pub(crate) struct RawDocument<'a> {
     pub provider_schemas: Option<IgnoredAny>,
     pub lineage: Option<IgnoredAny>,
     pub serial: Option<IgnoredAny>,
+    /// The members of a live document (docs/audit.md), kept unread until it is recognised.
+    pub live: LiveParts,
+}
+
+/// The top-level members of a live document, as the plan reader met them.
+#[derive(Debug, Default)]
+pub(crate) struct LiveParts {
+    pub(crate) user_detail_list: Option<Box<RawValue>>,
+    pub(crate) group_detail_list: Option<Box<RawValue>>,
+    pub(crate) role_detail_list: Option<Box<RawValue>>,
+    pub(crate) policies: Option<Box<RawValue>>,
+    pub(crate) keys: Option<Box<RawValue>>,
+}
+
+impl LiveParts {
+    pub(crate) fn is_account(&self) -> bool {
+        self.user_detail_list.is_some()
+            || self.role_detail_list.is_some()
+            || self.group_detail_list.is_some()
+    }
 }
 
 /// A root module variable's value in a plan.
@@ -119,11 +139,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawDocument<'a> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut doc = RawDocument::default();
                 macro_rules! field {
-                    ($slot:ident, $value:expr) => {{
-                        if doc.$slot.is_some() {
-                            return Err(de::Error::duplicate_field(stringify!($slot)));
+                    ($($slot:ident).+, $value:expr) => {{
+                        if doc.$($slot).+.is_some() {
+                            return Err(de::Error::duplicate_field(stringify!($($slot).+)));
                         }
-                        doc.$slot = $value;
+                        doc.$($slot).+ = $value;
                     }};
                 }
                 while let Some(key) = map.next_key::<Text<'de>>()? {
@@ -158,6 +178,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawDocument<'a> {
                         "provider_schemas" => field!(provider_schemas, map.next_value()?),
                         "lineage" => field!(lineage, map.next_value()?),
                         "serial" => field!(serial, map.next_value()?),
+                        "UserDetailList" => field!(live.user_detail_list, map.next_value()?),
+                        "GroupDetailList" => field!(live.group_detail_list, map.next_value()?),
+                        "RoleDetailList" => field!(live.role_detail_list, map.next_value()?),
+                        "Policies" => field!(live.policies, map.next_value()?),
+                        "Keys" => field!(live.keys, map.next_value()?),
                         _ => {
                             map.next_value::<IgnoredAny>()?;
                         }
