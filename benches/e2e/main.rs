@@ -15,6 +15,10 @@
 //! the ratio to the floor, and checks that the keys kmsguard finds unmanageable are exactly
 //! the generator's expected lock-outs.
 //!
+//! Then it audits a generated live account (`tests/integration/live_gen.rs`: an account
+//! export and a keys document, `KMSGUARD_BENCH_LIVE=ROLESxKEYS`, default 5000 roles and 2000
+//! keys), checks the answer and prints the median time and peak memory.
+//!
 //! Environment: `KMSGUARD_BENCH_SIZES` (e.g. `1000,10000`), `KMSGUARD_BENCH_RUNS` (default 5),
 //! `KMSGUARD_BENCH_BASELINE`, and `KMSGUARD_GEN_PLAN` to take plans from another generator
 //! (a program called as `GEN --resources N --seed 1 -o PLAN` that writes `PLAN.expected.json`
@@ -24,6 +28,8 @@
 // wait4 is the one way to read a child's peak memory; the tool itself has no unsafe code.
 #![allow(unsafe_code)]
 
+#[path = "../../tests/integration/live_gen.rs"]
+mod live_gen;
 #[path = "../../tests/integration/plan_gen.rs"]
 mod plan_gen;
 
@@ -40,6 +46,10 @@ fn main() {
     }
     if let Some(i) = args.iter().position(|a| a == "--generate") {
         generate(&args[i + 1], Path::new(&args[i + 2]));
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--generate-live") {
+        generate_live(&args[i + 1], Path::new(&args[i + 2]));
         return;
     }
     // `cargo test` runs benches in test mode; only `cargo bench` measures.
@@ -153,6 +163,7 @@ fn main() {
         }
         println!("{line}");
     }
+    live(&exe, &me, &data, runs);
     println!(
         "t/fl = kmsguard time / IgnoredAny floor time; m/in = kmsguard peak memory / input size{}",
         if baseline.is_some() {
@@ -182,6 +193,82 @@ fn write_plan(external: Option<&Path>, n: usize, plan: &Path) {
         "generating {} failed",
         plan.display()
     );
+}
+
+/// The live-account audit: an account export and a keys document (`KMSGUARD_BENCH_LIVE`,
+/// `ROLESxKEYS`, default `5000x2000`; `0` skips it), checked against the generator's answer.
+fn live(exe: &Path, me: &Path, data: &Path, runs: usize) {
+    let spec = std::env::var("KMSGUARD_BENCH_LIVE").unwrap_or_else(|_| "5000x2000".into());
+    if spec == "0" {
+        return;
+    }
+    let dir = data.join(format!("live-{spec}"));
+    if !dir.join("keys.json").is_file() {
+        let ok = Command::new(me)
+            .args(["--generate-live", &spec])
+            .arg(&dir)
+            .status()
+            .expect("the generator runs");
+        assert!(ok.success());
+    }
+    let (account, keys) = (dir.join("account.json"), dir.join("keys.json"));
+    let out = Command::new(exe)
+        .args(["check", "--format", "json", "--fail-on", "never"])
+        .arg(&account)
+        .arg(&keys)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    for verdict in ["locked_out", "recoverable"] {
+        let got: BTreeSet<&str> = report["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|k| k["verdict"] == verdict)
+            .map(|k| k["address"].as_str().unwrap())
+            .collect();
+        let want: BTreeSet<&str> = expected[verdict]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(got, want, "live {spec}: {verdict} keys differ");
+    }
+    let mb = (std::fs::metadata(&account).unwrap().len() + std::fs::metadata(&keys).unwrap().len())
+        as f64
+        / 1e6;
+    let (t, peak) = measure(runs, || {
+        let mut c = Command::new(exe);
+        c.args(["check", "--format", "json", "--fail-on", "never"])
+            .arg(&account)
+            .arg(&keys);
+        c
+    });
+    println!(
+        "live audit {spec} (roles x keys, {mb:.1} MB): {:.3} s, {peak:.0} MB peak",
+        t.as_secs_f64()
+    );
+}
+
+/// The live generator, run as a child of the benchmark.
+fn generate_live(spec: &str, dir: &Path) {
+    let (roles, keys) = spec
+        .split_once('x')
+        .and_then(|(r, k)| Some((r.parse().ok()?, k.parse().ok()?)))
+        .expect("KMSGUARD_BENCH_LIVE: ROLESxKEYS");
+    let live = live_gen::generate(roles, keys);
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("account.json"), &live.account).unwrap();
+    std::fs::write(dir.join("keys.json"), &live.keys).unwrap();
+    std::fs::write(
+        dir.join("expected.json"),
+        serde_json::json!({"locked_out": live.locked_out, "recoverable": live.recoverable})
+            .to_string(),
+    )
+    .unwrap();
 }
 
 /// The built-in generator, run as a child of the benchmark.

@@ -271,9 +271,9 @@ impl fmt::Display for Recreation {
             Way::NotInAccount => f.write_str(
                 "the principal the policy requires, which the account export does not list: create it",
             )?,
-            Way::GrantIam { arn, why } => write!(
+            Way::GrantIam { arn: _, why } => write!(
                 f,
-                "{arn}, which the key policy lets manage the key through the account principal but whose IAM policies do not ({why}): attach an IAM policy that allows kms:PutKeyPolicy on the key"
+                "the key policy lets it manage the key through the account principal, but its IAM policies do not: {why}"
             )?,
             Way::NameTaken { address, kind } => write!(
                 f,

@@ -153,7 +153,11 @@ fn account(parts: &LiveParts) -> Result<AccountDoc, InputError> {
         let Some(name) = str_of(g, "GroupName") else {
             continue;
         };
-        let inline = inline_documents(g, "GroupPolicyList", &format!("group {name}"));
+        let inline = inline_documents(
+            g,
+            "GroupPolicyList",
+            &format!("group {name}: inline policy "),
+        );
         group_docs.insert(name.to_owned(), (inline, attached(g)));
     }
     let mut accounts: Vec<String> = Vec::new();
@@ -296,7 +300,7 @@ fn inline_documents(v: &Value, key: &str, what: &str) -> Vec<(String, String)> {
         .filter_map(|p| {
             let text = document_text(p.get("PolicyDocument")?)?;
             let name = str_of(p, "PolicyName").unwrap_or("?");
-            Some((format!("{what} {name}"), text))
+            Some((format!("{what}{name}"), text))
         })
         .collect()
 }
@@ -468,6 +472,7 @@ mod tests {
         assert_eq!(role.documents.len(), 1);
         let user = &a.identities[1];
         assert_eq!(user.documents.len(), 2, "group inline + group managed");
+        assert_eq!(user.documents[0].0, "group admins: inline policy g");
         assert_eq!(user.documents[0].1, r#"{"Statement":[]}"#);
         assert!(user.boundary_document.is_none());
         assert_eq!(user.attrs.unique_id.as_deref(), Some("AIDAOPS"));

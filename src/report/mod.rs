@@ -196,15 +196,39 @@ impl Report<'_, '_> {
                 if scheduled == 1 { "its" } else { "their" }
             ));
         }
+        // Keys read from a live keys document are judged as they are today, not by a plan.
+        let live = |a: &&KeyAnalysis| self.inventory.keys[a.key].own.live.is_some();
         let undecided = self
             .analyses
             .iter()
-            .filter(|a| a.after.verdict == Verdict::Unknown)
+            .filter(|a| a.after.verdict == Verdict::Unknown && !live(a))
             .count();
         if undecided > 0 {
             parts.push(format!(
                 "{} undecided (see policy-unknown; --config-dir evaluates policies the plan leaves unknown)",
                 plural(undecided, "key", "keys")
+            ));
+        }
+        let unreadable = self
+            .analyses
+            .iter()
+            .filter(|a| a.after.verdict == Verdict::Unknown && live(a))
+            .count();
+        if unreadable > 0 {
+            parts.push(format!(
+                "{} undecided today (see policy-unknown)",
+                plural(unreadable, "live key", "live keys")
+            ));
+        }
+        let unmanageable_today = self
+            .analyses
+            .iter()
+            .filter(|a| a.after.verdict.unmanageable() && live(a))
+            .count();
+        if unmanageable_today > 0 {
+            parts.push(format!(
+                "{} nobody can manage today (--format runbook says how to recover)",
+                plural(unmanageable_today, "live key", "live keys")
             ));
         }
         let already = self
@@ -213,6 +237,7 @@ impl Report<'_, '_> {
             .filter(|a| {
                 a.after.verdict.unmanageable()
                     && a.before.as_ref().is_some_and(|b| b.verdict.unmanageable())
+                    && !live(a)
             })
             .count();
         if already > 0 {

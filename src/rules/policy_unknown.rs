@@ -25,12 +25,19 @@ fn check(ctx: &KeyCtx) -> Option<Finding> {
         (true, Some(note)) => format!("the policy is known only after apply and was {note}; "),
         _ => String::new(),
     };
+    let when = if ctx.key.own.live.is_some() {
+        "today"
+    } else {
+        "after the apply"
+    };
     let message = format!(
-        "cannot tell whether anyone can manage the key after the apply: {rebuilt}{}",
+        "cannot tell whether anyone can manage the key {when}: {rebuilt}{}",
         after.unknown.join("; ")
     );
     let known = "make the policy known at plan time (build it from values that exist before the apply, e.g. ARNs from variables or data sources), or check the policy after the apply with `kmsguard check` on `terraform show -json`.";
+    let live = ctx.key.live().is_some_and(|l| l.error.is_some());
     let remedy = match after.policy.kind {
+        _ if live => "Collect again with credentials that may call kms:GetKeyPolicy on the key; if nobody can, follow the runbook (`kmsguard check --format runbook`, docs/audit.md): find a principal that can still read the key, else open an AWS Support case.".to_owned(),
         PolicyKind::Unresolved | PolicyKind::Configuration => format!(
             "Point --config-dir at the Terraform source so kmsguard can evaluate what the plan leaves out, or {known}"
         ),

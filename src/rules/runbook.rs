@@ -302,7 +302,10 @@ fn commands(r: &Recovery, key: &str) -> Vec<String> {
             }
         }
     }
-    out.push(format!("# Then, as {}: put the corrected policy", r.arn));
+    out.push(flat(&format!(
+        "# Then, as {}: put the corrected policy",
+        r.arn
+    )));
     let file = format!("{}.policy.json", file_stem(key));
     out.push(format!(
         "aws kms put-key-policy --key-id {} --policy-name default --policy file://{}",

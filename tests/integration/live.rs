@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{json, path_str, repo, run};
+use crate::live_gen;
 
 const ACCOUNT: &str = "testdata/live/account.json";
 const KEYS: &str = "testdata/live/keys.json";
@@ -84,7 +85,14 @@ fn an_account_audit_gives_every_live_key_a_verdict() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(origin.contains("attach an IAM policy"), "{origin}");
+    assert!(origin.contains("its IAM policies do not"), "{origin}");
+}
+
+#[test]
+fn an_account_audit_text_report() {
+    let r = run(&["check", "--color", "never", ACCOUNT, KEYS]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("live_text", r.stdout);
 }
 
 #[test]
@@ -420,4 +428,98 @@ fn the_collection_script_against_an_aws_api_emulator_feeds_the_audit() {
     assert_eq!(by_alias("condition-admin"), "recoverable");
     let one_admin = rules_of(&r, "");
     assert!(one_admin.contains(&"one-deletion-from-lockout".to_owned()));
+}
+
+#[test]
+fn generated_live_documents_have_exactly_the_expected_verdicts() {
+    let live = live_gen::generate(300, 120);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, k) = (
+        dir.path().join("account.json"),
+        dir.path().join("keys.json"),
+    );
+    std::fs::write(&a, &live.account).unwrap();
+    std::fs::write(&k, &live.keys).unwrap();
+    let (code, r) = json(&[path_str(&a), path_str(&k)]);
+    assert_eq!(code, 0);
+    let with = |verdict: &str| -> Vec<String> {
+        let mut v: Vec<String> = r["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["verdict"] == verdict)
+            .map(|x| x["address"].as_str().unwrap().to_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(with("locked_out"), live.locked_out);
+    assert_eq!(with("recoverable"), live.recoverable);
+    assert_eq!(with("unknown"), Vec::<String>::new());
+}
+
+// Every string of a live document is data: in no report format, in `explain` nor in the
+// runbook's shell commands does it start a workflow command or a new line.
+#[test]
+fn live_strings_never_start_a_workflow_command_in_the_log() {
+    let evil = "x\n::error file=a::kmsguard PASSED\r\n::stop-commands::T";
+    let dir = tempfile::tempdir().unwrap();
+    let account = serde_json::json!({"RoleDetailList": [{"RoleName": evil, "RoleId": "AROAEVIL000000000001",
+        "Arn": format!("arn:aws:iam::111122223333:role/{evil}"), "Path": format!("/{evil}/"),
+        "Tags": [{"Key": evil, "Value": evil}], "RolePolicyList": [{"PolicyName": evil,
+        "PolicyDocument": {"Statement": [{"Sid": evil, "Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}}]}]});
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": evil, "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*",
+         "Condition": {"ArnLike": {"aws:PrincipalArn": format!("arn:aws:iam::111122223333:role/{evil}-gone")}}},
+        {"Sid": "Read", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::111122223333:role/{evil}")},
+         "Action": "kms:DescribeKey", "Resource": "*"}]});
+    let keys = serde_json::json!({"Keys": [{"KeyMetadata": {"Arn": format!("arn:aws:kms:eu-west-1:111122223333:key/{evil}"),
+        "KeyId": evil, "KeyManager": "CUSTOMER", "KeyState": "PendingDeletion", "DeletionDate": evil},
+        "Policy": policy.to_string(), "Aliases": [{"AliasName": evil}], "Tags": [{"TagKey": evil, "TagValue": evil}]},
+        {"KeyMetadata": {"Arn": "arn:aws:kms:eu-west-1:111122223333:key/k2", "KeyManager": "CUSTOMER"}, "Policy": null, "Error": evil}]});
+    let (a, k) = (
+        dir.path().join("account.json"),
+        dir.path().join("keys.json"),
+    );
+    std::fs::write(&a, account.to_string()).unwrap();
+    std::fs::write(&k, keys.to_string()).unwrap();
+    let out = dir.path().join("policies");
+    let (a, k) = (path_str(&a), path_str(&k));
+    let key = format!("arn:aws:kms:eu-west-1:111122223333:key/{evil}");
+    for args in [
+        vec!["check", a, k],
+        vec!["check", "--format", "github", a, k],
+        vec!["check", "--format", "markdown", a, k],
+        vec!["check", "--format", "runbook", a, k],
+        vec!["check", "--write-policies", path_str(&out), a, k],
+        vec!["explain", "--key", &key, a, k],
+    ] {
+        let r = run(&args);
+        assert!(r.code != 101, "{args:?} panicked: {}", r.stderr);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        // The annotations kmsguard writes itself (`--format github`) are the only commands.
+        let foreign: Vec<&str> = crate::common::command_lines(&all)
+            .into_iter()
+            .filter(|l| {
+                ![
+                    "::error title=kmsguard ",
+                    "::warning title=kmsguard ",
+                    "::notice title=kmsguard ",
+                ]
+                .iter()
+                .any(|ours| l.starts_with(ours))
+            })
+            .collect();
+        assert_eq!(foreign, Vec::<&str>::new(), "{args:?}:\n{all}");
+    }
+    // The corrected policy's file is named from the key ID's safe characters, in DIR.
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(
+        names[0].ends_with(".policy.json") && !names[0].contains(['/', '\n', ':']),
+        "{names:?}"
+    );
 }

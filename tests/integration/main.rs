@@ -16,6 +16,7 @@ mod gate;
 mod generated;
 mod hostile;
 mod live;
+mod live_gen;
 mod plan_gen;
 mod properties;
 mod reports;
