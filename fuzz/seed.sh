@@ -3,7 +3,11 @@
 # string found in them (one file per policy).
 set -euo pipefail
 cd "$(dirname "$0")"
-mkdir -p corpus/plan_reader corpus/policy_eval corpus/source_eval corpus/source_files
+mkdir -p corpus/plan_reader corpus/policy_eval corpus/source_eval corpus/source_files corpus/live_pair
+# Live documents in pairs (account export, NUL, keys document), and a plan with them.
+printf '\0' | cat ../testdata/live/account.json - ../testdata/live/keys.json > corpus/live_pair/account_keys
+printf '\0' | cat ../testdata/state/kms/plan.json - ../testdata/live/keys.json > corpus/live_pair/state_keys
+printf '\0' | cat ../testdata/key-locked-out/role-replaced/plan.json - ../testdata/live/account.json > corpus/live_pair/plan_account
 find ../testdata \( -name '*.tf' -o -name '*.tftpl' \) | while read -r f; do
   name="${f#../}"; cp "$f" "corpus/source_eval/${name//\//_}"
 done

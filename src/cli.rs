@@ -23,21 +23,63 @@ pub enum Command {
     /// Check plans and states for KMS keys that the apply would leave unmanageable.
     ///
     /// Each INPUT is the output of `terraform show -json PLANFILE` (a plan) or of
-    /// `terraform show -json` (a state), or `-` for standard input. All inputs are analysed
-    /// together: a key in one is checked against IAM changes in every other.
+    /// `terraform show -json` (a state), an account export or keys document of the live
+    /// audit (docs/audit.md), or `-` for standard input. All inputs are analysed together: a
+    /// key in one is checked against IAM changes in every other.
+    #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
     /// Show, for one key, the policy before and after the apply, every candidate caller,
     /// and each statement's outcome for kms:PutKeyPolicy.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
     /// List the rules with their ids, severities and documentation anchors.
+    #[command(after_help = "Example:\n  kmsguard rules")]
     Rules,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Example:\n  kmsguard completions bash > /etc/bash_completion.d/kmsguard"
+    )]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print a man page (roff): kmsguard(1), or one subcommand's; or write them all.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
+}
+
+/// The examples `check --help` shows.
+const CHECK_EXAMPLES: &str = "Examples:
+  kmsguard check plan.json
+  kmsguard check --config-dir infra --format sarif infra/plan.json > kmsguard.sarif
+  kmsguard check kms/plan.json iam/plan.json
+  kmsguard check live/account.json live/keys.json --format runbook > runbook.md
+
+Exit status: 0 no finding reaches --fail-on; 1 a finding does; 2 an input could not be used
+(the others are still checked) or the arguments are wrong.";
+
+/// The examples `explain --help` shows.
+const EXPLAIN_EXAMPLES: &str = "Example:
+  kmsguard explain --key 'module.kms.aws_kms_key.this[\"data\"]' plan.json
+
+Exit status: 0 the key was explained; 2 no such key, or an input could not be used.";
+
+/// The examples `man --help` shows.
+const MAN_EXAMPLES: &str = "Examples:
+  kmsguard man | man -l -
+  kmsguard man check | man -l -
+  kmsguard man --out-dir /usr/local/share/man/man1";
+
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (check, explain, rules, completions, man); none:
+    /// kmsguard(1).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub page: Option<String>,
+
+    /// Write every page (kmsguard.1, kmsguard-check.1, …) into DIR instead.
+    #[arg(long, value_name = "DIR", conflicts_with = "page")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

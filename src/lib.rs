@@ -16,6 +16,7 @@ pub mod cli;
 mod error;
 mod gate;
 mod inventory;
+pub mod man;
 mod par;
 mod pipeline;
 mod plan;

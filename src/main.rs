@@ -31,11 +31,51 @@ fn run(cli: Cli) -> u8 {
             clap_complete::generate(shell, &mut cmd, "kmsguard", &mut out);
             done(out.flush())
         }
-        Command::Man => done(
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut out)
-                .and_then(|()| out.flush()),
-        ),
+        Command::Man(args) => man(&args, &mut out, &mut err),
+    }
+}
+
+fn man(args: &kmsguard::cli::ManArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    if let Some(dir) = &args.out_dir {
+        return match kmsguard::man::write_all(dir) {
+            Ok(files) => {
+                let _ = writeln!(
+                    err,
+                    "kmsguard: wrote {} in {}",
+                    files.join(", "),
+                    dir.display()
+                );
+                0
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    err,
+                    "kmsguard: error: cannot write the man pages to {}: {e}",
+                    dir.display()
+                );
+                2
+            }
+        };
+    }
+    let name = match &args.page {
+        Some(p) => format!("kmsguard-{p}"),
+        None => "kmsguard".to_owned(),
+    };
+    match kmsguard::man::render(&name, out) {
+        Some(r) => done(r.and_then(|()| out.flush())),
+        None => {
+            let known: Vec<String> = kmsguard::man::pages()
+                .iter()
+                .filter_map(|p| p.strip_prefix("kmsguard-").map(str::to_owned))
+                .collect();
+            let _ = writeln!(
+                err,
+                "kmsguard: error: no man page for {:?} (subcommands: {})",
+                args.page.as_deref().unwrap_or_default(),
+                known.join(", ")
+            );
+            2
+        }
     }
 }
 

@@ -46,6 +46,7 @@ pub fn check_bytes(docs: &[&[u8]]) {
             Format::Markdown,
             Format::Github,
             Format::GithubOutput,
+            Format::Runbook,
         ] {
             f.render(r, &mut std::io::sink())
                 .expect("rendering into a sink cannot fail");

@@ -63,8 +63,15 @@ pub struct ActionRun {
     pub sarif: Option<serde_json::Value>,
 }
 
-/// Resolves the `${{ ... }}` expressions this action uses in `env:` and `if:`.
-fn expr(value: &str, inputs: &BTreeMap<&str, String>, env: &BTreeMap<String, String>) -> String {
+/// Resolves the `${{ ... }}` expressions this action uses in `env:` and `if:`: inputs, the
+/// action's path, the runner's temporary folder, and earlier steps' outputs (read from
+/// `$GITHUB_OUTPUT`, where this harness's steps all write).
+fn expr(
+    value: &str,
+    inputs: &BTreeMap<&str, String>,
+    env: &BTreeMap<String, String>,
+    action_path: &Path,
+) -> String {
     let mut out = value.to_owned();
     while let Some(start) = out.find("${{") {
         let end = out[start..].find("}}").expect("closed expression") + start;
@@ -72,9 +79,18 @@ fn expr(value: &str, inputs: &BTreeMap<&str, String>, env: &BTreeMap<String, Str
         let v = if let Some(name) = inner.strip_prefix("inputs.") {
             inputs.get(name).cloned().unwrap_or_default()
         } else if inner == "github.action_path" {
-            path_str(&repo()).to_owned()
+            path_str(action_path).to_owned()
         } else if inner == "runner.temp" {
             env["RUNNER_TEMP"].clone()
+        } else if let Some(rest) = inner.strip_prefix("steps.") {
+            let (_, name) = rest.split_once(".outputs.").expect("steps.ID.outputs.NAME");
+            let written = std::fs::read_to_string(&env["GITHUB_OUTPUT"]).unwrap();
+            written
+                .lines()
+                .filter_map(|l| l.split_once('='))
+                .rfind(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_owned())
+                .unwrap_or_default()
         } else {
             panic!("expression the test does not know: {inner}")
         };
@@ -83,14 +99,20 @@ fn expr(value: &str, inputs: &BTreeMap<&str, String>, env: &BTreeMap<String, Str
     out
 }
 
-/// `inputs.NAME == 'VALUE'` (the only kind of condition the action uses).
+/// `inputs.NAME == 'VALUE'` or `!=` (the only kinds of condition the action uses).
 fn condition(cond: &str, inputs: &BTreeMap<&str, String>) -> bool {
-    let (lhs, rhs) = cond.split_once("==").expect("an == condition");
+    let (lhs, rhs, equal) = match cond.split_once("!=") {
+        Some((l, r)) => (l, r, false),
+        None => {
+            let (l, r) = cond.split_once("==").expect("an == or != condition");
+            (l, r, true)
+        }
+    };
     let name = lhs
         .trim()
         .strip_prefix("inputs.")
         .expect("a condition on an input");
-    inputs[name] == rhs.trim().trim_matches('\'')
+    (inputs[name] == rhs.trim().trim_matches('\'')) == equal
 }
 
 /// One job on a runner: its temporary folder and files live as long as the runner, so that
@@ -101,6 +123,12 @@ pub struct Runner {
     pub extra_path: Vec<PathBuf>,
     /// Leave terraform and tofu off PATH.
     pub hide_terraform: bool,
+    /// The action's checkout (`github.action_path`); the repository by default.
+    pub action_path: PathBuf,
+    /// More environment variables for every step (job-level `env:`).
+    pub env: Vec<(String, String)>,
+    /// Leave the kmsguard this test suite built off PATH (a release install must bring its own).
+    pub hide_kmsguard: bool,
 }
 
 impl Default for Runner {
@@ -120,6 +148,9 @@ impl Runner {
             work,
             extra_path: Vec::new(),
             hide_terraform: false,
+            action_path: repo(),
+            env: Vec::new(),
+            hide_kmsguard: false,
         }
     }
 
@@ -134,7 +165,12 @@ impl Runner {
             .unwrap()
             .to_path_buf();
         let mut dirs = self.extra_path.clone();
-        dirs.push(bin_dir);
+        // Folders the steps added to `$GITHUB_PATH` come first, as on a runner.
+        let added = std::fs::read_to_string(self.work.path().join("github_path")).unwrap();
+        dirs.extend(added.lines().rev().map(PathBuf::from));
+        if !self.hide_kmsguard {
+            dirs.push(bin_dir);
+        }
         for d in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
             let has_terraform = ["terraform", "tofu"].iter().any(|t| d.join(t).is_file());
             if !(self.hide_terraform && has_terraform) {
@@ -161,7 +197,6 @@ impl Runner {
         }
         let w = self.work.path();
         let mut base_env: BTreeMap<String, String> = BTreeMap::new();
-        base_env.insert("PATH".into(), self.path_var());
         for (var, file) in [
             ("GITHUB_OUTPUT", "github_output"),
             ("GITHUB_STEP_SUMMARY", "step_summary"),
@@ -173,6 +208,9 @@ impl Runner {
         base_env.insert("RUNNER_OS".into(), "Linux".into());
         base_env.insert("RUNNER_ARCH".into(), "X64".into());
         base_env.insert("HOME".into(), std::env::var("HOME").unwrap_or_default());
+        for (k, v) in &self.env {
+            base_env.insert(k.clone(), v.clone());
+        }
 
         let mut log = String::new();
         let mut code = 0;
@@ -182,15 +220,23 @@ impl Runner {
                     continue;
                 }
             }
+            // The cache step: a cold runner (the cache is empty).
             let Some(script) = step["run"].as_str() else {
-                panic!("a step that `uses:` runs only with version: source: {step}");
+                assert!(step["uses"].as_str().unwrap().starts_with("actions/cache@"));
+                continue;
             };
             assert_eq!(step["shell"], "bash");
             let mut cmd = Command::new("bash");
             cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script]);
-            cmd.env_clear().envs(&base_env).current_dir(repo());
+            cmd.env_clear()
+                .envs(&base_env)
+                .env("PATH", self.path_var())
+                .current_dir(repo());
             for (k, v) in step["env"].as_object().into_iter().flatten() {
-                cmd.env(k, expr(v.as_str().unwrap(), &inputs, &base_env));
+                cmd.env(
+                    k,
+                    expr(v.as_str().unwrap(), &inputs, &base_env, &self.action_path),
+                );
             }
             let out = cmd.output().unwrap();
             log.push_str(&String::from_utf8_lossy(&out.stdout));
@@ -434,4 +480,248 @@ fn the_pre_commit_hook_checks_plan_files() {
     };
     assert_eq!(run("testdata/examples/lockout/plan.json"), 1);
     assert_eq!(run("testdata/acceptance/key-basic/plan.json"), 0);
+}
+
+/// A release as `.github/workflows/release.yml` publishes it, served over HTTP on 127.0.0.1,
+/// and a copy of the action whose `action/checksums/` pins it.
+struct Release {
+    _dir: tempfile::TempDir,
+    action: PathBuf,
+    /// `http://127.0.0.1:PORT` (the server serves `VERSION/ARCHIVE`).
+    base: String,
+    server: std::process::Child,
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+const TARGET: &str = "x86_64-unknown-linux-musl";
+
+fn sha256_of(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
+/// Publishes `v9.9.9` (right), `v9.9.8` (its archive truncated after its checksum was
+/// pinned) and `v9.9.7` (pinned with another archive's checksum) of this build.
+fn release() -> Option<Release> {
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("skipped: no python3 to serve the release over HTTP");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("www");
+    let action = dir.path().join("action-checkout");
+    std::fs::create_dir_all(action.join("action/checksums")).unwrap();
+    std::fs::copy(repo().join("action.yml"), action.join("action.yml")).unwrap();
+    for f in ["resolve.sh", "install.sh", "run.sh"] {
+        std::fs::copy(repo().join("action").join(f), action.join("action").join(f)).unwrap();
+    }
+    let cargo = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap();
+    let own = format!("version = \"{}\"", env!("CARGO_PKG_VERSION"));
+    std::fs::write(
+        action.join("Cargo.toml"),
+        cargo.replacen(&own, "version = \"9.9.9\"", 1),
+    )
+    .unwrap();
+    let binary = env!("CARGO_BIN_EXE_kmsguard");
+    let mut archives = Vec::new();
+    for v in ["v9.9.9", "v9.9.8", "v9.9.7"] {
+        let out = Command::new("bash")
+            .arg(repo().join("scripts/package-release.sh"))
+            .args([v, TARGET, binary])
+            .arg(files.join(v))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let archive = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+        let name = archive.file_name().unwrap().to_str().unwrap().to_owned();
+        archives.push((v, archive, name));
+    }
+    let pin = |v: &str, sum: &str, name: &str| {
+        std::fs::write(
+            action.join(format!("action/checksums/{v}.sha256")),
+            format!("{sum}  {name}\n"),
+        )
+        .unwrap();
+    };
+    let (_, a9, n9) = &archives[0];
+    pin("v9.9.9", &sha256_of(a9), n9);
+    let (_, a8, n8) = &archives[1];
+    pin("v9.9.8", &sha256_of(a8), n8);
+    let bytes = std::fs::read(a8).unwrap();
+    std::fs::write(a8, &bytes[..bytes.len() / 2]).unwrap();
+    let (_, _, n7) = &archives[2];
+    pin("v9.9.7", &sha256_of(a9), n7);
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+            "--directory",
+        ])
+        .arg(&files)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the HTTP server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Some(Release {
+        _dir: dir,
+        action,
+        base: format!("http://127.0.0.1:{port}"),
+        server,
+    })
+}
+
+fn release_runner(rel: &Release, arch: &str) -> Runner {
+    let mut r = Runner::new();
+    r.action_path = rel.action.clone();
+    r.hide_kmsguard = true;
+    r.env = vec![
+        ("KMSGUARD_RELEASE_BASE_URL".into(), rel.base.clone()),
+        ("RUNNER_ARCH".into(), arch.into()),
+    ];
+    r
+}
+
+// The download path of the Action, against a release served on 127.0.0.1: only an archive
+// whose SHA-256 matches the checksum pinned in the action's own checkout is run.
+#[test]
+fn the_action_downloads_a_release_verifies_it_against_pinned_checksums_and_runs_it() {
+    let Some(rel) = release() else { return };
+    let plan = "testdata/examples/lockout/plan.json";
+
+    // The action's own version (Cargo.toml at this ref): downloaded, verified, run.
+    let r = release_runner(&rel, "X64");
+    let sarif = r.file("k.sarif");
+    let run = r.run(&[("plan", plan), ("sarif-file", &sarif)]);
+    assert_eq!(
+        run.code, 1,
+        "the plan's lockout fails the step: {}",
+        run.log
+    );
+    assert!(
+        run.log
+            .contains("kmsguard v9.9.9 (x86_64-unknown-linux-musl), SHA-256"),
+        "{}",
+        run.log
+    );
+    assert!(run.log.contains("error[key-locked-out]"), "{}", run.log);
+    assert_eq!(run.outputs["verdict"], "fail");
+    // The same runner again: the archive is in the install folder (as the cache restores
+    // it), verified again, not downloaded again.
+    let again = r.run(&[("plan", plan), ("sarif-file", &sarif)]);
+    assert!(again.log.contains("using the cached"), "{}", again.log);
+
+    // Refused: nothing is extracted or run, and the step says why.
+    for (version, arch, why) in [
+        (
+            "9.9.7",
+            "X64",
+            "does not match the checksum pinned in this action",
+        ),
+        (
+            "9.9.8",
+            "X64",
+            "does not match the checksum pinned in this action",
+        ),
+        ("", "ARM", "kmsguard has no release for Linux on ARM"),
+        (
+            "9.9.6",
+            "X64",
+            "no checksums for kmsguard v9.9.6 are pinned in this action",
+        ),
+        ("latest", "X64", "version must be a release version"),
+    ] {
+        let r = release_runner(&rel, arch);
+        let run = r.run(&[("plan", plan), ("version", version)]);
+        assert_eq!(run.code, 1, "{version} {arch}: {}", run.log);
+        assert!(
+            run.log.contains("::error title=kmsguard::") && run.log.contains(why),
+            "{version} {arch}: {}",
+            run.log
+        );
+        assert!(
+            !run.outputs.contains_key("verdict"),
+            "nothing ran: {}",
+            run.log
+        );
+        let path = std::fs::read_to_string(r.work.path().join("github_path")).unwrap();
+        assert!(path.is_empty(), "nothing added to PATH: {path}");
+        if arch == "ARM" {
+            assert!(!run.log.contains("downloading"), "{}", run.log);
+        }
+    }
+}
+
+// `cargo binstall kmsguard` finds the archives the release publishes: the URL and the binary
+// path `[package.metadata.binstall]` gives are the names scripts/package-release.sh writes.
+#[test]
+fn binstall_metadata_names_the_release_archives() {
+    let cargo: toml::Value =
+        toml::from_str(&std::fs::read_to_string(repo().join("Cargo.toml")).unwrap()).unwrap();
+    let meta = &cargo["package"]["metadata"]["binstall"];
+    let version = cargo["package"]["version"].as_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new("bash")
+        .arg(repo().join("scripts/package-release.sh"))
+        .args([
+            &format!("v{version}"),
+            TARGET,
+            env!("CARGO_BIN_EXE_kmsguard"),
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let archive = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+    let fill = |t: &str| {
+        t.replace("{ repo }", cargo["package"]["repository"].as_str().unwrap())
+            .replace("{ version }", version)
+            .replace("{ target }", TARGET)
+            .replace("{ archive-suffix }", ".tar.gz")
+            .replace("{ bin }", "kmsguard")
+            .replace("{ binary-ext }", "")
+    };
+    let url = fill(meta["pkg-url"].as_str().unwrap());
+    assert_eq!(
+        url.rsplit('/').next().unwrap(),
+        archive.file_name().unwrap().to_str().unwrap()
+    );
+    assert!(url.contains(&format!("/releases/download/v{version}/")));
+    let listing = Command::new("tar")
+        .arg("-tzf")
+        .arg(&archive)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8(listing.stdout).unwrap();
+    let bin = fill(meta["bin-dir"].as_str().unwrap());
+    assert!(
+        listing.lines().any(|l| l == bin),
+        "{bin} not in:\n{listing}"
+    );
 }

@@ -243,3 +243,57 @@ fn explain_an_unknown_key_exits_2_and_lists_the_keys() {
     );
     assert!(r.stderr.contains("aws_kms_key.data"), "{}", r.stderr);
 }
+
+/// Every subcommand's `--help` shows an example, and `kmsguard man` has a page per
+/// subcommand with every option and the exit status.
+#[test]
+fn every_subcommand_has_help_with_an_example_and_a_complete_man_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man1");
+    let r = run(&["man", "--out-dir", crate::common::path_str(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let subcommands = ["check", "explain", "rules", "completions", "man"];
+    for sub in subcommands {
+        let help = run(&[sub, "--help"]);
+        assert_eq!(help.code, 0);
+        assert!(
+            help.stdout.contains("Example"),
+            "{sub} --help:\n{}",
+            help.stdout
+        );
+        let page = std::fs::read_to_string(out.join(format!("kmsguard-{sub}.1"))).unwrap();
+        assert!(page.contains("EXIT STATUS"), "{sub}");
+        // Every long option of the subcommand is on its page (roff escapes `-` as `\-`).
+        for line in help
+            .stdout
+            .lines()
+            .filter(|l| l.trim_start().starts_with('-'))
+        {
+            let Some(opt) = line
+                .trim_start()
+                .split([' ', ',', '=', '<'])
+                .find(|w| w.starts_with("--"))
+            else {
+                continue;
+            };
+            let roff = opt.replace('-', "\\-");
+            assert!(page.contains(&roff), "{sub}: {opt} is not in its man page");
+        }
+        let printed = run(&["man", sub]);
+        assert_eq!(printed.code, 0);
+        assert_eq!(
+            printed.stdout, page,
+            "`man {sub}` prints the page --out-dir writes"
+        );
+    }
+    let top = std::fs::read_to_string(out.join("kmsguard.1")).unwrap();
+    for sub in subcommands {
+        assert!(
+            top.contains(&format!("kmsguard\\-{sub}(1)")),
+            "SEE ALSO {sub}"
+        );
+    }
+    let r = run(&["man", "nope"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no man page"), "{}", r.stderr);
+}

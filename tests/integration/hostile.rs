@@ -790,21 +790,50 @@ fn the_action_takes_paths_per_line_and_keeps_runs_apart() {
         r.log
     );
 
-    // The build cache key names the OS and the CPU architecture.
-    let out = runner.work.path().join("cache_output");
-    std::fs::write(&out, "").unwrap();
-    let status = Command::new("bash")
-        .arg("action/cache-key.sh")
-        .env("ACTION_PATH", crate::common::repo())
-        .env("GITHUB_OUTPUT", &out)
-        .env("RUNNER_OS", "Linux")
-        .env("RUNNER_ARCH", "ARM64")
-        .status()
+    // The cache keys name the OS, the CPU architecture and the version (or the source).
+    for (version, key) in [
+        ("source", "key=kmsguard-source-Linux-ARM64-"),
+        ("", "key=kmsguard-release-Linux-ARM64-v"),
+    ] {
+        let out = runner.work.path().join("cache_output");
+        std::fs::write(&out, "").unwrap();
+        // The repository pins no checksums for its own unreleased version: a copy that does.
+        let action = tempfile::tempdir().unwrap();
+        let own = format!("v{}", env!("CARGO_PKG_VERSION"));
+        std::fs::create_dir_all(action.path().join("action/checksums")).unwrap();
+        std::fs::copy(
+            crate::common::repo().join("Cargo.toml"),
+            action.path().join("Cargo.toml"),
+        )
         .unwrap();
-    assert!(status.success());
-    assert!(
-        std::fs::read_to_string(&out)
-            .unwrap()
-            .starts_with("key=kmsguard-Linux-ARM64-")
-    );
+        std::fs::write(
+            action.path().join(format!("action/checksums/{own}.sha256")),
+            "",
+        )
+        .unwrap();
+        let path = if version == "source" {
+            crate::common::repo()
+        } else {
+            action.path().to_owned()
+        };
+        let status = Command::new("bash")
+            .arg(crate::common::repo().join("action/resolve.sh"))
+            .env("ACTION_PATH", &path)
+            .env("INPUT_VERSION", version)
+            .env("GITHUB_OUTPUT", &out)
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "ARM64")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let written = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            written.lines().any(|l| l.starts_with(key)),
+            "{version:?}: {written}"
+        );
+        if version.is_empty() {
+            assert!(written.contains(&format!("key=kmsguard-release-Linux-ARM64-{own}")));
+            assert!(written.contains("target=aarch64-unknown-linux-musl"));
+        }
+    }
 }

@@ -203,7 +203,12 @@ fn emulator_tools() -> Option<(PathBuf, PathBuf)> {
             &std::env::var_os("PATH").unwrap_or_default(),
         ))
         .collect();
-    let find = |name: &str| dirs.iter().map(|d| d.join(name)).find(|p| p.is_file());
+    // On Windows a venv's programs end in .exe.
+    let find = |name: &str| {
+        dirs.iter()
+            .flat_map(|d| [d.join(name), d.join(format!("{name}.exe"))])
+            .find(|p| p.is_file())
+    };
     Some((find("moto_server")?, find("aws")?))
 }
 
@@ -235,8 +240,8 @@ fn aws(cli: &Path, env: &[(&str, String)], args: &[&str]) -> String {
 fn the_collection_script_against_an_aws_api_emulator_feeds_the_audit() {
     let Some((moto, cli)) = emulator_tools() else {
         assert!(
-            std::env::var_os("KMSGUARD_REQUIRE_EMULATOR").is_none(),
-            "KMSGUARD_REQUIRE_EMULATOR is set, but moto_server and aws are not found"
+            std::env::var_os("KMSGUARD_REQUIRE_TOOLS").is_none(),
+            "KMSGUARD_REQUIRE_TOOLS is set, but moto_server and aws are not found"
         );
         eprintln!("skipped: moto_server and aws not found (.ci/run installs them)");
         return;

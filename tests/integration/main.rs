@@ -15,6 +15,7 @@ mod formats;
 mod gate;
 mod generated;
 mod hostile;
+mod lints;
 mod live;
 mod live_gen;
 mod plan_gen;

@@ -79,6 +79,8 @@ struct Terraform {
     /// Holds the CLI configuration, the plugin cache and the copies of the scenarios.
     work: tempfile::TempDir,
     sts: u16,
+    /// Serialises `terraform init` (see [`Terraform::plan`]).
+    init_lock: std::sync::Mutex<()>,
 }
 
 /// Why the real-Terraform tests cannot run here, if they cannot.
@@ -120,7 +122,12 @@ fn terraform() -> Result<Terraform, String> {
     );
     std::fs::write(work.path().join("cli.tfrc"), config).unwrap();
     let sts = sts_stand_in();
-    Ok(Terraform { binary, work, sts })
+    Ok(Terraform {
+        binary,
+        work,
+        sts,
+        init_lock: std::sync::Mutex::new(()),
+    })
 }
 
 impl Terraform {
@@ -160,7 +167,13 @@ impl Terraform {
     /// and returns its outputs: `(file name, bytes)`.
     fn plan(&self, copy: &Path, s: &Scenario) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
         let dir = copy.join(s.dir.strip_prefix("testdata").unwrap());
-        self.command(&dir, &["init", "-no-color"])?;
+        {
+            // One `terraform init` at a time: the shared plugin cache is not safe for
+            // concurrent inits (hashicorp/terraform#31964; seen here as "mkdir
+            // …/linux_amd64: file exists"). Plans still run two at a time.
+            let _one = self.init_lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.command(&dir, &["init", "-no-color"])?;
+        }
         // `plan.args`: more arguments, one a line (`-replace=ADDRESS`, as a user who
         // replaces a resource on purpose would give).
         let extra = std::fs::read_to_string(dir.join("plan.args")).unwrap_or_default();
