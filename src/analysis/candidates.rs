@@ -62,6 +62,26 @@ pub(crate) enum Binding {
 }
 
 impl Cand {
+    /// The caller the evaluator sees; `account` is the key's, for a candidate whose own
+    /// account is not known.
+    pub(super) fn caller<'c>(
+        &'c self,
+        account: Option<&'c str>,
+    ) -> crate::policy::eval::Caller<'c> {
+        crate::policy::eval::Caller {
+            kind: self.kind,
+            arn: &self.arn,
+            account: self.account.as_deref().or(account),
+            name: self.name.as_deref(),
+            unique_id: self.unique_id.as_deref(),
+            tags: self.tags.as_ref(),
+            bound_arns: &self.bound_arns,
+            bound_ids: &self.bound_ids,
+            unsure_arns: &self.unsure_arns,
+            boundary: self.boundary,
+        }
+    }
+
     pub(super) fn shown(&self) -> String {
         self.display.clone().unwrap_or_else(|| self.arn.clone())
     }

@@ -6,7 +6,7 @@ use super::candidates::{self, Cand, Group, Origin};
 use super::evidence::Reader;
 use super::gather::Gathered;
 use super::search::Search;
-use crate::policy::eval::{Caller, Target, Tri, Via, decide};
+use crate::policy::eval::{Target, Tri, Via, decide};
 
 /// The read actions the runbook asks about.
 const READS: [&str; 2] = ["kms:GetKeyPolicy", "kms:DescribeKey"];
@@ -69,19 +69,7 @@ impl Search<'_, '_> {
             region: self.target.region,
             key: self.target.key,
         };
-        let caller = Caller {
-            kind: c.kind,
-            arn: &c.arn,
-            account: c.account.as_deref().or(self.account),
-            name: c.name.as_deref(),
-            unique_id: c.unique_id.as_deref(),
-            tags: c.tags.as_ref(),
-            bound_arns: &c.bound_arns,
-            bound_ids: &c.bound_ids,
-            unsure_arns: &c.unsure_arns,
-            boundary: c.boundary,
-        };
-        let d = decide(self.policy, &target, &caller);
+        let d = decide(self.policy, &target, &c.caller(self.account));
         if d.can == Tri::False {
             return false;
         }

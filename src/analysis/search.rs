@@ -16,7 +16,7 @@ use super::trace::CandidateTrace;
 use crate::inventory::{Inventory, Key};
 use crate::plan::Phase;
 use crate::policy::document::Policy;
-use crate::policy::eval::{Caller, Decision, Target, Tri, decide_with_hint};
+use crate::policy::eval::{Decision, Target, Tri, decide_with_hint};
 
 /// The managers listed per key and phase; the search stops there.
 pub const MAX_MANAGERS: usize = 100;
@@ -110,18 +110,7 @@ impl<'s, 'k> Search<'s, 'k> {
         if let Origin::Known(pi) = c.origin {
             self.decided[pi] = true;
         }
-        let caller = Caller {
-            kind: c.kind,
-            arn: &c.arn,
-            account: c.account.as_deref().or(self.account),
-            name: c.name.as_deref(),
-            unique_id: c.unique_id.as_deref(),
-            tags: c.tags.as_ref(),
-            bound_arns: &c.bound_arns,
-            bound_ids: &c.bound_ids,
-            unsure_arns: &c.unsure_arns,
-            boundary: c.boundary,
-        };
+        let caller = c.caller(self.account);
         let view = if shared {
             self.profile.view_of_cand(c, self.account, self.shared)
         } else {

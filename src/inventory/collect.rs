@@ -217,6 +217,19 @@ pub(super) fn collect<'a>(src: usize, input: &'a Input<'_>) -> Collected<'a> {
 /// A live document: its identities and keys, as a state would show them (docs/audit.md).
 fn collect_live<'a>(src: usize, live: &'a Live) -> Collected<'a> {
     let mut c = Collected::default();
+    // Adds one live object as a kept resource whose attributes are the same in both phases.
+    let kept =
+        |c: &mut Collected<'a>, address: &'a str, resource: &ResourceAddress, kind, attrs| {
+            let seen = Seen {
+                src,
+                address,
+                resource: resource.clone(),
+                kind,
+                lifecycle: Lifecycle::Kept,
+                deferred: false,
+            };
+            add(c, seen, Some(attrs), Some(attrs), Unknowns::default());
+        };
     match live {
         Live::Account(a) => {
             c.caller_account.clone_from(&a.account);
@@ -226,22 +239,8 @@ fn collect_live<'a>(src: usize, live: &'a Live) -> Collected<'a> {
                     IdentityType::Role => ResourceKind::Role,
                     IdentityType::User => ResourceKind::User,
                 };
-                let seen = Seen {
-                    src,
-                    address: &id.address,
-                    resource: id.resource.clone(),
-                    kind,
-                    lifecycle: Lifecycle::Kept,
-                    deferred: false,
-                };
                 let before = c.principals.len();
-                add(
-                    &mut c,
-                    seen,
-                    Some(&id.attrs),
-                    Some(&id.attrs),
-                    Unknowns::default(),
-                );
+                kept(&mut c, &id.address, &id.resource, kind, &id.attrs);
                 if let Some(p) = c.principals.get_mut(before) {
                     p.iam = Some(id);
                 }
@@ -252,22 +251,8 @@ fn collect_live<'a>(src: usize, live: &'a Live) -> Collected<'a> {
                 let Some(kind) = ResourceKind::of(Mode::Managed, &key.resource.rtype) else {
                     continue;
                 };
-                let seen = Seen {
-                    src,
-                    address: &key.address,
-                    resource: key.resource.clone(),
-                    kind,
-                    lifecycle: Lifecycle::Kept,
-                    deferred: false,
-                };
                 let before = c.keys.len();
-                add(
-                    &mut c,
-                    seen,
-                    Some(&key.attrs),
-                    Some(&key.attrs),
-                    Unknowns::default(),
-                );
+                kept(&mut c, &key.address, &key.resource, kind, &key.attrs);
                 if let Some(p) = c.keys.get_mut(before) {
                     p.live = Some(key);
                 }

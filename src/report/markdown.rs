@@ -18,7 +18,11 @@ fn verdict(v: Verdict) -> String {
     }
 }
 
-fn change(a: &KeyAnalysis) -> String {
+fn change(a: &KeyAnalysis, live: bool) -> String {
+    if live {
+        // A key read from a live keys document: its verdict today, no apply.
+        return format!("{} (today)", verdict(a.after.verdict));
+    }
     match &a.before {
         Some(b) => format!("{} → {}", b.verdict.word(), verdict(a.after.verdict)),
         None => format!("(created) → {}", verdict(a.after.verdict)),
@@ -145,7 +149,7 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             let row = format!(
                 "| {} | {} | {} |\n",
                 name,
-                change(a),
+                change(a, k.own.live.is_some()),
                 managers(&a.after.evidence.managers)
             );
             add(&mut doc, row, &mut left_out);
@@ -218,7 +222,7 @@ pub(crate) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             let row = format!(
                 "| {} | {} | {} |\n",
                 code(&inv.keys[a.key].address),
-                change(a),
+                change(a, inv.keys[a.key].own.live.is_some()),
                 managers(&a.after.evidence.managers)
             );
             let mut none = 0;

@@ -198,38 +198,28 @@ impl Report<'_, '_> {
         }
         // Keys read from a live keys document are judged as they are today, not by a plan.
         let live = |a: &&KeyAnalysis| self.inventory.keys[a.key].own.live.is_some();
-        let undecided = self
-            .analyses
-            .iter()
-            .filter(|a| a.after.verdict == Verdict::Unknown && !live(a))
-            .count();
-        if undecided > 0 {
-            parts.push(format!(
-                "{} undecided (see policy-unknown; --config-dir evaluates policies the plan leaves unknown)",
-                plural(undecided, "key", "keys")
-            ));
-        }
-        let unreadable = self
-            .analyses
-            .iter()
-            .filter(|a| a.after.verdict == Verdict::Unknown && live(a))
-            .count();
-        if unreadable > 0 {
-            parts.push(format!(
-                "{} undecided today (see policy-unknown)",
-                plural(unreadable, "live key", "live keys")
-            ));
-        }
-        let unmanageable_today = self
-            .analyses
-            .iter()
-            .filter(|a| a.after.verdict.unmanageable() && live(a))
-            .count();
-        if unmanageable_today > 0 {
-            parts.push(format!(
-                "{} nobody can manage today (--format runbook says how to recover)",
-                plural(unmanageable_today, "live key", "live keys")
-            ));
+        let count = |f: &dyn Fn(&&KeyAnalysis) -> bool| self.analyses.iter().filter(f).count();
+        let unknown = |a: &&KeyAnalysis| a.after.verdict == Verdict::Unknown;
+        for (n, what, (one, many)) in [
+            (
+                count(&|a| unknown(a) && !live(a)),
+                "undecided (see policy-unknown; --config-dir evaluates policies the plan leaves unknown)",
+                ("key", "keys"),
+            ),
+            (
+                count(&|a| unknown(a) && live(a)),
+                "undecided today (see policy-unknown)",
+                ("live key", "live keys"),
+            ),
+            (
+                count(&|a| a.after.verdict.unmanageable() && live(a)),
+                "nobody can manage today (--format runbook says how to recover)",
+                ("live key", "live keys"),
+            ),
+        ] {
+            if n > 0 {
+                parts.push(format!("{} {what}", plural(n, one, many)));
+            }
         }
         let already = self
             .analyses

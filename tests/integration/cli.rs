@@ -297,3 +297,56 @@ fn every_subcommand_has_help_with_an_example_and_a_complete_man_page() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no man page"), "{}", r.stderr);
 }
+
+/// `cargo install kmsguard` gets the binary's sources and docs, not the test data, the
+/// benches, the fuzz targets or the Action's scripts (`cargo publish --dry-run` also builds
+/// it; run by hand: it needs the registry).
+#[test]
+fn the_published_package_holds_the_sources_and_no_test_data() {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args([
+            "package",
+            "--list",
+            "--locked",
+            "--allow-dirty",
+            "--offline",
+        ])
+        .current_dir(crate::common::repo())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = String::from_utf8(out.stdout).unwrap();
+    for needed in [
+        "src/main.rs",
+        "src/lib.rs",
+        "Cargo.lock",
+        "LICENSE",
+        "README.md",
+        "docs/audit.md",
+    ] {
+        assert!(
+            list.lines().any(|l| l == needed),
+            "{needed} missing:\n{list}"
+        );
+    }
+    for line in list.lines() {
+        assert!(
+            ![
+                "testdata/",
+                "tests/",
+                "benches/",
+                "fuzz/",
+                "action/",
+                ".github/"
+            ]
+            .iter()
+            .any(|p| line.starts_with(p)),
+            "{line} is in the package"
+        );
+    }
+}
