@@ -29,6 +29,8 @@ use candidates::Binding;
 use decide::{phase, removals_named};
 use index::Shared;
 
+#[cfg(test)]
+pub(crate) use evidence::Recreation;
 pub(crate) use evidence::{DeadCause, DeadRef, Evidence, Manager, Reader, Recovery, Way};
 pub use result::Verdict;
 pub(crate) use result::{KeyAnalysis, PhaseResult};

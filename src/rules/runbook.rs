@@ -115,7 +115,7 @@ fn one(inv: &Inventory, a: &KeyAnalysis, pol: &KeyPolicies) -> Runbook {
         verb: verb(r),
         arn: flat(&r.arn),
         origin: flat(&r.origin.to_string()),
-        commands: commands(r, &key_ref),
+        commands: commands(r, &key_ref, &old_tags(inv, &r.arn)),
     });
     let support_case = (phase.verdict == Verdict::LockedOut)
         .then(|| support_case(k, &key_ref, region.as_deref(), &evidence, live));
@@ -237,7 +237,17 @@ fn name_and_path(arn: &str) -> (String, String) {
     }
 }
 
-fn commands(r: &Recovery, key: &str) -> Vec<String> {
+/// The tags a principal with this ARN had (before the plan, or in an account export), to
+/// create it again as it was.
+fn old_tags(inv: &Inventory, arn: &str) -> Vec<(String, String)> {
+    inv.principals_named_ci(arn)
+        .iter()
+        .filter_map(|&pi| inv.principals[pi].before.as_ref()?.tags)
+        .flat_map(|t| t.iter().map(|(k, v)| (k.to_owned(), v.to_owned())))
+        .collect()
+}
+
+fn commands(r: &Recovery, key: &str, old_tags: &[(String, String)]) -> Vec<String> {
     let (name, path) = name_and_path(&r.arn);
     let (kind, flag) = match r.kind {
         CallerKind::User => ("user", "--user-name"),
@@ -272,19 +282,25 @@ fn commands(r: &Recovery, key: &str) -> Vec<String> {
                     sh(&name)
                 ));
             }
-            let tags: Vec<String> = match way {
-                Way::Tagged { tags, .. } => tags
-                    .iter()
-                    .map(|(k, v)| sh(&format!("Key={k},Value={v}")))
-                    .collect(),
-                _ => Vec::new(),
+            // The tags a condition requires, else the ones the principal had.
+            let tags = match way {
+                Way::Tagged { tags, .. } => tags.as_slice(),
+                _ => old_tags,
             };
+            let tags: Vec<String> = tags
+                .iter()
+                .map(|(k, v)| sh(&format!("Key={k},Value={v}")))
+                .collect();
             let tags = if tags.is_empty() {
                 String::new()
             } else {
                 format!(" --tags {}", tags.join(" "))
             };
             if kind == "role" {
+                out.push(
+                    "# trust-policy.json: who may assume the role (your administrators' principals)"
+                        .to_owned(),
+                );
                 out.push(format!(
                     "aws iam create-role --role-name {} --path {} --assume-role-policy-document file://trust-policy.json{tags}",
                     sh(&name),
@@ -330,8 +346,8 @@ pub(crate) fn file_stem(key: &str) -> String {
         })
         .take(100)
         .collect();
-    if s.is_empty() || s.starts_with('.') {
-        s.insert_str(0, "key");
+    if s.is_empty() {
+        s.push_str("key");
     }
     s
 }
@@ -432,4 +448,70 @@ fn support_case(
         "\nPlease restore management access for the account, for example by putting back the default key policy (the account principal with kms:*) so that our administrators can repair the policy. The current policy is attached.\n",
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Recovery;
+    use crate::analysis::Way;
+
+    fn recovery(arn: &str, way: Way) -> Recovery {
+        Recovery {
+            arn: arn.to_owned(),
+            kind: CallerKind::Role,
+            statement: "'Admin'".to_owned(),
+            via: Via::Principal,
+            origin: crate::analysis::Recreation::new(way),
+            request: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_recreated_role_gets_its_name_path_and_old_tags_and_every_value_is_quoted() {
+        let r = recovery(
+            "arn:aws:iam::111122223333:role/team a/kms-admin",
+            Way::NotInAccount,
+        );
+        let tags = vec![("owner".to_owned(), "it's me".to_owned())];
+        let c = commands(&r, "arn:aws:kms:eu-west-1:111122223333:key/k1", &tags);
+        let create = c
+            .iter()
+            .find(|l| l.starts_with("aws iam create-role"))
+            .unwrap();
+        assert_eq!(
+            create,
+            "aws iam create-role --role-name kms-admin --path '/team a/' --assume-role-policy-document file://trust-policy.json --tags 'Key=owner,Value=it'\\''s me'"
+        );
+        assert!(
+            c.last()
+                .unwrap()
+                .ends_with("--policy file://k1.policy.json")
+        );
+    }
+
+    #[test]
+    fn a_tagged_role_gets_the_tags_the_condition_requires() {
+        let way = Way::Tagged {
+            kind: crate::inventory::PrincipalKind::Role,
+            tags: vec![("kms-admin".to_owned(), "true".to_owned())],
+            statement: "'Admin'".to_owned(),
+        };
+        let r = recovery("arn:aws:iam::111122223333:role/new-tagged-admin-role", way);
+        let c = commands(&r, "k", &[("old".to_owned(), "x".to_owned())]);
+        assert!(
+            c.iter()
+                .any(|l| l.ends_with("--tags Key=kms-admin,Value=true")),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn file_names_are_made_of_the_key_ids_safe_characters() {
+        assert_eq!(file_stem("arn:aws:kms:r:1:key/abc-123"), "abc-123");
+        assert_eq!(file_stem("../../etc/passwd"), "passwd");
+        assert_eq!(file_stem("a\\nb:c"), "a_nb_c");
+        assert_eq!(file_stem(".."), "__");
+        assert_eq!(file_stem(""), "key");
+    }
 }
