@@ -528,3 +528,40 @@ fn live_strings_never_start_a_workflow_command_in_the_log() {
         "{names:?}"
     );
 }
+
+// With an account export beside a plan, a principal the plan does not manage is no longer
+// assumed to exist: the export says whether it does.
+#[test]
+fn an_account_export_replaces_assumed_principals_with_facts_in_a_plan_check() {
+    let plan = "testdata/assumed/external-admin/plan.json";
+    let (_, alone) = json(&[plan]);
+    assert_eq!(alone["keys"][0]["verdict"], "manageable");
+    assert_eq!(
+        alone["keys"][0]["assumed_principals"][0],
+        "arn:aws:iam::111122223333:role/external-admin"
+    );
+    // The export of account 111122223333 (testdata/live) has no role external-admin.
+    // The key is locked out already, before the apply: not this plan's fault, a warning.
+    let (code, with) = json(&[plan, ACCOUNT]);
+    assert_eq!(code, 0);
+    let k = &with["keys"][0];
+    assert_eq!(k["verdict_before"], "locked_out");
+    assert_eq!(k["verdict"], "locked_out");
+    assert_eq!(with["findings"][0]["rule"], "already-locked-out");
+    assert_eq!(k["assumed_principals"], serde_json::json!([]));
+    // An export that lists the role: manageable, and not assumed.
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("account.json");
+    std::fs::write(
+        &export,
+        r#"{"RoleDetailList":[{"RoleName":"external-admin","RoleId":"AROAEXTERNALADMIN001","Path":"/",
+            "Arn":"arn:aws:iam::111122223333:role/external-admin","RolePolicyList":[],"AttachedManagedPolicies":[]}]}"#,
+    )
+    .unwrap();
+    let (code, listed) = json(&[plan, path_str(&export)]);
+    assert_eq!(code, 0);
+    let k = &listed["keys"][0];
+    assert_eq!(k["verdict"], "manageable");
+    assert_eq!(k["assumed_principals"], serde_json::json!([]));
+    assert_eq!(k["managers"][0]["assumed"], false);
+}
