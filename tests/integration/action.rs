@@ -510,7 +510,9 @@ fn sha256_of(path: &Path) -> String {
 /// pinned) and `v9.9.7` (pinned with another archive's checksum) of this build.
 fn release() -> Option<Release> {
     if Command::new("python3").arg("--version").output().is_err() {
-        eprintln!("skipped: no python3 to serve the release over HTTP");
+        eprintln!(
+            "SKIPPED action::the_action_downloads_a_release…: no python3 to serve the release over HTTP"
+        );
         return None;
     }
     let dir = tempfile::tempdir().unwrap();

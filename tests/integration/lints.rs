@@ -17,7 +17,7 @@ fn tool(var: &str) -> Option<PathBuf> {
             std::env::var_os("KMSGUARD_REQUIRE_TOOLS").is_none(),
             "KMSGUARD_REQUIRE_TOOLS is set, but {var} names no file"
         );
-        eprintln!("skipped: {var} is not set (.ci/run installs the tool)");
+        eprintln!("SKIPPED lints (needs {var}): not set; .ci/run installs the tool");
     }
     path
 }

@@ -243,7 +243,9 @@ fn the_collection_script_against_an_aws_api_emulator_feeds_the_audit() {
             std::env::var_os("KMSGUARD_REQUIRE_TOOLS").is_none(),
             "KMSGUARD_REQUIRE_TOOLS is set, but moto_server and aws are not found"
         );
-        eprintln!("skipped: moto_server and aws not found (.ci/run installs them)");
+        eprintln!(
+            "SKIPPED live::the_collection_script_against_an_aws_api_emulator_feeds_the_audit: moto_server and aws not found (.ci/run installs them)"
+        );
         return;
     };
     let port = TcpListener::bind("127.0.0.1:0")
