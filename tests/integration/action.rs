@@ -3,6 +3,7 @@
 //! plan, write the outputs, the job summary and the SARIF file.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -510,7 +511,8 @@ fn sha256_of(path: &Path) -> String {
 /// pinned) and `v9.9.7` (pinned with another archive's checksum) of this build.
 fn release() -> Option<Release> {
     if Command::new("python3").arg("--version").output().is_err() {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED action::the_action_downloads_a_release…: no python3 to serve the release over HTTP"
         );
         return None;

@@ -2,6 +2,7 @@
 //! workflow pass actionlint and zizmor with no findings; the example in the docs is the file
 //! the linters check. `.ci/run` installs both tools (pinned) and makes these tests required.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -17,7 +18,10 @@ fn tool(var: &str) -> Option<PathBuf> {
             std::env::var_os("KMSGUARD_REQUIRE_TOOLS").is_none(),
             "KMSGUARD_REQUIRE_TOOLS is set, but {var} names no file"
         );
-        eprintln!("SKIPPED lints (needs {var}): not set; .ci/run installs the tool");
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED lints (needs {var}): not set; .ci/run installs the tool"
+        );
     }
     path
 }

@@ -2,6 +2,7 @@
 //! show, and an end-to-end run of `scripts/collect-live.sh` against a real AWS API emulator
 //! (the moto server) on 127.0.0.1.
 
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -243,7 +244,8 @@ fn the_collection_script_against_an_aws_api_emulator_feeds_the_audit() {
             std::env::var_os("KMSGUARD_REQUIRE_TOOLS").is_none(),
             "KMSGUARD_REQUIRE_TOOLS is set, but moto_server and aws are not found"
         );
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED live::the_collection_script_against_an_aws_api_emulator_feeds_the_audit: moto_server and aws not found (.ci/run installs them)"
         );
         return;
