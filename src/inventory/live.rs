@@ -58,11 +58,7 @@ pub(super) fn merge_principals(principals: &mut Vec<Principal<'_>>) {
             }
         }
     }
-    let mut i = 0;
-    principals.retain(|_| {
-        i += 1;
-        !drop[i - 1]
-    });
+    remove_marked(principals, &drop);
 }
 
 /// The identity policies of every principal an account export shows.
@@ -111,10 +107,15 @@ pub(super) fn merge_keys(mut keys: Vec<Key<'_>>) -> Vec<Key<'_>> {
             keys[t].live_twin = Some(live);
         }
     }
-    let mut i = 0;
-    keys.retain(|_| {
-        i += 1;
-        !drop[i - 1]
-    });
+    remove_marked(&mut keys, &drop);
     keys
+}
+
+/// Removes the items whose index is marked, keeping the others in order.
+fn remove_marked<T>(items: &mut Vec<T>, marked: &[bool]) {
+    let mut i = 0;
+    items.retain(|_| {
+        i += 1;
+        !marked[i - 1]
+    });
 }

@@ -111,16 +111,12 @@ fn account(parts: &LiveParts) -> Result<AccountDoc, InputError> {
     let list = |r: &Option<Box<RawValue>>, what: &str| -> Result<Vec<Value>, InputError> {
         match r {
             None => Ok(Vec::new()),
-            Some(r) => match serde_json::from_str::<Value>(r.get()) {
-                Ok(Value::Array(v)) if v.len() <= MAX_LIVE_ENTRIES => Ok(v),
-                Ok(Value::Array(_)) => Err(InputError::NotPlan(format!(
-                    "its {what} has more than {MAX_LIVE_ENTRIES} entries"
-                ))),
-                Ok(Value::Null) => Ok(Vec::new()),
-                _ => Err(InputError::NotPlan(format!(
-                    "its {what} is not a list; expected the output of `aws iam get-account-authorization-details --output json`"
-                ))),
-            },
+            Some(r) if r.get() == "null" => Ok(Vec::new()),
+            Some(r) => entries(
+                r,
+                what,
+                "the output of `aws iam get-account-authorization-details --output json`",
+            ),
         }
     };
     let users = list(&parts.user_detail_list, "UserDetailList")?;
@@ -330,20 +326,22 @@ fn tags_of(v: Option<&Value>) -> Tags {
         .collect()
 }
 
+/// The entries of a top-level list of a live document (`what` names it in errors, `expected`
+/// says what document it should be).
+fn entries(raw: &RawValue, what: &str, expected: &str) -> Result<Vec<Value>, InputError> {
+    match serde_json::from_str::<Value>(raw.get()) {
+        Ok(Value::Array(v)) if v.len() <= MAX_LIVE_ENTRIES => Ok(v),
+        Ok(Value::Array(_)) => Err(InputError::NotPlan(format!(
+            "its {what} has more than {MAX_LIVE_ENTRIES} entries"
+        ))),
+        _ => Err(InputError::NotPlan(format!(
+            "its {what} is not a list; expected {expected}"
+        ))),
+    }
+}
+
 fn read_keys(raw: &RawValue) -> Result<KeysDoc, InputError> {
-    let list = match serde_json::from_str::<Value>(raw.get()) {
-        Ok(Value::Array(v)) if v.len() <= MAX_LIVE_ENTRIES => v,
-        Ok(Value::Array(_)) => {
-            return Err(InputError::NotPlan(format!(
-                "its Keys list has more than {MAX_LIVE_ENTRIES} entries"
-            )));
-        }
-        _ => {
-            return Err(InputError::NotPlan(
-                "its `Keys` is not a list; expected a keys document (docs/audit.md)".into(),
-            ));
-        }
-    };
+    let list = entries(raw, "`Keys`", "a keys document (docs/audit.md)")?;
     let mut doc = KeysDoc::default();
     let mut aws_managed = 0usize;
     let mut unnamed = 0usize;

@@ -53,7 +53,7 @@ fn check(ctx: &KeyCtx) -> Option<Finding> {
         )
     };
     let arns: Vec<String> = ev.managers.iter().map(|m| m.arn.clone()).collect();
-    let (json, hcl) = seed_statement(ctx, &arns);
+    let (json, hcl) = seed_statement(ctx.key, &arns);
     let remedy = Remedy {
         text: "Add an administrator statement that survives recreation (Principal \"*\" narrowed by aws:PrincipalArn, with the account root):".to_owned(),
         statement: Some(json),

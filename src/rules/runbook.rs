@@ -112,7 +112,7 @@ fn one(inv: &Inventory, a: &KeyAnalysis, pol: &KeyPolicies) -> Runbook {
     let corrected_policy = text.and_then(|t| corrected(t, phase, k, recovery_arn.as_deref()));
     let key_ref = arn.clone().unwrap_or_else(|| k.address.clone());
     let recovery = phase.evidence.recovery.as_ref().map(|r| Steps {
-        verb: verb(r),
+        verb: super::sentences::recovery_verb(r),
         arn: flat(&r.arn),
         origin: flat(&r.origin.to_string()),
         commands: commands(r, &key_ref, &old_tags(inv, &r.arn)),
@@ -202,15 +202,6 @@ fn evidence(phase: &PhaseResult) -> Vec<Evidence> {
         });
     }
     out
-}
-
-fn verb(r: &Recovery) -> &'static str {
-    match &r.origin.way {
-        Way::GrantIam { .. } => "Attach an IAM policy that allows kms:PutKeyPolicy on the key to",
-        Way::WithoutBoundary { .. } => "Change",
-        Way::NotInAccount | Way::Tagged { .. } | Way::AnyNewRole | Way::UserName { .. } => "Create",
-        _ => "Recreate",
-    }
 }
 
 /// Quotes a value for a POSIX shell (every value from an input is data). No IAM or KMS name
@@ -385,37 +376,23 @@ fn corrected(text: &str, phase: &PhaseResult, k: &Key, admin: Option<&str>) -> O
             _ => true,
         }
     });
-    let account = k.account.clone().unwrap_or_else(|| "ACCOUNT_ID".into());
-    let partition = k.partition.clone().unwrap_or_else(|| "aws".into());
-    let mut arns = vec![Value::String(format!(
-        "arn:{partition}:iam::{account}:root"
-    ))];
     // The administrators the policy names by ARN (a replaced or recreated principal
-    // matches again through the condition), and the principal the recovery creates.
+    // matches again through the condition), and the principal the recovery creates; the
+    // account root comes first in the statement.
     let named = phase
         .evidence
         .dead_refs
         .iter()
         .filter(|d| d.grants_admin && d.effect == crate::policy::document::Effect::Allow)
         .map(|d| d.reference.as_str());
-    for a in named.chain(admin) {
-        let v = Value::String(a.to_owned());
-        if a.starts_with("arn:") && !a.ends_with(":root") && !arns.contains(&v) {
-            arns.push(v);
-        }
-    }
+    let admins: Vec<String> = named
+        .chain(admin)
+        .filter(|a| a.starts_with("arn:") && !a.ends_with(":root"))
+        .map(str::to_owned)
+        .collect();
+    let (seed, _) = super::sentences::seed_statement(k, &admins);
     statements.retain(|st| st.get("Sid").and_then(Value::as_str) != Some("KeyAdministration"));
-    statements.push(serde_json::json!({
-        "Sid": "KeyAdministration",
-        "Effect": "Allow",
-        "Principal": {"AWS": "*"},
-        "Action": "kms:*",
-        "Resource": "*",
-        "Condition": {
-            "StringEquals": {"aws:PrincipalAccount": account},
-            "ArnLike": {"aws:PrincipalArn": arns}
-        }
-    }));
+    statements.push(serde_json::from_str(&seed).ok()?);
     serde_json::to_string_pretty(&v).ok()
 }
 

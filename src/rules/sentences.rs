@@ -1,8 +1,8 @@
 //! Sentences shared by the rules: what the plan removed, and the statement to add.
 
 use super::KeyCtx;
-use crate::analysis::{DeadCause, DeadRef, PhaseResult};
-use crate::inventory::{Lifecycle, PrincipalKind};
+use crate::analysis::{DeadCause, DeadRef, PhaseResult, Recovery, Way};
+use crate::inventory::{Key, Lifecycle, PrincipalKind};
 use crate::policy::document::Effect;
 use crate::policy::eval::{CallerKind, Via};
 
@@ -160,20 +160,17 @@ pub(super) fn causes(ctx: &KeyCtx) -> Vec<String> {
 }
 
 /// The account and partition to show in a suggested statement.
-pub(super) fn account_and_partition(ctx: &KeyCtx) -> (String, String) {
+pub(super) fn account_and_partition(key: &Key) -> (String, String) {
     (
-        ctx.key
-            .account
-            .clone()
-            .unwrap_or_else(|| "ACCOUNT_ID".into()),
-        ctx.key.partition.clone().unwrap_or_else(|| "aws".into()),
+        key.account.clone().unwrap_or_else(|| "ACCOUNT_ID".into()),
+        key.partition.clone().unwrap_or_else(|| "aws".into()),
     )
 }
 
 /// The statement from the seed article: management through `aws:PrincipalArn`, which
 /// survives role recreation, with the account root always included.
 pub(super) fn recommended_statement(ctx: &KeyCtx, phase: &PhaseResult) -> String {
-    let (account, partition) = account_and_partition(ctx);
+    let (account, partition) = account_and_partition(ctx.key);
     let mut arns = vec![format!("arn:{partition}:iam::{account}:root")];
     for d in &phase.evidence.dead_refs {
         if !(d.grants_admin && d.effect == Effect::Allow && d.reference.starts_with("arn:")) {
@@ -205,8 +202,8 @@ pub(super) fn recommended_statement(ctx: &KeyCtx, phase: &PhaseResult) -> String
 /// The seed article's administrator statement for a key: `Principal "*"` with
 /// `aws:PrincipalArn` naming the account root and `admins`, scoped to the account: as one
 /// line of JSON and as an `aws_iam_policy_document` statement block.
-pub(super) fn seed_statement(ctx: &KeyCtx, admins: &[String]) -> (String, String) {
-    let (account, partition) = account_and_partition(ctx);
+pub(super) fn seed_statement(key: &Key, admins: &[String]) -> (String, String) {
+    let (account, partition) = account_and_partition(key);
     let mut arns = vec![format!("arn:{partition}:iam::{account}:root")];
     for a in admins {
         if !arns.contains(a) {
@@ -229,25 +226,29 @@ pub(super) fn seed_statement(ctx: &KeyCtx, admins: &[String]) -> (String, String
     (json, hcl)
 }
 
-/// What an administrator does to get back in, as one sentence.
-pub(crate) fn recovery_step(r: &crate::analysis::Recovery) -> String {
-    use crate::analysis::Way;
+/// What an administrator does to the recovery's principal, as the start of a sentence that
+/// goes on with its ARN.
+pub(super) fn recovery_verb(r: &Recovery) -> &'static str {
     match &r.origin.way {
-        Way::GrantIam { arn, .. } => format!(
-            "Attach an IAM policy that allows kms:PutKeyPolicy on the key to {arn} ({}), and use it to repair the key policy.",
-            r.origin
-        ),
-        Way::WithoutBoundary { .. } => format!(
-            "Change {} ({}) and use it to repair the key policy.",
-            r.arn, r.origin
-        ),
-        Way::NotInAccount | Way::Tagged { .. } | Way::AnyNewRole | Way::UserName { .. } => format!(
-            "Create {} ({}) and use it to repair the key policy.",
-            r.arn, r.origin
-        ),
-        _ => format!(
-            "Recreate {} ({}) and use it to repair the key policy.",
-            r.arn, r.origin
-        ),
+        Way::GrantIam { .. } => "Attach an IAM policy that allows kms:PutKeyPolicy on the key to",
+        Way::WithoutBoundary { .. } => "Change",
+        Way::NotInAccount | Way::Tagged { .. } | Way::AnyNewRole | Way::UserName { .. } => "Create",
+        _ => "Recreate",
     }
+}
+
+/// What an administrator does to get back in, as one sentence.
+pub(super) fn recovery_step(r: &Recovery) -> String {
+    // After a long verb, a comma before "and" keeps the sentence readable.
+    let comma = if matches!(r.origin.way, Way::GrantIam { .. }) {
+        ","
+    } else {
+        ""
+    };
+    format!(
+        "{} {} ({}){comma} and use it to repair the key policy.",
+        recovery_verb(r),
+        r.arn,
+        r.origin
+    )
 }
